@@ -1,0 +1,224 @@
+"""Load and validate the officer's register. Every problem is collected and reported at once."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from .config import Config
+from .problems import InputError, Problem
+from .register import COLUMNS, REQUIRED, Line, Register
+from .sources import RawTable, read_table
+
+_MONEY = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_OPTIONS = re.compile(r"^\d{1,2}(?:\s*\+\s*\d{1,2})*$")
+# Characters Word's XML cannot hold, and other invisible controls.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"\s+")
+MAX_CELL = 2000  # characters; a longer cell is almost always a paste gone wrong
+
+
+def normalise_header(name: str) -> str:
+    return _SPACES.sub("_", name.strip().lower().replace("-", "_"))
+
+
+def clean_text(value: str) -> tuple[str, bool]:
+    """Trim, fold runs of spaces, drop control characters. Returns (text, had_controls)."""
+    value = unicodedata.normalize("NFC", value)
+    stripped = _CONTROL.sub(" ", value.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+    had = stripped != value.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+    return _SPACES.sub(" ", stripped).strip(), had
+
+
+def _choices(options: tuple[str, ...]) -> str:
+    return ", ".join(options)
+
+
+def _suggest(value: str, options: tuple[str, ...]) -> str:
+    lowered = {o.lower(): o for o in options}
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    return f'; did you mean "{lowered[close[0]]}"?' if close else ""
+
+
+def parse_money(text: str) -> Decimal:
+    """'12345', '12,345', '£12,345', '12345.50' -> Decimal. Raises ValueError with the reason."""
+    t = text.replace("£", "").replace(" ", "").replace("\u00a0", "")
+    negative = t.startswith("-") or (t.startswith("(") and t.endswith(")"))
+    if negative:
+        raise ValueError("spend cannot be negative; record reductions as a lower spend")
+    if not _MONEY.match(t):
+        raise ValueError("expected an amount in pounds such as 12345, 12,345 or £12,345.50, or a blank cell if not separately costed")
+    try:
+        return Decimal(t.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern already guarantees a number
+        raise ValueError("expected an amount in pounds") from None
+
+
+def parse_date(text: str) -> date:
+    """'2024-04-01' or '01/04/2024' (day first, as in the UK). Raises ValueError with the reason."""
+    t = text.strip()
+    if " " in t and _ISO.match(t.split(" ", 1)[0]):
+        t = t.split(" ", 1)[0]  # a date that Excel stored with a midnight time
+    m = _ISO.match(t)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+    else:
+        m = _UK.match(t)
+        if not m:
+            raise ValueError("expected a date written 2024-04-01 or 01/04/2024 (day first)")
+        d, mo, y = (int(g) for g in m.groups())
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        raise ValueError("this date does not exist in the calendar; expected a real date such as 31/03/2025") from None
+
+
+def parse_options(text: str) -> tuple[int, ...]:
+    t = text.strip().lower().removesuffix("years").removesuffix("year").strip()
+    if not _OPTIONS.match(t):
+        raise ValueError('expected extension options in whole years: 1, 2 or 1+1')
+    years = tuple(int(p) for p in t.split("+"))
+    if any(y == 0 for y in years):
+        raise ValueError("each extension option must be at least one year, e.g. 1+1")
+    return years
+
+
+def load_register(path: Path, config: Config) -> Register:
+    """Read, clean and validate a register. Raises InputError listing every problem found."""
+    raw = read_table(Path(path), sheet=config["register"].get("sheet", "Register"))
+    return validate(raw, config)
+
+
+def validate(raw: RawTable, config: Config) -> Register:
+    vocab = config.vocabulary
+    source = raw.source
+    problems: list[Problem] = []
+    warnings: list[str] = []
+
+    names = [normalise_header(h) for h in raw.header]
+    positions: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if not name:
+            continue
+        if name in positions:
+            problems.append(Problem(source, raw.header_row, raw.header[i].strip(), "",
+                                    f"this column appears twice (also column {positions[name] + 1}); keep one"))
+        else:
+            positions[name] = i
+    missing = [c for c in REQUIRED if c not in positions]
+    for col in missing:
+        near = difflib.get_close_matches(col, [n for n in names if n], n=1, cutoff=0.7)
+        hint = f'; the header has "{near[0]}" - rename it to "{col}"' if near else ""
+        problems.append(Problem(source, raw.header_row, col, "",
+                                f"required column is missing from the header row{hint}. "
+                                f"Required columns: {_choices(REQUIRED)}"))
+    if missing or problems:
+        raise InputError(problems)
+    if not raw.rows:
+        raise InputError([Problem(source, None, None, "",
+                                  "the header is there but no services are listed below it; add one row per service or grant")])
+
+    extras = tuple(raw.header[i].strip() for n, i in positions.items() if n not in COLUMNS)
+    extra_idx = [(raw.header[i].strip(), i) for n, i in positions.items() if n not in COLUMNS]
+    vocab_map = {
+        "section": vocab.sections, "term": vocab.terms, "priority": vocab.priorities,
+        "status": vocab.statuses, "category": vocab.categories,
+    }
+    seen_ids: dict[str, int] = {}
+    lines: list[Line] = []
+
+    for rownum, cells in raw.rows:
+        def cell(col: str) -> str:
+            i = positions.get(col)
+            if i is None or i >= len(cells):
+                return ""
+            text, had = clean_text(cells[i])
+            if had:
+                warnings.append(f"{source}, row {rownum}, column '{col}': invisible control characters were removed")
+            if len(text) > MAX_CELL:
+                problems.append(Problem(source, rownum, col, text, f"this cell has {len(text):,} characters; "
+                                        f"expected at most {MAX_CELL:,} (is it a paste gone wrong?)"))
+                return text[:MAX_CELL]
+            return text
+
+        def bad(col: str, value: str, expected: str) -> None:
+            problems.append(Problem(source, rownum, col, value, expected))
+
+        values = {col: cell(col) for col in COLUMNS}
+        ok = True
+        for col in ("id", "section", "term", "priority", "project", "provider"):
+            if not values[col]:
+                bad(col, "", f"this cell is blank; every line needs a {col.replace('_', ' ')}")
+                ok = False
+
+        ident = values["id"]
+        if ident:
+            key = ident.lower()
+            if key in seen_ids:
+                bad("id", ident, f"this id is already used on row {seen_ids[key]}; each line needs its own id")
+                ok = False
+            else:
+                seen_ids[key] = rownum
+
+        canon: dict[str, str] = {}
+        for col, options in vocab_map.items():
+            v = values[col]
+            if not v:
+                continue
+            match = next((o for o in options if o.lower() == v.lower()), None)
+            if match is None:
+                bad(col, v, f"expected one of: {_choices(options)}{_suggest(v, options)}")
+                ok = False
+            else:
+                canon[col] = match
+
+        spend = None
+        if values["spend"]:
+            try:
+                spend = parse_money(values["spend"])
+            except ValueError as exc:
+                bad("spend", values["spend"], str(exc))
+                ok = False
+
+        dates: dict[str, date | None] = {}
+        for col in ("start_date", "end_date"):
+            dates[col] = None
+            if values[col]:
+                try:
+                    dates[col] = parse_date(values[col])
+                except ValueError as exc:
+                    bad(col, values[col], str(exc))
+                    ok = False
+        if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
+            bad("end_date", values["end_date"],
+                f"the end date is before the start date ({values['start_date']}); check the two dates")
+            ok = False
+
+        options: tuple[int, ...] = ()
+        if values["extension_options"]:
+            try:
+                options = parse_options(values["extension_options"])
+            except ValueError as exc:
+                bad("extension_options", values["extension_options"], str(exc))
+                ok = False
+
+        if not ok:
+            continue
+        extra = tuple((name, clean_text(cells[i])[0] if i < len(cells) else "") for name, i in extra_idx)
+        lines.append(Line(
+            id=ident, section=canon["section"], term=canon["term"], priority=canon["priority"],
+            project=values["project"], provider=values["provider"], spend=spend,
+            funding_source=values["funding_source"], start_date=dates["start_date"], end_date=dates["end_date"],
+            extension_options=options, status=canon.get("status", ""), category=canon.get("category"),
+            notes=values["notes"], extra=extra, row=rownum,
+        ))
+
+    if problems:
+        raise InputError(problems)
+    return Register(source=source, lines=tuple(lines), extra_columns=extras, warnings=tuple(warnings))

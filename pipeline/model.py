@@ -1,0 +1,93 @@
+"""The document model: the paper as plain data, built once and handed to every writer.
+
+Writers (HTML, Word) only lay these blocks out; they never compute or word anything themselves.
+Every string here is final, literal text: writers must escape it, never interpret it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal, Union
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of inline text. `href` makes it a link (external URL or '#anchor')."""
+    text: str
+    bold: bool = False
+    italic: bool = False
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 1 = the document title only; sections start at 2
+    text: str
+    anchor: str  # unique id, usable as an HTML id and a Word bookmark name
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    runs: tuple[Run, ...]
+    role: Literal["body", "lead", "note", "warning"] = "body"
+
+
+@dataclass(frozen=True)
+class BulletList:
+    items: tuple[tuple[Run, ...], ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    align: Literal["left", "right"] = "left"
+    kind: Literal["text", "money", "date", "number"] = "text"
+    width: float = 1.0  # relative width, used by Word for the column layout
+
+
+@dataclass(frozen=True)
+class Table:
+    anchor: str
+    caption: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, ...], ...]  # cells already formatted (money as "£1,234", dates as "31/03/2025")
+    totals: tuple[tuple[str, ...], ...] = ()  # footer rows, e.g. ("TOTAL", "", "", "", "£4,654,011")
+    wide: bool = False  # Word puts it in a landscape section
+    row_header: bool = False  # first cell of each row names the row (th scope="row" in HTML)
+
+
+@dataclass(frozen=True)
+class Figure:
+    anchor: str
+    caption: str  # the chart's title, shown as the caption
+    alt: str  # short text alternative stating the main finding
+    svg: Path  # for the HTML edition (inlined)
+    png: Path  # for the Word edition, at print resolution
+    data: Table  # the numbers behind the chart
+
+
+@dataclass(frozen=True)
+class Contents:
+    """Table of contents: a TOC field in Word, a list of section links in HTML."""
+    title: str = "Contents"
+
+
+Block = Union[Heading, Paragraph, BulletList, Table, Figure, Contents]
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    subtitle: str
+    author: str
+    subject: str
+    date: date  # taken from the edition, never the clock, so builds are reproducible
+    blocks: tuple[Block, ...]
+    language: str = "en-GB"
+    keywords: tuple[str, ...] = field(default=())
+
+    def headings(self) -> tuple[Heading, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Heading))

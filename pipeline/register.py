@@ -1,0 +1,84 @@
+"""The validated register: one frozen Line per service or grant, in the order the officer listed them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal
+from typing import Iterable
+
+import pandas as pd
+
+# The register's own columns, in the order the workbook and exports use them.
+COLUMNS: tuple[str, ...] = (
+    "id", "section", "term", "priority", "project", "provider", "spend",
+    "funding_source", "start_date", "end_date", "extension_options", "status",
+    "category", "notes",
+)
+REQUIRED: tuple[str, ...] = ("id", "section", "term", "priority", "project", "provider", "spend")
+
+
+@dataclass(frozen=True)
+class Line:
+    id: str
+    section: str
+    term: str
+    priority: str
+    project: str
+    provider: str
+    spend: Decimal | None  # None: not separately costed
+    funding_source: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    extension_options: tuple[int, ...] = ()  # years, e.g. (1, 1) for "1+1"
+    status: str = ""  # blank means active
+    category: str | None = None  # officer's override
+    notes: str = ""
+    extra: tuple[tuple[str, str], ...] = ()  # columns the register format does not define, kept as text
+    row: int = field(default=0, compare=False)  # spreadsheet row, for messages only
+
+    @property
+    def extension_years(self) -> int:
+        return sum(self.extension_options)
+
+    @property
+    def extension_text(self) -> str:
+        return "+".join(str(n) for n in self.extension_options)
+
+
+@dataclass(frozen=True)
+class Register:
+    source: str
+    lines: tuple[Line, ...]
+    extra_columns: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __iter__(self):
+        return iter(self.lines)
+
+    def in_section(self, section: str) -> tuple[Line, ...]:
+        return tuple(line for line in self.lines if line.section == section)
+
+    def total(self, lines: Iterable[Line] | None = None) -> Decimal:
+        return total_spend(self.lines if lines is None else lines)
+
+    def frame(self) -> pd.DataFrame:
+        """The register as a typed pandas table (one row per line, extra columns appended)."""
+        records = []
+        for line in self.lines:
+            rec = {f.name: getattr(line, f.name) for f in fields(Line) if f.name not in ("extra",)}
+            rec["extension_options"] = line.extension_text
+            rec.update(dict(line.extra))
+            records.append(rec)
+        df = pd.DataFrame.from_records(records, columns=[*COLUMNS, "row", *self.extra_columns])
+        df["spend"] = df["spend"].map(lambda v: None if v is None else float(v)).astype("Float64")
+        for col in ("start_date", "end_date"):
+            df[col] = pd.to_datetime(df[col])
+        return df
+
+
+def total_spend(lines: Iterable[Line]) -> Decimal:
+    return sum((line.spend for line in lines if line.spend is not None), Decimal(0))
