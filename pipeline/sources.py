@@ -47,7 +47,13 @@ def read_table(path: Path, sheet: str = "Register", header_hint: tuple[str, ...]
 def _decode(path: Path, data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
-    if b"\x00" in data[:4096]:
+    if data.startswith(b"PK\x03\x04"):
+        raise _fail(path, "this is an Excel workbook with a .csv name; rename it to .xlsx, or save it from Excel as CSV")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _fail(path, "this is an old-style Excel file (.xls); save it from Excel as 'Excel Workbook (.xlsx)' or CSV")
+    head = data[:4096]
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    if controls > max(2, len(head) // 50):
         raise _fail(path, "this file contains binary data; expected a CSV table saved as text (UTF-8)")
     try:
         return data.decode("utf-8-sig")
