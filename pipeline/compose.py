@@ -1,0 +1,257 @@
+"""Compose the paper: render templates/paper.md with the analysis, include the officer's prose,
+and turn the result into the document model that both writers share.
+
+Safety: text from the register is data. Every value printed with {{ }} is escaped for Markdown
+(see `_finalize`), so a provider called "<script>" or "{{ x }}" is shown literally; only the
+templates and the officer's prose files are read as Markdown and Jinja.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from . import formatting as fmt
+from .classify import ANNUAL, Classified
+from .config import Config
+from .edition import Edition
+from .markdown import to_blocks
+from .model import Block, Column, Contents, Document, Figure, Table
+from .outlook import Outlook
+from .problems import InputError, Problem
+from .register import Line, Register, total_spend
+from .schedule import ReviewItem
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_MD_SPECIAL = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the paper is written from, computed before composition."""
+    edition: Edition
+    config: Config
+    register: Register
+    items: tuple[Classified, ...]
+    review: tuple[ReviewItem, ...]
+    outlook: Outlook
+    charts: tuple[Any, ...] = ()  # pipeline.charts.Chart
+    comparison: Any = None  # pipeline.compare.Comparison, when a previous edition exists
+    previous: Edition | None = None
+    data_dir: Path | None = None
+
+
+def _finalize(value: Any) -> str:
+    """Every {{ value }} lands in Markdown: escape it so it can only ever be text."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    return _MD_SPECIAL.sub(r"\\\1", str(value))
+
+
+def words(n: int) -> str:
+    return _WORDS[n] if 0 <= n < len(_WORDS) else f"{n:,}"
+
+
+@dataclass
+class _Blocks:
+    """Blocks built by template calls, referenced from the Markdown by placeholder."""
+    items: list[Block] = field(default_factory=list)
+
+    def add(self, block: Block) -> Markup:
+        self.items.append(block)
+        return Markup(f"\n\n@@block:{len(self.items) - 1}@@\n\n")
+
+
+def _matches(line: Line, filters: dict[str, Any]) -> bool:
+    for key, wanted in filters.items():
+        value = getattr(line, key)
+        options = wanted if isinstance(wanted, (list, tuple)) else (wanted,)
+        if not any(str(value).lower() == str(o).lower() for o in options):
+            return False
+    return True
+
+
+class _Context:
+    """The functions and values templates and prose can use. Pure reads of the analysis."""
+
+    def __init__(self, a: Analysis, blocks: _Blocks, env: SandboxedEnvironment, prose_dir: Path | None):
+        self.a, self.blocks, self.env, self.prose_dir = a, blocks, env, prose_dir
+        self.by_id = {c.line.id: c for c in a.items}
+
+    # --- selections ------------------------------------------------------------------------
+    def lines(self, **filters: Any) -> list[Line]:
+        unknown = [k for k in filters if k not in Line.__dataclass_fields__]
+        if unknown:
+            raise ValueError(f"lines() has no field {unknown[0]!r}; use one of the register's columns")
+        return [l for l in self.a.register.lines if _matches(l, filters)]
+
+    def total(self, selection: Iterable[Line] | None = None, **filters: Any) -> Decimal:
+        return total_spend(self.lines(**filters) if selection is None else selection)
+
+    def count(self, selection: Iterable[Line] | None = None, **filters: Any) -> int:
+        return len(list(self.lines(**filters) if selection is None else selection))
+
+    def in_category(self, key: str) -> list[Classified]:
+        return [c for c in self.a.items if c.category == key]
+
+    # --- blocks ----------------------------------------------------------------------------
+    def contents(self, title: str = "Contents") -> Markup:
+        return self.blocks.add(Contents(title))
+
+    def figure(self, slug: str) -> Markup:
+        chart = next((c for c in self.a.charts if c.slug == slug), None)
+        if chart is None:
+            return Markup("")
+        return self.blocks.add(Figure(f"figure-{slug}", chart.title, chart.alt, chart.svg, chart.png, chart.data))
+
+    def register_table(self, section: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
+        lines = self.a.register.in_section(section)
+        rows = tuple((l.term, l.priority, l.project, l.provider, fmt.plain_money(l.spend)) for l in lines)
+        cols = _columns(columns, ("text", "text", "text", "text", "money"), (0.8, 1.2, 2.2, 1.8, 1.0))
+        return self.blocks.add(Table(f"table-{section}", caption, cols, rows,
+                                     ((total_label, "", "", "", fmt.plain_money(total_spend(lines))),), wide=False))
+
+    def category_table(self, key: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
+        items = self.in_category(key)
+        rows = tuple((c.line.project, c.line.provider, fmt.plain_money(c.line.spend), c.reason
+                      + ("" if not c.disagrees else f" (set to {c.category} by the officer)")) for c in items)
+        cols = _columns(columns, ("text", "text", "money", "text"), (2.0, 1.6, 1.0, 3.4))
+        return self.blocks.add(Table(f"table-category-{key}", caption, cols, rows,
+                                     ((total_label, "", fmt.plain_money(total_spend(c.line for c in items)), ""),),
+                                     wide=True))
+
+    def schedule_table(self, caption: str, columns: list[str], overdue_mark: str = "Overdue") -> Markup:
+        rows = tuple((
+            r.quarter, r.item.line.project, r.item.line.provider, fmt.plain_money(r.item.line.spend),
+            r.item.category, fmt.uk_date(r.end_date), fmt.uk_date(r.latest_end),
+            fmt.uk_date(r.review_start) + (f" ({overdue_mark})" if r.overdue else ""), fmt.uk_date(r.decision_due),
+        ) for r in self.a.review)
+        cols = _columns(columns, ("text", "text", "text", "money", "text", "date", "date", "date", "date"),
+                        (1.6, 2.0, 1.5, 1.0, 0.6, 1.0, 1.0, 1.3, 1.0))
+        return self.blocks.add(Table("table-schedule", caption, cols, rows, wide=True))
+
+    def breakdown_table(self, pairs: Iterable[tuple[str, Decimal]], caption: str, columns: list[str],
+                        anchor: str, total_label: str = "Total") -> Markup:
+        pairs = list(pairs)
+        rows = tuple((name, fmt.plain_money(value)) for name, value in pairs)
+        totals = ((total_label, fmt.plain_money(sum((v for _, v in pairs), Decimal(0)))),)
+        return self.blocks.add(Table(anchor, caption, _columns(columns, ("text", "money"), (3.0, 1.0)), rows,
+                                     totals, row_header=True))
+
+    def years_table(self, caption: str, columns: list[str]) -> Markup:
+        rows = tuple((y.edition.label, fmt.plain_money(y.committed), fmt.plain_money(y.optional),
+                      fmt.plain_money(y.annual)) for y in self.a.outlook.years)
+        cols = _columns(columns, ("text", "money", "money", "money"), (1.0, 1.2, 1.2, 1.2))
+        return self.blocks.add(Table("table-years-ahead", caption, cols, rows, row_header=True))
+
+    def rows_table(self, anchor: str, caption: str, columns: list[str], kinds: list[str], rows: list[list[Any]],
+                   totals: list[list[Any]] | None = None, wide: bool = False) -> Markup:
+        """A table whose rows the template lays out itself (e.g. the comparison with last year)."""
+        def cell(v: Any, kind: str) -> str:
+            if kind == "money":
+                return fmt.plain_money(v) if isinstance(v, (Decimal, int, float)) else ("" if v is None else str(v))
+            return "" if v is None else str(v)
+        body = tuple(tuple(cell(v, k) for v, k in zip(r, kinds)) for r in rows)
+        foot = tuple(tuple(cell(v, k) for v, k in zip(r, kinds)) for r in (totals or []))
+        return self.blocks.add(Table(anchor, caption, _columns(columns, tuple(kinds), None), body, foot, wide=wide))
+
+    # --- officer prose ---------------------------------------------------------------------
+    def prose(self, name: str) -> Markup:
+        """Include data/<year>/prose/<name>.md, itself a template that may quote computed figures."""
+        if self.prose_dir is None:
+            return Markup("")
+        path = self.prose_dir / f"{name}.md"
+        if not path.exists():
+            return Markup("")
+        return Markup(render_source(self.env, path.read_text(encoding="utf-8-sig"), str(path), self.values()))
+
+    def values(self) -> dict[str, Any]:
+        a = self.a
+        org = a.config["organisation"]
+        vocab = a.config.vocabulary
+        cats = a.config["categories"]
+        categories = []
+        for key in (*vocab.categories, ANNUAL):
+            members = self.in_category(key)
+            categories.append({"key": key, "label": cats[key]["label"], "description": cats[key]["description"],
+                               "members": members, "count": len(members),
+                               "total": total_spend(c.line for c in members)})
+        titles = a.config["vocabulary"].get("term_titles", {})
+        terms = []
+        for term in vocab.terms:
+            members = [c for c in a.items if c.line.term == term]
+            if members:
+                terms.append({"key": term, "title": titles.get(term, term), "members": members,
+                              "total": total_spend(c.line for c in members)})
+        sections = [{"key": s, "title": a.config["vocabulary"].get("section_titles", {}).get(s, s),
+                     "lines": a.register.in_section(s), "total": a.register.total(a.register.in_section(s))}
+                    for s in vocab.sections]
+        return {
+            "edition": a.edition, "previous": a.previous, "org": org, "register": a.register,
+            "items": a.items, "review": a.review, "outlook": a.outlook, "comparison": a.comparison,
+            "categories": categories, "terms": terms, "sections": sections, "charts": a.charts,
+            "overdue": [r for r in a.review if r.overdue],
+            "lines": self.lines, "total": self.total, "count": self.count, "category": self.in_category,
+            "money": fmt.money, "date": fmt.long_date, "uk_date": fmt.uk_date, "month_year": fmt.month_year,
+            "percent": fmt.percent, "plural": fmt.plural, "words": words,
+            "contents": self.contents, "figure": self.figure, "register_table": self.register_table,
+            "category_table": self.category_table, "schedule_table": self.schedule_table,
+            "breakdown_table": self.breakdown_table, "years_table": self.years_table,
+            "rows_table": self.rows_table, "prose": self.prose,
+        }
+
+
+def _columns(titles: list[str], kinds: tuple[str, ...], widths: tuple[float, ...] | None) -> tuple[Column, ...]:
+    if len(titles) != len(kinds):
+        raise ValueError(f"expected {len(kinds)} column titles, got {len(titles)}")
+    return tuple(Column(t, "right" if k in ("money", "number") else "left", k, widths[i] if widths else 1.0)
+                 for i, (t, k) in enumerate(zip(titles, kinds)))
+
+
+def _environment(templates: Path) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(str(templates)), undefined=StrictUndefined, finalize=_finalize,
+        autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+
+
+def render_source(env: SandboxedEnvironment, source: str, name: str, values: dict[str, Any]) -> str:
+    """Render officer-written text, turning template mistakes into a message naming file and line."""
+    try:
+        return env.from_string(source).render(values)
+    except TemplateSyntaxError as exc:
+        raise InputError([Problem(name, None, None, "", f"line {exc.lineno}: the template text is not valid ({exc.message}); "
+                                  "check the {{ }} and {% %} markers")]) from None
+    except UndefinedError as exc:
+        raise InputError([Problem(name, None, None, "", f"{exc.message}; check the spelling of the name inside {{{{ }}}}")]) from None
+    except (TemplateError, ValueError, TypeError, AttributeError) as exc:
+        raise InputError([Problem(name, None, None, "", f"a figure could not be computed ({exc})")]) from None
+
+
+def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
+    env = _environment(templates)
+    blocks = _Blocks()
+    prose_dir = a.data_dir / a.edition.label / a.config["paper"].get("prose_dir", "prose") if a.data_dir else None
+    ctx = _Context(a, blocks, env, prose_dir)
+    skeleton = templates / "paper.md"
+    source = render_source(env, skeleton.read_text(encoding="utf-8"), str(skeleton), ctx.values())
+    body = to_blocks(source, lambda i: blocks.items[i])
+    org = a.config["organisation"]
+    names = {"short_name": org["short_name"], "name": org["name"], "area": org.get("area", ""), "year": a.edition.label}
+    paper = a.config["paper"]
+    return Document(
+        title=paper["title"].format(**names), subtitle=org["name"], author=org.get("author", org["name"]),
+        subject=paper["subject"].format(**names), date=a.edition.start, blocks=tuple(body),
+        keywords=tuple(paper.get("keywords", ())),
+    )
