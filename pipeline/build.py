@@ -59,3 +59,183 @@ def summary(edition: Edition, config: Config, reg: Register) -> str:
 def check_register(year: str | None = None, register: str | Path | None = None) -> str:
     edition, config, reg = load_edition(year, register)
     return summary(edition, config, reg)
+
+
+# --- the full build --------------------------------------------------------------------------
+
+import hashlib
+import logging
+import os
+import pickle
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .classify import classify, override_warnings
+from .compose import TEMPLATES, Analysis, compose
+from .outlook import outlook
+from .schedule import schedule
+
+log = logging.getLogger("pipeline")
+BUILD_DIR = ROOT / "build"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    edition: Edition
+    out_dir: Path
+    files: tuple[Path, ...]
+    skipped: bool  # nothing changed since the last build
+    warnings: tuple[str, ...] = ()
+    timings: tuple[tuple[str, float], ...] = ()
+
+
+@contextmanager
+def _stage(name: str, timings: list[tuple[str, float]]):
+    t0 = time.perf_counter()
+    yield
+    took = time.perf_counter() - t0
+    timings.append((name, took))
+    log.info("%-9s %6.2f s", name, took)
+
+
+def _digest(paths: list[Path], extra: str = "") -> str:
+    h = hashlib.sha256(extra.encode())
+    for p in sorted(paths):
+        h.update(str(p).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _files_under(folder: Path, pattern: str = "*") -> list[Path]:
+    return [p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts] if folder.exists() else []
+
+
+def output_names(edition: Edition) -> dict[str, str]:
+    return {
+        "docx": f"commissioning-framework-{edition.label}.docx",
+        "html": f"commissioning-framework-{edition.label}.html",
+        "csv": "review-schedule.csv",
+        "ics": "review-schedule.ics",
+    }
+
+
+def previous_register(edition: Edition, data_dir: Path) -> tuple[Edition, Config, Register] | None:
+    prev = edition.previous()
+    if not (data_dir / prev.label).is_dir():
+        return None
+    config = load_config(prev.label, data_dir)
+    return prev, config, load_register(register_path(prev, config, None, data_dir), config)
+
+
+def build_edition(year: str | None = None, register: str | Path | None = None, out: str | Path | None = None,
+                  force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
+                  build_dir: Path = BUILD_DIR) -> BuildResult:
+    """Build one edition into build/<year>/ (or `out`), atomically: all outputs or none."""
+    timings: list[tuple[str, float]] = []
+    with _stage("load", timings):
+        edition, config, reg = load_edition(year, register, data_dir)
+        prev = previous_register(edition, data_dir)
+    target = Path(out) if out else build_dir / edition.label
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / ".fingerprint").exists())):
+        raise InputError([Problem(str(target), None, None, "",
+                                  "this output folder already holds files that were not built by this tool; "
+                                  "choose an empty or new folder with --out so nothing of yours is replaced")])
+    reg_path = Path(reg.source)
+    prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
+    chart_inputs = [reg_path, data_dir / "config.toml", *_files_under(data_dir / edition.label, "config.toml"),
+                    _PACKAGE / "charts.py"]
+    chart_key = _digest([p for p in chart_inputs if p.exists()], edition.label)
+    inputs = [*chart_inputs, *_files_under(prose_dir), *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
+    if prev:
+        inputs.append(Path(prev[2].source))
+    fingerprint = _digest([p for p in inputs if p.exists()], edition.label + str(target))
+    stamp = target / ".fingerprint"
+    names = output_names(edition)
+    if not force and stamp.exists() and stamp.read_text() == fingerprint and all((target / n).exists() for n in names.values()):
+        log.info("%s is up to date (nothing changed since the last build; use --force to rebuild)", target)
+        return BuildResult(edition, target, tuple(target / n for n in names.values()), True, (), tuple(timings))
+
+    with _stage("analysis", timings):
+        items = classify(reg, edition, config)
+        review = schedule(items, edition, config)
+        look = outlook(reg, edition, config)
+        comparison = None
+        if prev:
+            from .compare import compare
+
+            prev_items = classify(prev[2], prev[0], prev[1])
+            comparison = compare(prev[2], reg, {c.line.id: c.category for c in prev_items},
+                                 {c.line.id: c.category for c in items})
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.building-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        with _stage("charts", timings):
+            charts = _charts(reg, items, review, look, edition, config, tmp / "charts", build_dir / ".cache" / chart_key)
+        analysis = Analysis(edition, config, reg, items, review, look, charts, comparison,
+                            prev[0] if prev else None, data_dir)
+        with _stage("compose", timings):
+            doc = compose(analysis, templates)
+        with _stage("html", timings):
+            from .write_html import write_html
+
+            write_html(doc, tmp / names["html"], templates)
+        with _stage("word", timings):
+            from .write_docx import write_docx
+
+            write_docx(doc, tmp / names["docx"], templates / "reference.docx")
+        with _stage("exports", timings):
+            from .export import write_schedule_csv, write_schedule_ics
+
+            write_schedule_csv(tmp / names["csv"], items, review)
+            write_schedule_ics(tmp / names["ics"], review, edition, config["organisation"]["name"])
+            if comparison is not None:
+                from .compare import write_comparison_csv
+
+                write_comparison_csv(comparison, tmp / f"changes-since-{prev[0].label}.csv")
+        (tmp / ".fingerprint").write_text(fingerprint)
+        _swap_into_place(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    warnings = (*reg.warnings, *override_warnings(items))
+    files = tuple(sorted(p for p in target.rglob("*") if p.is_file() and p.name != ".fingerprint"))
+    return BuildResult(edition, target, files, False, warnings, tuple(timings))
+
+
+def _charts(reg, items, review, look, edition, config, out_dir: Path, cache: Path):
+    """Charts depend only on the register and settings: reuse them when only prose or templates changed."""
+    from .charts import Chart, render_charts
+
+    index = cache / "charts.pickle"
+    if index.exists():
+        try:
+            cached = pickle.loads(index.read_bytes())
+            shutil.copytree(cache / "files", out_dir)
+            return tuple(Chart(**{**c, "svg": out_dir / c["svg"], "png": out_dir / c["png"]}) for c in cached)
+        except Exception:  # a stale or damaged cache is simply rebuilt
+            shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    charts = render_charts(reg, items, review, look, edition, config, out_dir)
+    try:
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.copytree(out_dir, cache / "files")
+        records = [{**c.__dict__, "svg": c.svg.name, "png": c.png.name} for c in charts]
+        index.write_bytes(pickle.dumps(records))
+    except OSError:
+        pass  # the cache is an optimisation only
+    return charts
+
+
+def _swap_into_place(tmp: Path, target: Path) -> None:
+    """Replace the previous build in one step; a failure before this point leaves it untouched."""
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
