@@ -1,0 +1,77 @@
+"""Read the built editions back as text, the way a reader meets them."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_paragraphs(path: Path) -> list[str]:
+    """Every paragraph of the Word body (table cells included), as plain text."""
+    from lxml import etree
+
+    root = etree.fromstring(zipfile.ZipFile(path).read("word/document.xml"))
+    return ["".join(t.text or "" for t in p.iter(f"{_W}t")) for p in root.iter(f"{_W}p")]
+
+
+def docx_table_rows(path: Path) -> list[list[str]]:
+    from lxml import etree
+
+    root = etree.fromstring(zipfile.ZipFile(path).read("word/document.xml"))
+    rows = []
+    for tr in root.iter(f"{_W}tr"):
+        rows.append(["".join(t.text or "" for t in tc.iter(f"{_W}t")) for tc in tr.iter(f"{_W}tc")])
+    return rows
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.rows: list[list[str]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script"):
+            self._skip += 1
+        if tag == "tr":
+            self._row = []
+        if tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        if tag in ("p", "li", "h1", "h2", "h3", "h4", "caption", "figcaption", "td", "th", "br", "div", "summary"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self._skip -= 1
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        if tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self.parts.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_text(path: Path) -> str:
+    p = _Text()
+    p.feed(path.read_text(encoding="utf-8"))
+    return re.sub(r"[ \t]+", " ", "".join(p.parts))
+
+
+def html_table_rows(path: Path) -> list[list[str]]:
+    p = _Text()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p.rows
