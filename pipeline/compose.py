@@ -155,16 +155,37 @@ class _Context:
         cols = _columns(columns, ("text", "money", "money", "money"), (1.0, 1.2, 1.2, 1.2))
         return self.blocks.add(Table("table-years-ahead", caption, cols, rows, row_header=True))
 
-    def rows_table(self, anchor: str, caption: str, columns: list[str], kinds: list[str], rows: list[list[Any]],
-                   totals: list[list[Any]] | None = None, wide: bool = False) -> Markup:
-        """A table whose rows the template lays out itself (e.g. the comparison with last year)."""
-        def cell(v: Any, kind: str) -> str:
-            if kind == "money":
-                return fmt.plain_money(v) if isinstance(v, (Decimal, int, float)) else ("" if v is None else str(v))
-            return "" if v is None else str(v)
-        body = tuple(tuple(cell(v, k) for v, k in zip(r, kinds)) for r in rows)
-        foot = tuple(tuple(cell(v, k) for v, k in zip(r, kinds)) for r in (totals or []))
-        return self.blocks.add(Table(anchor, caption, _columns(columns, tuple(kinds), None), body, foot, wide=wide))
+    def changes_table(self, kind: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
+        """Tables of the comparison with the previous edition: totals, added, ended, spend, category."""
+        cmp = self.a.comparison
+        m = fmt.plain_money
+        titles = self.a.config["vocabulary"].get("section_titles", {})
+        title = lambda key: titles.get(key, key)  # noqa: E731
+        if kind == "totals":
+            rows = tuple((title(t.section), m(t.previous), m(t.current), _signed(t.difference), _pct(t.percent))
+                         for t in cmp.sections)
+            o = cmp.overall
+            return self.blocks.add(Table("table-changes-totals", caption,
+                                         _columns(columns, ("text", "money", "money", "money", "number"), None), rows,
+                                         ((total_label, m(o.previous), m(o.current), _signed(o.difference), _pct(o.percent)),),
+                                         row_header=True))
+        if kind in ("added", "ended"):
+            lines = cmp.added if kind == "added" else cmp.ended
+            rows = tuple((l.project, l.provider, title(l.section), m(l.spend)) for l in lines)
+            return self.blocks.add(Table(f"table-changes-{kind}", caption,
+                                         _columns(columns, ("text", "text", "text", "money"), (2.2, 1.8, 1.0, 1.0)), rows,
+                                         ((total_label, "", "", m(total_spend(lines))),)))
+        if kind == "spend":
+            rows = tuple((c.project, c.provider, m(c.previous), m(c.current), _signed(c.difference), _pct(c.percent))
+                         for c in cmp.spend_changes)
+            return self.blocks.add(Table("table-changes-spend", caption,
+                                         _columns(columns, ("text", "text", "money", "money", "money", "number"),
+                                                  (2.2, 1.8, 1.0, 1.0, 1.0, 0.8)), rows, wide=True))
+        if kind == "category":
+            rows = tuple((c.project, c.provider, c.previous or "", c.current or "") for c in cmp.category_moves)
+            return self.blocks.add(Table("table-changes-category", caption,
+                                         _columns(columns, ("text", "text", "text", "text"), (2.2, 1.8, 1.0, 1.0)), rows))
+        raise ValueError(f"unknown changes table {kind!r}; use totals, added, ended, spend or category")
 
     # --- officer prose ---------------------------------------------------------------------
     def prose(self, name: str) -> Markup:
@@ -208,8 +229,16 @@ class _Context:
             "contents": self.contents, "figure": self.figure, "register_table": self.register_table,
             "category_table": self.category_table, "schedule_table": self.schedule_table,
             "breakdown_table": self.breakdown_table, "years_table": self.years_table,
-            "rows_table": self.rows_table, "prose": self.prose,
+            "changes_table": self.changes_table, "prose": self.prose,
         }
+
+
+def _signed(value: Decimal) -> str:
+    return ("+" if value > 0 else "-" if value < 0 else "") + fmt.plain_money(abs(value))
+
+
+def _pct(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:+.1f}%"
 
 
 def _columns(titles: list[str], kinds: tuple[str, ...], widths: tuple[float, ...] | None) -> tuple[Column, ...]:
