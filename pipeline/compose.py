@@ -133,12 +133,12 @@ class _Context:
 
     def schedule_table(self, caption: str, columns: list[str], overdue_mark: str = "Overdue") -> Markup:
         rows = tuple((
-            r.quarter, r.item.line.project, r.item.line.provider, fmt.plain_money(r.item.line.spend),
+            r.quarter_short, r.item.line.project, r.item.line.provider, fmt.plain_money(r.item.line.spend),
             r.item.category, fmt.uk_date(r.end_date), fmt.uk_date(r.latest_end),
             fmt.uk_date(r.review_start) + (f" ({overdue_mark})" if r.overdue else ""), fmt.uk_date(r.decision_due),
         ) for r in self.a.review)
         cols = _columns(columns, ("text", "text", "text", "money", "text", "date", "date", "date", "date"),
-                        (1.6, 2.0, 1.5, 1.0, 0.6, 1.0, 1.0, 1.3, 1.0))
+                        (1.0, 2.2, 1.6, 1.0, 0.7, 1.0, 1.0, 1.3, 1.0))
         return self.blocks.add(Table("table-schedule", caption, cols, rows, wide=True))
 
     def breakdown_table(self, pairs: Iterable[tuple[str, Decimal]], caption: str, columns: list[str],

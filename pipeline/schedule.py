@@ -16,7 +16,7 @@ from itertools import groupby
 
 from .classify import Classified
 from .config import Config
-from .dates import quarter_label, shift_months_end
+from .dates import financial_quarter, quarter_label, shift_months_end
 from .edition import Edition
 
 
@@ -40,6 +40,12 @@ class ReviewItem:
     @property
     def quarter(self) -> str:
         return quarter_label(self.decision_due)
+
+    @property
+    def quarter_short(self) -> str:
+        """'2024-25 Q2', for table cells."""
+        label, q = financial_quarter(self.decision_due)
+        return f"{label} Q{q}"
 
 
 def bands(config: Config) -> tuple[Band, ...]:
