@@ -1,0 +1,400 @@
+"""The Word edition: what a Police and Crime Panel member relies on when reading it in Word."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import docx
+import matplotlib
+import pytest
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+from docx.shared import Cm
+from lxml import etree
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from pipeline.model import (BulletList, Column, Contents, Document, Figure, Heading,  # noqa: E402
+                            Paragraph, Run, Table)
+from pipeline.reference_docx import make_reference  # noqa: E402
+from pipeline.write_docx import (DEFAULT_REFERENCE, STYLE_NAMES, bookmark_name,  # noqa: E402
+                                 write_docx)
+
+HOSTILE = "<script>alert(1)</script> {{ 7*7 }} \x07 & \ud800 \uffff"
+HOSTILE_SHOWN = "<script>alert(1)</script> {{ 7*7 }}  &  "  # as it must read in Word
+EDITION = date(2024, 9, 18)
+LONG_ANCHOR = "1-long-term-committed-activity-and-more-words-than-forty-chars"
+W = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+     "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+
+SERVICES = Table(
+    anchor="table-1",
+    caption="Table 1: Commissioned services and grants 2024-25",
+    columns=(Column("Service", width=2.0), Column("Provider", width=1.5), Column("Priority"),
+             Column("End date", kind="date"), Column("2024-25", align="right", kind="money")),
+    rows=tuple((f"Service {i}", "Catch 22", "Victims", "31/03/2028", f"£{i * 1000:,}")
+               for i in range(1, 41)),
+    totals=(("TOTAL", "", "", "", "£820,000"),),
+    wide=True,
+)
+
+
+def chart_png(folder: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
+    ax.bar(["Victims", "Prevention", "Partnerships"], [2.1, 1.3, 0.9])
+    path = folder / "spend.png"
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def sample_document(folder: Path) -> Document:
+    figure_data = Table("figure-1-data", "Data for Figure 1",
+                        (Column("Priority"), Column("Spend", align="right", kind="money")),
+                        (("Victims", "£2,100,000"), ("Prevention", "£1,300,000"),
+                         ("Partnerships", "£900,000")))
+    return Document(
+        title="OPCC Commissioning Framework 2024-25",
+        subtitle="Police and Crime Panel, 18 September 2024",
+        author="Office of the Police and Crime Commissioner",
+        subject="Commissioned services and grants",
+        date=EDITION,
+        keywords=("commissioning", "grants", "victims"),
+        blocks=(
+            Heading(1, "OPCC Commissioning Framework 2024-25", "title"),
+            Contents(),
+            Heading(2, "1. Purpose of the report", "purpose"),
+            Paragraph((Run("An overview of commissioned and grant activity."),), role="lead"),
+            Paragraph((Run("Commissioning takes "), Run("two major strands", bold=True),
+                       Run(", shown in "), Run("Table 1", href="#table-1"), Run(" ("),
+                       Run("Victims Code", href="https://www.gov.uk/victims-code"),
+                       Run("). "), Run("Figures are provisional.", italic=True))),
+            BulletList(((Run("Victim services"),), (Run("Prevention"),))),
+            BulletList(((Run("Review"),), (Run("Recommission"),)), ordered=True),
+            BulletList(((Run("Consult"),), (Run("Decide"),)), ordered=True),
+            Paragraph((Run(HOSTILE),), role="note"),
+            Paragraph((Run("Funding beyond March 2025 is not confirmed."),), role="warning"),
+            Heading(3, "1.1 Long term committed activity", LONG_ANCHOR),
+            Paragraph((Run("See "), Run("the long-term list", href="#" + LONG_ANCHOR), Run("."))),
+            Heading(2, "2. Commissioned services", "services"),
+            SERVICES,
+            Heading(2, "3. Spend by priority", "spend"),
+            Figure("figure-1", "Figure 1: Spend by priority 2024-25",
+                   "Victim services take the largest share: £2.1m of £4.3m.",
+                   folder / "spend.svg", chart_png(folder), figure_data),
+            Heading(4, "3.1.1 Sources", "sources"),
+            Paragraph((Run("Back to "), Run("the purpose", href="#purpose"), Run("."))),
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Document, Path]:
+    folder = tmp_path_factory.mktemp("docx")
+    doc = sample_document(folder)
+    path = folder / "framework.docx"
+    write_docx(doc, path)
+    return doc, path
+
+
+@pytest.fixture(scope="module")
+def word(built: tuple[Document, Path]) -> docx.document.Document:
+    return docx.Document(str(built[1]))
+
+
+def part_xml(path: Path, name: str) -> etree._Element:
+    with zipfile.ZipFile(path) as z:
+        return etree.fromstring(z.read(name))
+
+
+def paragraph_styles(word: docx.document.Document) -> list[tuple[str, str]]:
+    return [(p.style.name, p.text) for p in word.paragraphs]
+
+
+# --- structure and navigation ---
+
+def test_headings_use_title_and_real_heading_styles(word):
+    styles = dict((text, style) for style, text in paragraph_styles(word))
+    assert styles["OPCC Commissioning Framework 2024-25"] == "Title"
+    assert styles["Police and Crime Panel, 18 September 2024"] == "Subtitle"
+    assert styles["1. Purpose of the report"] == "Heading 1"
+    assert styles["1.1 Long term committed activity"] == "Heading 2"
+    assert styles["3.1.1 Sources"] == "Heading 3"
+    # Built-in heading styles carry outline levels: that is what the navigation pane lists.
+    assert word.styles["Heading 1"].element.xpath("./w:pPr/w:outlineLvl/@w:val") == ["0"]
+
+
+def test_bookmark_names_follow_words_rules():
+    for anchor in ("purpose", "1-intro", LONG_ANCHOR, "spend £ by année", "", "_x"):
+        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}", bookmark_name(anchor)), anchor
+
+
+def test_internal_links_point_at_heading_bookmarks(built):
+    body = part_xml(built[1], "word/document.xml")
+    bookmarks = set(body.xpath("//w:bookmarkStart/@w:name", namespaces=W))
+    assert {bookmark_name("purpose"), bookmark_name(LONG_ANCHOR), "table_1"} <= bookmarks
+    anchors = body.xpath("//w:hyperlink/@w:anchor", namespaces=W)
+    assert bookmark_name(LONG_ANCHOR) in anchors and "table_1" in anchors
+    assert set(anchors) <= bookmarks  # no link leads nowhere
+    ids = body.xpath("//w:bookmarkStart/@w:id", namespaces=W)
+    assert len(ids) == len(set(ids)) == len(body.xpath("//w:bookmarkEnd", namespaces=W))
+
+
+def test_external_links_are_real_hyperlinks(word):
+    links = word.element.body.xpath("//w:hyperlink[@r:id]")
+    assert len(links) == 1
+    rel = word.part.rels[links[0].get(qn("r:id"))]
+    assert rel.is_external and rel.target_ref == "https://www.gov.uk/victims-code"
+    assert links[0].xpath("string(.)") == "Victims Code"
+    assert links[0].xpath("./w:r/w:rPr/w:rStyle/@w:val") == [word.styles["Hyperlink"].style_id]
+
+
+def test_contents_is_a_toc_field_word_updates_on_open(built, word):
+    body = part_xml(built[1], "word/document.xml")
+    instructions = [t.strip() for t in body.xpath("//w:instrText/text()", namespaces=W)]
+    assert 'TOC \\o "1-3" \\h \\z \\u' in instructions
+    kinds = body.xpath("//w:fldChar/@w:fldCharType", namespaces=W)
+    assert kinds.count("begin") == kinds.count("separate") == kinds.count("end")
+    settings = part_xml(built[1], "word/settings.xml")
+    assert settings.xpath("//w:updateFields/@w:val", namespaces=W) == ["true"]
+    # Until Word rebuilds it, the field shows the sections (LibreOffice's PDF keeps this).
+    assert ("TOC 2", "1.1 Long term committed activity") in [
+        (s.upper(), t) for s, t in paragraph_styles(word)]
+
+
+def test_every_section_has_page_x_of_y_footer(word):
+    assert len(word.sections) == 3  # portrait, landscape (wide table), portrait
+    for section in word.sections:
+        footer = section.footer
+        instructions = " ".join(footer._element.xpath(".//w:instrText/text()"))
+        assert "PAGE" in instructions and "NUMPAGES" in instructions
+        assert footer.paragraphs[0].text.startswith("Page ")
+    # Later sections have no footer of their own: they are "same as previous".
+    assert [s.footer.is_linked_to_previous for s in word.sections] == [False, True, True]
+
+
+# --- metadata ---
+
+def test_core_properties_come_from_the_model(word):
+    props = word.core_properties
+    assert props.title == "OPCC Commissioning Framework 2024-25"
+    assert props.subject == "Commissioned services and grants"
+    assert props.author == props.last_modified_by == "Office of the Police and Crime Commissioner"
+    assert props.language == "en-GB"
+    assert props.keywords == "commissioning; grants; victims"
+    midnight = datetime(2024, 9, 18, tzinfo=timezone.utc)
+    assert props.created == props.modified == props.last_printed == midnight
+    assert props.revision == 1
+
+
+def test_default_language_is_british_english(built):
+    styles = part_xml(built[1], "word/styles.xml")
+    assert styles.xpath("//w:docDefaults/w:rPrDefault/w:rPr/w:lang/@w:val", namespaces=W) == ["en-GB"]
+
+
+# --- tables ---
+
+def services_table(word):
+    return next(t for t in word.tables if t.rows[0].cells[0].text == "Service")
+
+
+def test_table_header_repeats_and_rows_do_not_split(word):
+    rows = services_table(word)._tbl.tr_lst
+    assert rows[0].xpath("./w:trPr/w:tblHeader")
+    assert not any(r.xpath("./w:trPr/w:tblHeader") for r in rows[1:])
+    assert all(r.xpath("./w:trPr/w:cantSplit") for r in rows)
+
+
+def test_money_column_is_right_aligned_and_widths_follow_the_model(word):
+    table = services_table(word)
+    for row in table.rows:
+        money, service = row.cells[4].paragraphs[0], row.cells[0].paragraphs[0]
+        assert money.alignment is not None and money.alignment.name == "RIGHT"
+        assert service.alignment is None
+    grid = [int(w) for w in table._tbl.xpath("./w:tblGrid/w:gridCol/@w:w")]
+    assert grid[0] == pytest.approx(2 * grid[2], abs=2) and grid[1] == pytest.approx(1.5 * grid[2], abs=2)
+
+
+def test_totals_row_is_last_and_bold(word):
+    last = services_table(word).rows[-1]
+    assert [c.text for c in last.cells] == ["TOTAL", "", "", "", "£820,000"]
+    style = last.cells[0].paragraphs[0].style
+    assert style.name == "Table Total" and style.font.bold
+
+
+def test_caption_sits_above_the_table(word):
+    body = list(word.element.body)
+    table = services_table(word)._tbl
+    caption = body[body.index(table) - 1]
+    assert caption.xpath("string(.)") == SERVICES.caption
+    assert caption.xpath("./w:pPr/w:pStyle/@w:val") == [word.styles["Caption"].style_id]
+
+
+def test_wide_table_is_in_a_landscape_section(word):
+    portrait, landscape, after = word.sections
+    assert landscape.orientation == WD_ORIENT.LANDSCAPE
+    assert landscape.page_width > landscape.page_height
+    assert portrait.orientation == after.orientation == WD_ORIENT.PORTRAIT
+    assert after.page_width == portrait.page_width
+    # The table (and its heading) come after the first section break, before the second.
+    body = list(word.element.body)
+    breaks = [i for i, el in enumerate(body) if el.xpath("./w:pPr/w:sectPr")]
+    where = body.index(services_table(word)._tbl)
+    assert breaks[0] < where < breaks[1]
+    assert body[breaks[0] + 1].xpath("string(.)") == "2. Commissioned services"
+
+
+def test_document_opening_with_a_wide_table_has_no_blank_first_page(tmp_path):
+    doc = Document("T", "", "OPCC", "Test", EDITION, (SERVICES, Paragraph((Run("After"),))))
+    path = tmp_path / "wide-first.docx"
+    write_docx(doc, path)
+    sections = docx.Document(str(path)).sections
+    assert [s.orientation for s in sections] == [WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+
+
+def test_large_table_is_written_row_by_row(tmp_path):
+    columns = (Column("Line"), Column("Amount", align="right", kind="money"))
+    rows = tuple((f"Line {i}", f"£{i:,}") for i in range(5000))
+    doc = Document("Big", "", "OPCC", "Test", EDITION,
+                   (Heading(1, "Big", "big"), Table("big-table", "Every line", columns, rows)))
+    path = tmp_path / "big.docx"
+    write_docx(doc, path)  # quadratic cell access would take minutes here
+    body = part_xml(path, "word/document.xml")
+    assert len(body.xpath("//w:tbl/w:tr", namespaces=W)) == 5001
+    assert body.xpath("string(//w:tbl/w:tr[last()]/w:tc[2])", namespaces=W) == "£4,999"
+
+
+def test_row_longer_than_the_columns_is_refused(tmp_path):
+    table = Table("t", "Bad", (Column("A"),), (("a", "spill"),))
+    doc = Document("T", "", "OPCC", "Test", EDITION, (table,))
+    with pytest.raises(ValueError, match="2 cells"):
+        write_docx(doc, tmp_path / "bad.docx")
+
+
+# --- figures, lists, text ---
+
+def test_figure_has_alt_text_caption_and_data(built, word):
+    body = part_xml(built[1], "word/document.xml")
+    (doc_pr,) = body.xpath("//wp:inline/wp:docPr", namespaces=W)
+    assert doc_pr.get("descr") == "Victim services take the largest share: £2.1m of £4.3m."
+    assert doc_pr.get("title") == "Figure 1: Spend by priority 2024-25"
+    (shape,) = word.inline_shapes
+    assert 0 < shape.width <= Cm(16) + 1
+    styles = paragraph_styles(word)
+    picture = next(i for i, p in enumerate(word.paragraphs) if p._p.xpath(".//wp:inline"))
+    assert styles[picture + 1] == ("Caption", "Figure 1: Spend by priority 2024-25")
+    data = next(t for t in word.tables if t.rows[0].cells[0].text == "Priority")
+    assert [c.text for c in data.rows[1].cells] == ["Victims", "£2,100,000"]
+
+
+def test_lists_roles_and_run_formatting(word):
+    styles = paragraph_styles(word)
+    assert ("List Bullet", "Victim services") in styles
+    numbered = [p for p in word.paragraphs if p.style.name == "List Number"]
+    assert [p.text for p in numbered] == ["Review", "Recommission", "Consult", "Decide"]
+    num_ids = [p._p.xpath("string(./w:pPr/w:numPr/w:numId/@w:val)") for p in numbered]
+    assert num_ids[0] == num_ids[1] != num_ids[2] == num_ids[3]  # second list restarts at 1
+    assert ("Lead", "An overview of commissioned and grant activity.") in styles
+    assert ("Warning", "Funding beyond March 2025 is not confirmed.") in styles
+    runs = {r.text: r for p in word.paragraphs for r in p.runs}
+    assert runs["two major strands"].bold and runs["Figures are provisional."].italic
+    assert not runs["Commissioning takes "].bold
+    # Fonts belong to the styles, never to runs, so the officer's restyling applies everywhere.
+    assert not word.element.body.xpath("//w:r/w:rPr/w:rFonts | //w:r/w:rPr/w:sz")
+
+
+def test_hostile_text_is_literal_and_xml_safe(built, word):
+    note = next(p for p in word.paragraphs if p.style.name == "Note")
+    assert note.text == HOSTILE_SHOWN
+    with zipfile.ZipFile(built[1]) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in xml
+    assert "<script" not in xml and "\x07" not in xml and "49" not in note.text
+
+
+def test_odd_characters_anywhere_do_not_break_the_file(tmp_path):
+    bad = "a\x00b\x1fc\ufffe\ud800d\te\nf"
+    table = Table("t", bad, (Column(bad),), ((bad,),), totals=((bad,),))
+    doc = Document(bad, bad, bad, bad, EDITION,
+                   (Heading(1, bad, bad), Heading(2, bad, "-"), Paragraph((Run(bad, href=bad),)),
+                    table), keywords=(bad,))
+    path = tmp_path / "odd.docx"
+    write_docx(doc, path)
+    word = docx.Document(str(path))
+    assert word.core_properties.title == "abcd\te\nf"
+    assert word.paragraphs[0].text == "abcd\te\nf"  # tab and line break kept as w:tab / w:br
+
+
+# --- reproducibility and the reference ---
+
+def test_two_builds_are_byte_identical(built, tmp_path):
+    doc, first = built
+    again = tmp_path / "again.docx"
+    write_docx(doc, again)
+    assert again.read_bytes() == first.read_bytes()
+    with zipfile.ZipFile(again) as z:
+        infos = z.infolist()
+    assert infos[0].filename == "[Content_Types].xml"
+    assert {i.date_time for i in infos} == {(2024, 9, 18, 0, 0, 0)}
+
+
+def test_reference_has_every_style_the_writer_needs(tmp_path):
+    assert DEFAULT_REFERENCE.exists(), "run: python -m pipeline.reference_docx"
+    make_reference(tmp_path / "fresh.docx")
+    for path in (DEFAULT_REFERENCE, tmp_path / "fresh.docx"):
+        names = {(s.name or "").lower() for s in docx.Document(str(path)).styles}
+        assert {n.lower() for n in STYLE_NAMES} <= names, path
+    # Regenerating gives the same bytes, so the committed binary only changes on purpose.
+    make_reference(tmp_path / "again.docx")
+    assert (tmp_path / "again.docx").read_bytes() == (tmp_path / "fresh.docx").read_bytes()
+
+
+def test_missing_style_in_reference_is_reported(tmp_path, built):
+    plain = tmp_path / "plain.docx"
+    docx.Document().save(str(plain))  # python-docx's template: no "Lead", "Data Table", ...
+    with pytest.raises(ValueError, match="Lead"):
+        write_docx(built[0], tmp_path / "out.docx", reference=plain)
+
+
+# --- LibreOffice ---
+
+def _tool(*names: str) -> str:
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail(f"{' / '.join(names)} is not installed; CI needs it (apt-get install -y "
+                "--no-install-recommends libreoffice-writer poppler-utils)")
+
+
+def test_libreoffice_opens_it_and_the_pdf_reads_right(built, tmp_path):
+    office = _tool("libreoffice", "soffice")
+    pdfinfo, pdftotext = _tool("pdfinfo"), _tool("pdftotext")
+    profile = tmp_path / "lo-profile"  # own profile: parallel LibreOffice runs do not collide
+    result = subprocess.run(
+        [office, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(built[1])],
+        capture_output=True, text=True, timeout=300)
+    pdf = tmp_path / "framework.pdf"
+    assert result.returncode == 0 and pdf.exists(), result.stdout + result.stderr
+
+    info = subprocess.run([pdfinfo, "-f", "1", "-l", "999", str(pdf)], capture_output=True,
+                          text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    sizes = [(float(w), float(h)) for w, h in re.findall(r"size:\s+([\d.]+) x ([\d.]+)", info)]
+    assert pages >= 3 and len(sizes) == pages
+    assert sizes[0][0] < sizes[0][1] and any(w > h for w, h in sizes)  # portrait, then landscape
+
+    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for expected in ("2. Commissioned services", "£820,000", "£2,100,000", "Service 40",
+                     "<script>alert(1)</script> {{ 7*7 }}", f"Page 1 of {pages}",
+                     f"Page {pages} of {pages}"):
+        assert expected in text, expected
