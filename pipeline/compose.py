@@ -128,8 +128,7 @@ class _Context:
                       + ("" if not c.disagrees else f" (set to {c.category} by the officer)")) for c in items)
         cols = _columns(columns, ("text", "text", "money", "text"), (2.0, 1.6, 1.0, 3.4))
         return self.blocks.add(Table(f"table-category-{key}", caption, cols, rows,
-                                     ((total_label, "", fmt.plain_money(total_spend(c.line for c in items)), ""),),
-                                     wide=True))
+                                     ((total_label, "", fmt.plain_money(total_spend(c.line for c in items)), ""),)))
 
     def schedule_table(self, caption: str, columns: list[str], overdue_mark: str = "Overdue") -> Markup:
         rows = tuple((
