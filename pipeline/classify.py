@@ -68,10 +68,8 @@ def classify_line(line: Line, edition: Edition, config: Config) -> tuple[str, st
     short = int(rules["short_funding_months"])
     if start is not None and end < add_months(start, short):
         if assumed:
-            basis = f"{line.section} line funded for {edition.label} only (no start date recorded), ending {uk_date(end)}"
-        else:
-            basis = f"funded {uk_date(start)} to {uk_date(end)}"
-        return "d", f"{basis}: {plural(short, 'month')} or less, so sustainability must be considered"
+            return "d", f"funded for {edition.label} only ({line.section} line with no start date), ends {uk_date(end)}"
+        return "d", f"funded {uk_date(start)} to {uk_date(end)}, {plural(short, 'month')} or less"
 
     horizon_end = add_months(edition.end + timedelta(days=1), int(rules["review_horizon_months"])) - timedelta(days=1)
     if end <= horizon_end:
@@ -87,7 +85,7 @@ def classify_line(line: Line, edition: Edition, config: Config) -> tuple[str, st
         how = "re-commissioned" if line.status == "recommissioned" else f"started {uk_date(line.start_date)}"
         return "a", f"{how} and runs to {uk_date(end)}, beyond the medium term ({uk_date(medium_end)})"
 
-    return "c", f"ends {uk_date(end)}, after {edition.label}, with {_options_text(line)}: review planned"
+    return "c", f"ends {uk_date(end)}, after {edition.label}, with {_options_text(line)}"
 
 
 def classify(register: Register, edition: Edition, config: Config) -> tuple[Classified, ...]:

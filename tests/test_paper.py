@@ -131,3 +131,23 @@ def test_a_mistake_in_the_officers_prose_names_the_file(tmp_path):
         build(tmp_path, data)
     report = info.value.report()
     assert "outlook.md" in report and "'totl' is undefined" in report
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_the_built_html_edition_has_no_axe_violations(edition, width):
+    from .a11y import axe_violations, format_violations
+
+    violations = axe_violations(edition["html"], width=width)
+    assert not violations, format_violations(violations)
+
+
+def test_the_built_word_edition_opens_in_libreoffice(edition, tmp_path):
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is needed to prove the .docx opens: apt-get install libreoffice-writer"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(edition["docx"])], check=True, capture_output=True, timeout=240)
+    pdf = tmp_path / edition["docx"].with_suffix(".pdf").name
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    assert "Schedule of review and scrutiny" in text and "4,654,011" in text and "Page 1 of" in text
