@@ -1,0 +1,867 @@
+"""The paper's charts: drawn from the analysis, written as SVG (HTML edition) and PNG (Word edition).
+
+Four charts, every number computed from the arguments:
+  spend-by-priority  spend per priority, commissioning and grants stacked
+  spend-by-category  spend per commissioning category (a-d and the annual budget round)
+  funding-outlook    committed / optional / annual funding per year, with the cliff edge called out
+  timeline           one bar per agreement with an end date (grouped by category and year of ending
+                     when there are more than [paper] timeline_max_bars of them)
+
+Each chart comes with its data table (the numbers behind it, for screen-reader users and the appendix)
+and a text alternative generated from the same numbers.
+
+Accessibility: Okabe-Ito colours that all reach 3:1 against white, a pattern as well as a colour for every
+series, direct labels, no text under 9 pt at the printed width (FIGURE_WIDTH_IN), money in pounds.
+Reproducibility: object API only (no pyplot state), Agg for PNG, a fixed svg.hashsalt, no dates or
+software names in the files, every setting inside one rc_context per chart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import matplotlib
+import matplotlib.colors
+import matplotlib.transforms
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
+
+from . import model
+from .classify import ANNUAL, KEYS, Classified
+from .config import Config
+from .edition import Edition, financial_year_of
+from .formatting import money, percent, uk_date
+from .outlook import Outlook
+from .register import Register
+from .schedule import ReviewItem
+
+# ---------------------------------------------------------------------------------------------------
+# Look and feel
+
+#: Printed width of every chart: A4 portrait text width with 2.54 cm margins. The PNG records 200 dpi,
+#: so Word inserts it at this width by default and the font sizes below are the printed sizes.
+FIGURE_WIDTH_IN = 6.25
+DPI = 200
+MIN_FONT_PT = 9.0
+FONT_PT = 9.0  # tick labels, bar labels, legend
+LABEL_PT = 10.0  # axis titles
+
+# Okabe-Ito colours that reach 3:1 against white (the yellow, orange and sky blue do not, so they are
+# not used). Every series also has its own pattern, and adjacent segments are separated by white edges.
+BLUE = "#0072B2"  # 5.2:1
+VERMILLION = "#D55E00"  # 3.9:1
+GREEN = "#009E73"  # 3.4:1
+PURPLE = "#CC79A7"  # 3.1:1
+GREY = "#595959"  # 7.0:1
+INK = "#1A1A1A"  # text: 17:1
+WHITE = "#FFFFFF"
+PALETTE: tuple[str, ...] = (BLUE, VERMILLION, GREEN, PURPLE, GREY)
+HATCHES: tuple[str, ...] = ("", "///", "..", "xx", "\\\\\\")
+
+#: Fallback names for the categories; the paper's own labels come from [categories] in config.toml.
+CATEGORY_LABELS: dict[str, str] = {
+    "a": "a: recently re-commissioned",
+    "b": "b: ending, decision needed now",
+    "c": "c: review planned later",
+    "d": "d: short-term funding",
+    ANNUAL: "Annual budget round",
+}
+
+_RC = {
+    "svg.hashsalt": "commissioning-framework",
+    "svg.fonttype": "none",  # text stays text in the SVG: searchable, zoomable, small
+    "svg.image_inline": True,
+    "font.family": "sans-serif",
+    # Liberation Sans has Arial's metrics, so browsers that substitute Arial lay the SVG text out alike.
+    "font.sans-serif": ["Liberation Sans", "Arial", "Helvetica", "DejaVu Sans"],
+    "font.size": FONT_PT,
+    "axes.labelsize": LABEL_PT,
+    "axes.titlesize": LABEL_PT,
+    "xtick.labelsize": FONT_PT,
+    "ytick.labelsize": FONT_PT,
+    "legend.fontsize": FONT_PT,
+    "legend.title_fontsize": FONT_PT,
+    "legend.frameon": False,
+    "text.color": INK,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": GREY,
+    "xtick.color": GREY,
+    "ytick.color": GREY,
+    "xtick.labelcolor": INK,
+    "ytick.labelcolor": INK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.8,
+    "axes.axisbelow": True,
+    "grid.color": "#949494",  # 3:1 against white
+    "grid.linewidth": 0.4,
+    "grid.linestyle": (0, (3, 3)),
+    "hatch.linewidth": 0.8,
+    "figure.dpi": 100,
+    "savefig.dpi": DPI,
+    "savefig.facecolor": WHITE,
+    "axes.facecolor": WHITE,
+    "figure.facecolor": WHITE,
+    "axes.formatter.use_locale": False,
+    "path.simplify": False,
+}
+
+_SVG_METADATA = {"Date": None, "Creator": None}
+_PNG_METADATA = {"Software": None}
+
+
+class _chart_style:
+    """Matplotlib's defaults plus _RC, restored on exit: nothing leaks in from or out to the caller."""
+
+    def __enter__(self):
+        self._ctx = matplotlib.rc_context()
+        self._ctx.__enter__()
+        matplotlib.rcdefaults()
+        matplotlib.rcParams.update(_RC)
+        return self
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Public API
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart, ready for the paper."""
+    slug: str  # file stem, e.g. "spend-by-priority"
+    title: str  # short title used as the figure caption
+    alt: str  # 1-2 sentences generated from the data stating the main finding in words
+    data: model.Table  # the numbers behind the chart
+    svg: Path
+    png: Path
+
+    def figure(self) -> model.Figure:
+        """The document-model block for this chart."""
+        return model.Figure(anchor=f"figure-{self.slug}", caption=self.title, alt=self.alt,
+                            svg=self.svg, png=self.png, data=self.data)
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A chart before it is written: the matplotlib figure with its words and numbers."""
+    slug: str
+    title: str
+    alt: str
+    data: model.Table
+    figure: Figure
+    bars: int = 0  # bars drawn (the timeline: one per agreement, or one per group)
+    grouped: bool = False
+
+
+def render_charts(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
+                  look: Outlook, edition: Edition, config: Config, out_dir: Path) -> tuple[Chart, ...]:
+    """Draw every chart and write <slug>.svg and <slug>.png into out_dir."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    charts = []
+    for drawing in draw_charts(register, items, sched, look, edition, config):
+        svg, png = write_drawing(drawing, out_dir)
+        charts.append(Chart(drawing.slug, drawing.title, drawing.alt, drawing.data, svg, png))
+    return tuple(charts)
+
+
+def draw_charts(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
+                look: Outlook, edition: Edition, config: Config) -> tuple[Drawing, ...]:
+    return (
+        draw_spend_by_priority(register, edition, config),
+        draw_spend_by_category(items, edition, config),
+        draw_funding_outlook(look, edition, config),
+        draw_timeline(sched, edition, config),
+    )
+
+
+def write_drawing(drawing: Drawing, out_dir: Path) -> tuple[Path, Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    svg = out_dir / f"{drawing.slug}.svg"
+    png = out_dir / f"{drawing.slug}.png"
+    with _chart_style():
+        matplotlib.rcParams["svg.hashsalt"] = f"commissioning-framework-{drawing.slug}"
+        canvas = drawing.figure.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            FigureCanvasAgg(drawing.figure)
+        text = _svg_text(drawing.figure)
+        svg.write_text(_prefix_svg_ids(text, drawing.slug), encoding="utf-8")
+        drawing.figure.savefig(png, format="png", dpi=DPI, metadata=_PNG_METADATA)
+    return svg, png
+
+
+def _svg_text(fig: Figure) -> str:
+    import io
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata=_SVG_METADATA)
+    return buf.getvalue()
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _prefix_svg_ids(text: str, slug: str) -> str:
+    """Prefix every id (and every reference to one) with the slug, so several charts inlined in one
+    HTML page never share an id."""
+    ids = set(_ID.findall(text))
+    if not ids:
+        return text
+    pattern = re.compile(r'(\bid="|url\(#|href="#)(' + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+                         + r')(?=["\)])')
+    return pattern.sub(lambda m: f"{m.group(1)}{slug}-{m.group(2)}", text)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Contrast (WCAG 2.2)
+
+
+def relative_luminance(colour: str | Sequence[float]) -> float:
+    rgb = matplotlib.colors.to_rgb(colour)
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast_ratio(a: str | Sequence[float], b: str | Sequence[float] = WHITE) -> float:
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Money on axes and labels
+
+
+def short_money(value: Decimal | float | int) -> str:
+    """£1.2m, £715k, £950: for labels on bars; tables and alt text use formatting.money."""
+    v = float(value)
+    if abs(v) >= 999_500:
+        return f"£{v / 1_000_000:,.1f}m"
+    if abs(v) >= 1_000:
+        return f"£{v / 1_000:,.0f}k"
+    return money(round(Decimal(str(value))))
+
+
+def _axis_money(top: float) -> Callable[[float, int], str]:
+    """Tick labels in pounds: £1.5m when the axis reaches a million, £250,000 below that."""
+    if top >= 1_000_000:
+        def fmt(v: float, _pos=None) -> str:
+            if v == 0:
+                return "£0"
+            text = f"{v / 1_000_000:,.2f}".rstrip("0").rstrip(".")
+            return f"£{text}m"
+    else:
+        def fmt(v: float, _pos=None) -> str:
+            return f"£{v:,.0f}"
+    return fmt
+
+
+def _money_axis(axis, top: float) -> None:
+    axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], min_n_ticks=4, integer=True))
+    axis.set_major_formatter(FuncFormatter(_axis_money(top)))
+
+
+def _count(n: int, word: str) -> str:
+    """1 line, 5,355 lines."""
+    return f"{n:,} {word if n == 1 else word + 's'}"
+
+
+def _d(value: Decimal | None) -> Decimal:
+    return value if value is not None else Decimal(0)
+
+
+def _category_labels(config: Config) -> dict[str, str]:
+    labels = dict(CATEGORY_LABELS)
+    for key, spec in (config.raw.get("categories", {}) or {}).items():
+        if isinstance(spec, dict) and spec.get("label"):
+            labels[key] = spec["label"] if key == ANNUAL else f"{key}: {spec['label']}"
+    return labels
+
+
+def _section_label(section: str) -> str:
+    return section[:1].upper() + section[1:]
+
+
+def _money_col(title: str, width: float = 1.0) -> model.Column:
+    return model.Column(title, align="right", kind="money", width=width)
+
+
+def _new_figure(height_in: float) -> Figure:
+    fig = Figure(figsize=(FIGURE_WIDTH_IN, height_in), layout="constrained")
+    FigureCanvasAgg(fig)
+    fig.get_layout_engine().set(h_pad=0.04, w_pad=0.04)
+    return fig
+
+
+def _legend(fig: Figure, handles: list, ncols: int) -> None:
+    """A legend above the plot, in as many columns as fit the figure's width."""
+    renderer = fig.canvas.get_renderer()
+    for n in range(min(ncols, len(handles)), 0, -1):
+        legend = fig.legend(handles=handles, loc="outside upper left", ncols=n, handlelength=2.2,
+                            handleheight=1.1, columnspacing=1.5, borderaxespad=0.2)
+        if legend.get_window_extent(renderer).width <= fig.bbox.width * 0.98 or n == 1:
+            return
+        legend.remove()
+
+
+def _nudge(ax, points: float, up: bool = False):
+    """Data coordinates shifted right (or up) by a few points: labels just clear of a bar's end."""
+    fig = ax.get_figure()
+    dx, dy = (0, points / 72) if up else (points / 72, 0)
+    return ax.transData + matplotlib.transforms.ScaledTranslation(dx, dy, fig.dpi_scale_trans)
+
+
+def _label_box(color: str = WHITE) -> dict:
+    return dict(boxstyle="square,pad=0.15", facecolor=color, edgecolor="none")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Layout helpers: make room for labels at bar ends, drop labels that do not fit inside a segment
+
+
+def _fit_end_labels(fig: Figure, ax, ends: Sequence[float], labels, horizontal: bool = True) -> None:
+    """Widen the value axis until every label placed at its bar's end fits inside the axes."""
+    for text in labels:
+        text.set_in_layout(False)  # kept inside the axes by the limits set here, not by shrinking the axes
+    for _ in range(4):
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        box = ax.get_window_extent(renderer)
+        span = box.width if horizontal else box.height
+        lo, hi = ax.get_xlim() if horizontal else ax.get_ylim()
+        need = hi
+        for end, text in zip(ends, labels):
+            ext = text.get_window_extent(renderer)
+            size = (ext.width if horizontal else ext.height) + 14
+            room = span * 0.99 - size
+            if room <= 0:
+                continue
+            need = max(need, end * span / room)
+        if need <= hi * 1.001:
+            return
+        if horizontal:
+            ax.set_xlim(0, need)
+        else:
+            ax.set_ylim(0, need)
+
+
+def _drop_unfitting(fig: Figure, ax, placed: Iterable[tuple[object, float, float, float, float]]) -> None:
+    """Remove inside-bar labels wider or taller than their segment. `placed` holds
+    (text, x0, x1, y0, y1) in data coordinates."""
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    for text, x0, x1, y0, y1 in placed:
+        (dx0, dy0), (dx1, dy1) = ax.transData.transform([(x0, y0), (x1, y1)])
+        ext = text.get_window_extent(renderer)
+        if ext.width + 4 > abs(dx1 - dx0) or ext.height + 2 > abs(dy1 - dy0):
+            text.remove()
+
+
+# ---------------------------------------------------------------------------------------------------
+# 1. Spend by priority
+
+
+def spend_by_priority(register: Register, config: Config) -> tuple[tuple[str, dict[str, Decimal]], ...]:
+    """(priority, {section: spend}) in the vocabulary's order, every section present for every priority."""
+    sections = list(config.vocabulary.sections)
+    priorities = list(config.vocabulary.priorities)
+    for line in register.lines:
+        if line.section not in sections:
+            sections.append(line.section)
+        if line.priority not in priorities:
+            priorities.append(line.priority)
+    sums: dict[str, dict[str, Decimal]] = {p: {s: Decimal(0) for s in sections} for p in priorities}
+    for line in register.lines:
+        sums[line.priority][line.section] += _d(line.spend)
+    return tuple((p, sums[p]) for p in priorities)
+
+
+def draw_spend_by_priority(register: Register, edition: Edition, config: Config) -> Drawing:
+    slug = "spend-by-priority"
+    title = f"Spend by priority, commissioning and grants, {edition.label}"
+    data = spend_by_priority(register, config)
+    sections = list(data[0][1]) if data else list(config.vocabulary.sections)
+    totals = [sum(by.values(), Decimal(0)) for _, by in data]
+    grand = sum(totals, Decimal(0))
+    section_totals = {s: sum((by[s] for _, by in data), Decimal(0)) for s in sections}
+
+    # Words
+    if grand and data:
+        best = max(range(len(data)), key=lambda i: (totals[i], -i))
+        alt = (f"{data[best][0]} receives {money(totals[best])}, the largest share at "
+               f"{percent(totals[best], grand)} of the {money(grand)} total.")
+        parts = [(s, v) for s, v in section_totals.items() if v]
+        if len(parts) > 1:
+            words = [f"{_section_label(s) if i == 0 else s} {'accounts for ' if i == 0 else ''}{money(v)}"
+                     for i, (s, v) in enumerate(parts)]
+            alt += " " + ", ".join(words[:-1]) + f" and {words[-1]} of it."
+    else:
+        alt = "No spend is recorded against any priority."
+
+    # Numbers
+    table = model.Table(
+        anchor=f"data-{slug}",
+        caption=f"Data for: {title}",
+        columns=(model.Column("Priority", width=2.0),
+                 *(_money_col(_section_label(s)) for s in sections),
+                 _money_col("Total"),
+                 model.Column("Share of total", align="right", kind="number", width=0.8)),
+        rows=tuple((p, *(money(by[s]) for s in sections), money(t), percent(t, grand))
+                   for (p, by), t in zip(data, totals)),
+        totals=(("Total", *(money(section_totals[s]) for s in sections), money(grand),
+                 "100%" if grand else "0%"),),
+        row_header=True,
+    )
+
+    # Picture
+    n = len(data)
+    with _chart_style():
+        fig = _new_figure(1.3 + 0.42 * n)
+        ax = fig.add_subplot()
+        y = list(range(n))
+        left = [0.0] * n
+        inside = []
+        handles = []
+        for k, s in enumerate(sections):
+            widths = [float(by[s]) for _, by in data]
+            colour, hatch = PALETTE[k % len(PALETTE)], HATCHES[k % len(HATCHES)]
+            bars = ax.barh(y, widths, left=left, height=0.62, color=colour, edgecolor=WHITE, linewidth=1.0,
+                           hatch=hatch or None, hatchcolor=WHITE, label=f"_{s}")
+            handles.append(Patch(facecolor=colour, edgecolor=WHITE, hatch=hatch or None, hatchcolor=WHITE,
+                                 label=_section_label(s)))
+            for i, (w, x0) in enumerate(zip(widths, left)):
+                if w > 0:
+                    t = ax.text(x0 + w / 2, i, short_money(w), ha="center", va="center", fontsize=FONT_PT,
+                                color=INK, bbox=_label_box())
+                    inside.append((t, x0, x0 + w, i - 0.31, i + 0.31))
+            left = [a + b for a, b in zip(left, widths)]
+        ends = []
+        for i, t in enumerate(totals):
+            ends.append(ax.text(float(t), i, f"{money(t)} ({percent(t, grand)})", ha="left", va="center",
+                                fontsize=FONT_PT, color=INK, bbox=_label_box(), zorder=4,
+                                transform=_nudge(ax, 5)))
+        ax.set_yticks(y, [p for p, _ in data])
+        ax.set_ylim(n - 0.5, -0.5)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        top = float(max(totals)) if totals and max(totals) > 0 else 1.0
+        ax.set_xlim(0, top)
+        _money_axis(ax.xaxis, top)
+        ax.grid(axis="x")
+        ax.set_xlabel(f"Spend in {edition.label} (£)")
+        _legend(fig, handles, ncols=len(handles))
+        _fit_end_labels(fig, ax, [float(t) for t in totals], ends)
+        _drop_unfitting(fig, ax, inside)
+    return Drawing(slug, title, alt, table, fig, bars=n)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 2. Spend by category
+
+
+def spend_by_category(items: Sequence[Classified]) -> tuple[tuple[str, int, Decimal], ...]:
+    """(category, lines, spend) for a, b, c, d and annual, in that order (and any other key after)."""
+    keys = list(KEYS)
+    count: dict[str, int] = defaultdict(int)
+    spend: dict[str, Decimal] = defaultdict(Decimal)
+    for c in items:
+        if c.category not in keys:
+            keys.append(c.category)
+        count[c.category] += 1
+        spend[c.category] += _d(c.line.spend)
+    return tuple((k, count[k], spend[k]) for k in keys)
+
+
+def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config: Config) -> Drawing:
+    slug = "spend-by-category"
+    title = f"Spend by commissioning category, {edition.label}"
+    labels = _category_labels(config)
+    data = spend_by_category(items)
+    grand = sum((s for _, _, s in data), Decimal(0))
+    name = [labels.get(k, k) for k, _, _ in data]
+
+    if grand:
+        best = max(range(len(data)), key=lambda i: (data[i][2], -i))
+        k, n, s = data[best]
+        label = labels.get(k, k)
+        if label.startswith(f"{k}: "):
+            label = f"{k} ({label[len(k) + 2:]})"
+        where = "the annual budget round" if k == ANNUAL else f"category {label}"
+        alt = (f"The largest share, {money(s)} ({percent(s, grand)} of the {money(grand)} total), "
+               f"is in {where}.")
+        b = next((d for d in data if d[0] == "b"), None)
+        if b is not None and b[1] and k != "b":
+            alt += (f" {_count(b[1], 'agreement')} worth {money(b[2])} "
+                    f"{'is' if b[1] == 1 else 'are'} in category b, needing a decision now.")
+    else:
+        alt = "No spend is recorded in any category."
+
+    table = model.Table(
+        anchor=f"data-{slug}",
+        caption=f"Data for: {title}",
+        columns=(model.Column("Category", width=2.0),
+                 model.Column("Lines", align="right", kind="number", width=0.6),
+                 _money_col("Spend"),
+                 model.Column("Share of total", align="right", kind="number", width=0.8)),
+        rows=tuple((nm, f"{n:,}", money(s), percent(s, grand)) for nm, (_, n, s) in zip(name, data)),
+        totals=(("Total", f"{sum(n for _, n, _ in data):,}", money(grand), "100%" if grand else "0%"),),
+        row_header=True,
+    )
+
+    n = len(data)
+    with _chart_style():
+        fig = _new_figure(1.0 + 0.42 * n)
+        ax = fig.add_subplot()
+        y = list(range(n))
+        values = [float(s) for _, _, s in data]
+        ax.barh(y, values, height=0.62, color=BLUE, edgecolor=WHITE, linewidth=1.0, label="_spend")
+        ends = [ax.text(v, i, f"{money(s)} ({percent(s, grand)}), {_count(c, 'line')}", ha="left",
+                        va="center", fontsize=FONT_PT, color=INK, bbox=_label_box(), zorder=4,
+                        transform=_nudge(ax, 5))
+                for i, (v, (_, c, s)) in enumerate(zip(values, data))]
+        ax.set_yticks(y, name)
+        ax.set_ylim(n - 0.5, -0.5)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        top = max(values) if values and max(values) > 0 else 1.0
+        ax.set_xlim(0, top)
+        _money_axis(ax.xaxis, top)
+        ax.grid(axis="x")
+        ax.set_xlabel(f"Spend in {edition.label} (£)")
+        _fit_end_labels(fig, ax, values, ends)
+    return Drawing(slug, title, alt, table, fig, bars=n)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 3. Funding outlook
+
+
+_OUTLOOK_SERIES = (
+    # attribute, label, face, edge, hatch, hatch colour
+    ("committed", "Committed", BLUE, WHITE, None, WHITE),
+    ("optional", "Available only if options are used", WHITE, VERMILLION, "///", VERMILLION),
+    ("annual", "Annual budget round", GREEN, WHITE, "..", WHITE),
+)
+
+
+def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Drawing:
+    slug = "funding-outlook"
+    years = look.years
+    first, last = (years[0].edition, years[-1].edition) if years else (edition, edition)
+    span = first.label if first == last else f"{first.label} to {last.label}"
+    title = f"Funding outlook, {span}"
+    cliff = look.ending_total
+    cliff_text = f"{money(cliff)} ends on {uk_date(edition.end)} with no extension option"
+
+    # Words
+    alt = f"{cliff_text}." if cliff else f"No funding ends on {uk_date(edition.end)} without an extension option."
+    if len(years) > 1:
+        now, nxt = years[0], years[1]
+        if nxt.committed == now.committed:
+            alt += f" Committed funding stays at {money(now.committed)} in {nxt.edition.label}"
+        else:
+            move = "falls" if nxt.committed < now.committed else "rises"
+            alt += (f" Committed funding {move} from {money(now.committed)} in {now.edition.label} to "
+                    f"{money(nxt.committed)} in {nxt.edition.label}")
+        alt += (f", with a further {money(nxt.optional)} only if extension options are used."
+                if nxt.optional else ".")
+
+    # Numbers
+    columns = (model.Column("Financial year"), *(_money_col(label) for _, label, *_ in _OUTLOOK_SERIES),
+               _money_col("Total"))
+    rows = tuple(
+        (y.edition.label, *(money(getattr(y, attr)) for attr, *_ in _OUTLOOK_SERIES),
+         money(y.committed + y.optional + y.annual))
+        for y in years)
+    table = model.Table(
+        anchor=f"data-{slug}", caption=f"Data for: {title}", columns=columns, rows=rows,
+        totals=((f"Ends {uk_date(edition.end)} with no extension option", money(cliff), "", "", ""),),
+        row_header=True,
+    )
+
+    # Picture
+    n = len(years)
+    with _chart_style():
+        fig = _new_figure(4.3)
+        ax = fig.add_subplot()
+        x = list(range(n))
+        bottom = [0.0] * n
+        width = 0.62
+        inside = []
+        handles = []
+        for attr, label, face, edge, hatch, hcol in _OUTLOOK_SERIES:
+            heights = [float(getattr(y, attr)) for y in years]
+            ax.bar(x, heights, bottom=bottom, width=width, color=face, edgecolor=edge,
+                   linewidth=1.0 if edge == WHITE else 1.2, hatch=hatch, hatchcolor=hcol, label=f"_{attr}")
+            handles.append(Patch(facecolor=face, edgecolor=edge, hatch=hatch, hatchcolor=hcol, label=label,
+                                 linewidth=1.0 if edge == WHITE else 1.2))
+            for i, (h, b) in enumerate(zip(heights, bottom)):
+                if h > 0:
+                    t = ax.text(i, b + h / 2, short_money(h), ha="center", va="center", fontsize=FONT_PT,
+                                color=INK, bbox=_label_box())
+                    inside.append((t, i - width / 2, i + width / 2, b, b + h))
+            bottom = [a + b for a, b in zip(bottom, heights)]
+        tops = [ax.text(i, b, short_money(b), ha="center", va="bottom", fontsize=FONT_PT, color=INK,
+                        fontweight="bold", bbox=_label_box(), zorder=4, transform=_nudge(ax, 3, up=True))
+                for i, b in enumerate(bottom)]
+        top = max(bottom) if bottom and max(bottom) > 0 else 1.0
+        ax.set_xticks(x, [y.edition.label for y in years])
+        ax.set_xlim(-0.6, n - 0.4)
+        ax.set_ylim(0, top * 1.38)
+        _money_axis(ax.yaxis, top)
+        ax.grid(axis="y")
+        ax.set_ylabel("Funding each year (£)")
+        ax.set_xlabel("Financial year (future years valued at this year's spend)")
+
+        # The cliff edge: a bracket on the edition year's committed funding, named in words.
+        if n and cliff > 0:
+            c0 = float(years[0].committed)
+            lo, hi = max(c0 - float(cliff), 0.0), c0
+            bx = width / 2 + 0.06
+            ax.plot([bx, bx + 0.05, bx + 0.05, bx], [lo, lo, hi, hi], color=INK, linewidth=1.2,
+                    solid_joinstyle="miter", label="_cliff bracket")
+            label = f"{money(cliff)} ends on {uk_date(edition.end)}\nwith no extension option"
+            ax.annotate(label, xy=(bx + 0.05, (lo + hi) / 2), xytext=(bx, top * 1.24), textcoords="data",
+                        ha="left", va="center", fontsize=FONT_PT, color=INK, fontweight="bold",
+                        bbox=_label_box(),
+                        arrowprops=dict(arrowstyle="-|>", color=INK, linewidth=1.0, shrinkA=2, shrinkB=2,
+                                        relpos=(0.02, 0.0)))
+        _legend(fig, handles, ncols=3)
+        _fit_end_labels(fig, ax, bottom, tops, horizontal=False)
+        _drop_unfitting(fig, ax, inside)
+    return Drawing(slug, title, alt, table, fig, bars=n)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 4. Timeline
+
+
+@dataclass(frozen=True)
+class _Bar:
+    label: str
+    start: date
+    start_known: bool
+    end: date
+    latest_end: date
+    review_start: date
+    decision_due: date
+
+
+def _ordinal(day: date) -> float:
+    return float(day.toordinal())
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _category_order(keys: Iterable[str]) -> list[str]:
+    rank = {k: i for i, k in enumerate(KEYS)}
+    return sorted(set(keys), key=lambda k: (rank.get(k, len(rank)), k))
+
+
+def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config) -> Drawing:
+    slug = "timeline"
+    labels = _category_labels(config)
+    limit = int(config.raw.get("paper", {}).get("timeline_max_bars", 60))
+    grouped = len(sched) > limit
+    by_cat: dict[str, list[ReviewItem]] = defaultdict(list)
+    for r in sched:
+        by_cat[r.item.category].append(r)
+    cats = _category_order(by_cat)
+    spend_total = sum((_d(r.item.line.spend) for r in sched), Decimal(0))
+
+    groups: list[tuple[str, list[_Bar]]] = []
+    rows: list[tuple[str, ...]] = []
+    if not grouped:
+        title = f"Timeline of agreements with an end date, {edition.label}"
+        columns = (model.Column("ID", width=0.8), model.Column("Project", width=2.0),
+                   model.Column("Category", width=0.6),
+                   model.Column("Start", kind="date"), model.Column("End", kind="date"),
+                   model.Column("Latest end with options", kind="date"),
+                   model.Column("Review starts", kind="date"), model.Column("Decision due", kind="date"),
+                   _money_col("Spend"))
+        for k in cats:
+            bars = []
+            for r in sorted(by_cat[k], key=lambda r: (r.end_date, r.decision_due, r.item.line.id)):
+                line = r.item.line
+                start = line.start_date if line.start_date is not None else min(edition.start, r.end_date)
+                bars.append(_Bar(_truncate(f"{line.id} {line.project}", 34), start, line.start_date is not None,
+                                 r.end_date, r.latest_end, r.review_start, r.decision_due))
+                rows.append((line.id, line.project, k, uk_date(line.start_date, "not recorded"),
+                             uk_date(r.end_date), uk_date(r.latest_end), uk_date(r.review_start),
+                             uk_date(r.decision_due), money(line.spend, "not costed")))
+            groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')})", bars))
+        totals = (("Total", _count(len(sched), "line"), "", "", "", "", "", "", money(spend_total)),)
+    else:
+        title = f"Timeline of agreements with an end date, grouped by category and year of ending, {edition.label}"
+        columns = (model.Column("Category", width=1.6), model.Column("Ends in"),
+                   model.Column("Lines", align="right", kind="number", width=0.6),
+                   model.Column("Earliest start", kind="date"), model.Column("Latest end", kind="date"),
+                   model.Column("Latest end with options", kind="date"),
+                   model.Column("First review starts", kind="date"),
+                   model.Column("Last decision due", kind="date"),
+                   _money_col("Spend"))
+        for k in cats:
+            per_year: dict[Edition, list[ReviewItem]] = defaultdict(list)
+            for r in by_cat[k]:
+                per_year[financial_year_of(r.end_date)].append(r)
+            bars = []
+            for fy in sorted(per_year):
+                rs = per_year[fy]
+                known = [r.item.line.start_date for r in rs if r.item.line.start_date is not None]
+                end = max(r.end_date for r in rs)
+                start = min(known) if known else min(edition.start, min(r.end_date for r in rs))
+                bar = _Bar(f"Ending {fy.label}: {_count(len(rs), 'line')}", start, bool(known), end,
+                           max(r.latest_end for r in rs), min(r.review_start for r in rs),
+                           max(r.decision_due for r in rs))
+                bars.append(bar)
+                rows.append((labels.get(k, k), fy.label, f"{len(rs):,}", uk_date(min(known) if known else None,
+                                                                                  "not recorded"),
+                             uk_date(end), uk_date(bar.latest_end), uk_date(bar.review_start),
+                             uk_date(bar.decision_due),
+                             money(sum((_d(r.item.line.spend) for r in rs), Decimal(0)))))
+            groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')})", bars))
+        totals = (("Total", "", f"{len(sched):,}", "", "", "", "", "", money(spend_total)),)
+
+    table = model.Table(anchor=f"data-{slug}", caption=f"Data for: {title}", columns=columns, rows=tuple(rows),
+                        totals=totals, wide=True, row_header=True)
+    alt = _timeline_alt(sched, edition, grouped, sum(len(b) for _, b in groups))
+
+    with _chart_style():
+        fig, count = _draw_timeline_figure(groups, edition, grouped)
+    return Drawing(slug, title, alt, table, fig, bars=count, grouped=grouped)
+
+
+def _timeline_alt(sched: Sequence[ReviewItem], edition: Edition, grouped: bool, bars: int) -> str:
+    if not sched:
+        return "No agreement in the register has an end date."
+    ending = [r for r in sched if r.end_date <= edition.end]
+    overdue = [r for r in sched if r.overdue]
+    first = min(sched, key=lambda r: (r.decision_due, r.item.line.id))
+    if ending:
+        text = (f"{_count(len(ending), 'agreement')} of the {len(sched):,} with an end date "
+                f"{'ends' if len(ending) == 1 else 'end'} by {uk_date(edition.end)}")
+    else:
+        text = f"None of the {_count(len(sched), 'agreement')} with an end date ends by {uk_date(edition.end)}"
+    if overdue:
+        text += (f", and {_count(len(overdue), 'review')} should already have started by "
+                 f"{uk_date(edition.start)}.")
+    else:
+        text += "."
+    text += f" The first decision is due on {uk_date(first.decision_due)} ({first.item.line.id} {first.item.line.project})."
+    if grouped:
+        text += f" Agreements are grouped into {_count(bars, 'bar')} by category and year of ending."
+    return text
+
+
+_KNOWN = dict(facecolor=BLUE, edgecolor=WHITE, linewidth=0.6)
+_UNKNOWN = dict(facecolor=BLUE, edgecolor=WHITE, linewidth=0.6, hatch="////", hatchcolor=WHITE)
+_OPTION = dict(facecolor=WHITE, edgecolor=VERMILLION, linewidth=1.0, hatch="\\\\\\\\", hatchcolor=VERMILLION)
+_REVIEW = dict(facecolor=INK, edgecolor="none", linewidth=0)
+
+
+def _draw_timeline_figure(groups: list[tuple[str, list[_Bar]]], edition: Edition, grouped: bool) -> tuple[Figure, int]:
+    # Rows top to bottom: a header per category, then its bars.
+    ypos: list[float] = []
+    bars: list[_Bar] = []
+    ticks: list[str] = []
+    headers: list[tuple[float, str]] = []
+    y = 0
+    for header, group in groups:
+        headers.append((y, header))
+        y += 1
+        for bar in group:
+            ypos.append(y)
+            bars.append(bar)
+            ticks.append(bar.label)
+            y += 1
+    rows = max(y, 1)
+    height = 1.55 + 0.2 * rows
+    fig = _new_figure(height)
+    ax = fig.add_subplot()
+    h = 0.62
+
+    def barh(subset, lefts, rights, **style):
+        ys = [ypos[i] for i in subset]
+        ls = [lefts[i] for i in subset]
+        ws = [rights[i] - lefts[i] for i in subset]
+        return ax.barh(ys, ws, left=ls, height=h, **style)
+
+    start = [_ordinal(b.start) for b in bars]
+    end = [_ordinal(b.end) + 1 for b in bars]  # the end date is the last funded day
+    latest = [_ordinal(b.latest_end) + 1 for b in bars]
+    review = [_ordinal(b.review_start) for b in bars]
+    decision = [_ordinal(b.decision_due) for b in bars]
+    idx = range(len(bars))
+    known = [i for i in idx if bars[i].start_known]
+    unknown = [i for i in idx if not bars[i].start_known]
+    options = [i for i in idx if latest[i] > end[i]]
+    barh(known, start, end, label="_funded", **_KNOWN)
+    barh(unknown, start, end, label="_funded_start_not_recorded", **_UNKNOWN)
+    barh(options, end, latest, label="_extension_options", **_OPTION)
+    ax.barh(ypos, [d - r for r, d in zip(review, decision)], left=review, height=0.2, label="_review_window",
+            **_REVIEW)
+    ax.plot(decision, ypos, linestyle="none", marker="D", markersize=6, markerfacecolor=WHITE,
+            markeredgecolor=INK, markeredgewidth=1.3, label="_decision_due", zorder=4)
+
+    # Time axis: one tick per financial year, labelled in the paper's 24/25 shorthand.
+    days = start + latest + review + decision + [_ordinal(edition.start), _ordinal(edition.end) + 1]
+    first_fy = financial_year_of(date.fromordinal(int(min(days))))
+    last_fy = financial_year_of(date.fromordinal(int(max(days)) - 1))
+    bounds = [Edition(y).start for y in range(first_fy.first_year, last_fy.first_year + 2)]
+    step = max(1, -(-(len(bounds) - 1) // 9))
+    ax.set_xlim(_ordinal(bounds[0]) - 10, _ordinal(bounds[-1]) + 10)
+    ax.xaxis.set_major_locator(FixedLocator([_ordinal(b) for b in bounds]))
+    ax.xaxis.set_major_formatter(NullFormatter())
+    mids = [Edition(y) for y in range(first_fy.first_year, last_fy.first_year + 1)][::step]
+    ax.set_xticks([_ordinal(e.start) + 182 for e in mids], [e.short_label for e in mids], minor=True)
+    ax.tick_params(axis="x", which="minor", length=0)
+    ax.grid(axis="x", which="major")
+    ax.set_xlabel("Financial year (1 April to 31 March)")
+
+    ax.set_yticks(ypos, ticks)
+    ax.set_ylim(rows - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    # Category headers start at the figure's left edge, on rows of their own.
+    at_left = matplotlib.transforms.blended_transform_factory(fig.transFigure, ax.transData)
+    for hy, text in headers:
+        ax.text(0.004, hy, text, transform=at_left, ha="left", va="center", fontsize=FONT_PT, fontweight="bold",
+                color=INK, bbox=_label_box(), zorder=5, clip_on=False)
+
+    # The edition year, marked at both ends and labelled above the plot.
+    s, e = _ordinal(edition.start), _ordinal(edition.end) + 1
+    ax.axvline(s, color=INK, linewidth=1.2, zorder=3, label="_edition_start")
+    ax.axvline(e, color=INK, linewidth=1.2, linestyle=(0, (4, 2)), zorder=3, label="_edition_end")
+    ax.annotate(f"Start of {edition.label} ", xy=(s, 1.0), xycoords=("data", "axes fraction"), ha="right",
+                va="bottom", fontsize=FONT_PT, color=INK, annotation_clip=False)
+    ax.annotate(f" End of {edition.label}", xy=(e, 1.0), xycoords=("data", "axes fraction"), ha="left",
+                va="bottom", fontsize=FONT_PT, color=INK, annotation_clip=False)
+
+    handles = [
+        Patch(label="Funded period", **_KNOWN),
+        Patch(label=f"Start not recorded: drawn from {uk_date(edition.start)}", **_UNKNOWN),
+        Patch(label="Extension options, if used", **_OPTION),
+        Line2D([], [], color=INK, linewidth=4, solid_capstyle="butt",
+               label="Review window" if not grouped else "Review window (first start to last decision)"),
+        Line2D([], [], linestyle="none", marker="D", markersize=6, markerfacecolor=WHITE, markeredgecolor=INK,
+               markeredgewidth=1.3, label="Decision due" if not grouped else "Last decision due"),
+    ]
+    _legend(fig, handles, ncols=3)
+    if not bars:
+        ax.text(0.5, 0.5, "No agreement has an end date", transform=ax.transAxes, ha="center", va="center",
+                fontsize=LABEL_PT, color=INK)
+    return fig, len(bars)

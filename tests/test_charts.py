@@ -1,0 +1,422 @@
+"""Charts: the numbers a reader checks, the words, the accessibility rules and reproducible files."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import time
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import matplotlib
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from matplotlib.collections import Collection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.text import Text
+from PIL import Image
+
+from pipeline import charts
+from pipeline.build import load_edition
+from pipeline.classify import classify
+from pipeline.formatting import money
+from pipeline.outlook import outlook
+from pipeline.register import Line, Register
+from pipeline.schedule import schedule
+
+SLUGS = ("spend-by-priority", "spend-by-category", "funding-outlook", "timeline")
+
+
+def _analyse(register, edition, config):
+    items = classify(register, edition, config)
+    return items, schedule(items, edition, config), outlook(register, edition, config)
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    edition, config, register = load_edition("2024-25")
+    items, sched, look = _analyse(register, edition, config)
+    return register, items, sched, look, edition, config
+
+
+@pytest.fixture(scope="module")
+def drawings(inputs):
+    return {d.slug: d for d in charts.draw_charts(*inputs)}
+
+
+@pytest.fixture(scope="module")
+def rendered(inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("charts")
+    return {c.slug: c for c in charts.render_charts(*inputs, out_dir=out)}
+
+
+def _synthetic(n: int, edition, config, seed: int = 7) -> Register:
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        end = None if rng.random() < 0.25 else date(rng.randint(2023, 2031), rng.choice((3, 6, 9, 12)), 28)
+        start = None if rng.random() < 0.5 else date(rng.randint(2019, 2024), rng.randint(1, 12), 1)
+        if start and end and start >= end:
+            start = None
+        lines.append(Line(f"S-{i:05d}", rng.choice(config.vocabulary.sections), "Long",
+                          rng.choice(config.vocabulary.priorities), f"Project {i}", "Provider",
+                          Decimal(rng.randint(0, 400_000)), start_date=start, end_date=end,
+                          extension_options=rng.choice(((), (1,), (1, 1), (2,)))))
+    return Register("synthetic", tuple(lines))
+
+
+def _money_cell(text: str) -> Decimal:
+    assert re.fullmatch(r"£\d{1,3}(,\d{3})*(\.\d\d)?", text), text
+    return Decimal(text[1:].replace(",", ""))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The API and files
+
+
+def test_four_charts_written_as_svg_and_png(rendered):
+    assert tuple(rendered) == SLUGS
+    for slug, chart in rendered.items():
+        assert chart.svg.name == f"{slug}.svg" and chart.svg.exists()
+        assert chart.png.name == f"{slug}.png" and chart.png.exists()
+        assert chart.title and chart.alt
+        assert chart.data.anchor == f"data-{slug}"
+        assert chart.data.caption == f"Data for: {chart.title}"
+        for col in chart.data.columns:
+            if col.kind == "money":
+                assert col.align == "right"
+        assert any(col.kind == "money" for col in chart.data.columns)
+        figure = chart.figure()
+        assert figure.caption == chart.title and figure.data is chart.data and figure.png == chart.png
+
+
+def test_png_is_200_dpi_at_print_width(rendered):
+    for chart in rendered.values():
+        with Image.open(chart.png) as img:
+            assert img.size[0] == round(charts.FIGURE_WIDTH_IN * 200)
+            assert img.info["dpi"] == pytest.approx((200, 200), abs=0.01)
+            assert "Software" not in img.info
+
+
+def test_svg_keeps_text_as_text_and_ids_unique_across_charts(rendered):
+    seen: dict[str, str] = {}
+    for slug, chart in rendered.items():
+        text = chart.svg.read_text(encoding="utf-8")
+        assert "<text" in text
+        assert "<dc:date>" not in text and "Matplotlib" not in text
+        ids = re.findall(r'\bid="([^"]+)"', text)
+        assert len(ids) == len(set(ids))
+        refs = set(re.findall(r'(?:url\(#|href="#)([^")]+)', text))
+        assert refs <= set(ids), refs - set(ids)
+        for i in ids:
+            assert i not in seen, f"{i} in both {slug} and {seen[i]}"
+            seen[i] = slug
+
+
+def test_second_build_is_byte_identical(inputs, tmp_path):
+    first = charts.render_charts(*inputs, out_dir=tmp_path / "one")
+    # Global matplotlib settings a caller may have changed must not leak into the charts.
+    with matplotlib.rc_context({"font.size": 30, "lines.linewidth": 7, "svg.hashsalt": None,
+                                "axes.prop_cycle": matplotlib.cycler(color=["#ffff00"])}):
+        second = charts.render_charts(*inputs, out_dir=tmp_path / "two")
+    for a, b in zip(first, second):
+        for pa, pb in ((a.svg, b.svg), (a.png, b.png)):
+            assert hashlib.sha256(pa.read_bytes()).hexdigest() == hashlib.sha256(pb.read_bytes()).hexdigest(), pa.name
+
+
+def test_no_state_leaks_out(inputs, tmp_path):
+    before = dict(matplotlib.rcParams)
+    charts.render_charts(*inputs, out_dir=tmp_path)
+    after = dict(matplotlib.rcParams)
+    assert {k: v for k, v in after.items() if before.get(k) != v} == {}
+
+
+# ---------------------------------------------------------------------------------------------------
+# 1. Spend by priority
+
+
+def test_priority_table_equals_register_sums(inputs, rendered):
+    register, *_, config = inputs
+    expected: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for line in register.lines:
+        expected[line.priority][line.section] += line.spend or 0
+    table = rendered["spend-by-priority"].data
+    titles = [c.title for c in table.columns]
+    assert titles[0] == "Priority" and titles[-2:] == ["Total", "Share of total"]
+    assert [r[0] for r in table.rows] == list(config.vocabulary.priorities)
+    for row in table.rows:
+        by_section = {s: _money_cell(row[1 + k]) for k, s in enumerate(config.vocabulary.sections)}
+        for s in config.vocabulary.sections:
+            assert by_section[s] == expected[row[0]][s]
+        assert _money_cell(row[-2]) == sum(expected[row[0]].values(), Decimal(0))
+    grand = sum(line.spend or 0 for line in register.lines)
+    assert table.totals[0][0] == "Total"
+    assert _money_cell(table.totals[0][-2]) == grand == Decimal("6674237")
+
+
+def test_priority_alt_names_largest_priority_and_exact_amount(inputs, rendered):
+    register = inputs[0]
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for line in register.lines:
+        sums[line.priority] += line.spend or 0
+    name, amount = max(sums.items(), key=lambda kv: kv[1])
+    total = sum(sums.values())
+    alt = rendered["spend-by-priority"].alt
+    assert alt.startswith(f"{name} receives {money(amount)}, the largest share at "
+                          f"{round(amount * 100 / total)}% of the {money(total)} total.")
+    assert alt.startswith("Victim Services receives £2,517,766")
+
+
+# ---------------------------------------------------------------------------------------------------
+# 2. Spend by category
+
+
+def test_category_table_equals_classified_sums(inputs, rendered):
+    register, items, *_ = inputs
+    expected: dict[str, Decimal] = defaultdict(Decimal)
+    counts: dict[str, int] = defaultdict(int)
+    for c in items:
+        expected[c.category] += c.line.spend or 0
+        counts[c.category] += 1
+    table = rendered["spend-by-category"].data
+    cats = inputs[-1]["categories"]  # the labels come from [categories] in config.toml
+    assert [r[0] for r in table.rows] == [f"{k}: {cats[k]['label']}" for k in "abcd"] + [cats["annual"]["label"]]
+    for key, row in zip(("a", "b", "c", "d", "annual"), table.rows):
+        assert _money_cell(row[2]) == expected[key]
+        assert int(row[1].replace(",", "")) == counts[key]
+    assert _money_cell(table.totals[0][2]) == register.total()
+    assert int(table.totals[0][1]) == len(register)
+    alt = rendered["spend-by-category"].alt
+    largest = max(expected.items(), key=lambda kv: kv[1])
+    assert money(largest[1]) in alt
+
+
+# ---------------------------------------------------------------------------------------------------
+# 3. Funding outlook
+
+
+def test_outlook_table_and_cliff_edge(inputs, rendered, drawings):
+    register, _, _, look, edition, _ = inputs
+    chart = rendered["funding-outlook"]
+    table = chart.data
+    assert [r[0] for r in table.rows] == [y.edition.label for y in look.years]
+    for y, row in zip(look.years, table.rows):
+        assert [_money_cell(c) for c in row[1:]] == [y.committed, y.optional, y.annual,
+                                                     y.committed + y.optional + y.annual]
+    # The cliff edge, summed straight from the register.
+    ending = sum(l.spend or 0 for l in register.lines
+                 if l.end_date is not None and l.end_date <= edition.end and not l.extension_options)
+    assert ending == look.ending_total == Decimal("1460412")
+    assert chart.alt.startswith("£1,460,412 ends on 31/03/2025 with no extension option.")
+    assert _money_cell(table.totals[0][1]) == ending
+    texts = [t.get_text() for t in drawings["funding-outlook"].figure.findobj(Text)]
+    assert any("£1,460,412 ends on 31/03/2025" in t for t in texts)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 4. Timeline
+
+
+def _bars(figure, *labels) -> int:
+    ax = figure.axes[0]
+    return sum(len(c) for c in ax.containers if c.get_label() in labels)
+
+
+def test_timeline_has_one_bar_per_dated_line(inputs, drawings):
+    register, _, sched, *_ = inputs
+    dated = [l for l in register.lines if l.end_date is not None]
+    drawing = drawings["timeline"]
+    assert not drawing.grouped
+    assert len(dated) == len(sched) == drawing.bars == 32
+    fig = drawing.figure
+    assert _bars(fig, "_funded", "_funded_start_not_recorded") == len(dated)
+    assert _bars(fig, "_funded_start_not_recorded") == sum(1 for l in dated if l.start_date is None)
+    assert _bars(fig, "_extension_options") == sum(1 for l in dated if l.extension_options)
+    assert _bars(fig, "_review_window") == len(dated)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert sorted(t.split(" ")[0] for t in ticks) == sorted(l.id for l in dated)
+    assert len(drawing.data.rows) == len(dated)
+    # Grouped by category, in the order a, b, c, d.
+    cats = [row[2] for row in drawing.data.rows]
+    assert cats == sorted(cats)
+    # The edition's start is marked and labelled.
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert "Start of 2024-25 " in texts
+
+
+def test_timeline_height_grows_with_bars(inputs):
+    *_, edition, config = inputs
+    few = _synthetic(20, edition, config)
+    many = _synthetic(70, edition, config)
+    config = type(config)({**config.raw, "paper": {**config.raw["paper"], "timeline_max_bars": 1000}})
+    heights = []
+    for reg in (few, many):
+        items, sched, _ = _analyse(reg, edition, config)
+        heights.append(charts.draw_timeline(sched, edition, config).figure.get_figheight())
+    assert heights[1] > heights[0] * 2
+
+
+def test_large_register_groups_timeline_and_is_fast(inputs, tmp_path):
+    *_, edition, config = inputs
+    register = _synthetic(10_000, edition, config)
+    items, sched, look = _analyse(register, edition, config)
+    assert len(sched) > config["paper"]["timeline_max_bars"]
+    start = time.perf_counter()
+    built = charts.render_charts(register, items, sched, look, edition, config, tmp_path)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 10, f"charts for 10,000 lines took {elapsed:.1f}s"
+    timeline = next(c for c in built if c.slug == "timeline")
+    drawing = charts.draw_timeline(sched, edition, config)
+    assert drawing.grouped
+    assert drawing.bars == len(drawing.data.rows) < 100
+    assert _bars(drawing.figure, "_funded", "_funded_start_not_recorded") == drawing.bars
+    assert sum(int(r[2].replace(",", "")) for r in timeline.data.rows) == len(sched)
+    assert int(timeline.data.totals[0][2].replace(",", "")) == len(sched)
+    assert _money_cell(timeline.data.totals[0][-1]) == sum(r.item.line.spend or 0 for r in sched)
+    assert "grouped" in timeline.title and "grouped" in timeline.alt
+    priority = next(c for c in built if c.slug == "spend-by-priority")
+    assert _money_cell(priority.data.totals[0][-2]) == register.total()
+
+
+def test_empty_schedule_still_draws(inputs):
+    *_, edition, config = inputs
+    drawing = charts.draw_timeline((), edition, config)
+    assert drawing.bars == 0 and drawing.data.rows == ()
+    assert "No agreement" in drawing.alt
+
+
+# ---------------------------------------------------------------------------------------------------
+# Accessibility
+
+
+def test_palette_contrast_at_least_3_to_1():
+    for colour in charts.PALETTE:
+        assert charts.contrast_ratio(colour, "#ffffff") >= 3.0, colour
+    assert charts.contrast_ratio(charts.INK) >= 4.5
+    assert charts.contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert charts.contrast_ratio("#E69F00") < 3  # the Okabe-Ito orange is rightly left out
+
+
+def _is_white_or_clear(rgba) -> bool:
+    return rgba[3] == 0 or tuple(rgba[:3]) == (1.0, 1.0, 1.0)
+
+
+def _mark_colours(figure):
+    """Every colour a mark is drawn in: bar fills, outlines, hatching, lines, markers, legend keys."""
+    background = {id(figure.patch), *(id(ax.patch) for ax in figure.axes)}
+    for artist in figure.findobj():
+        if id(artist) in background or not artist.get_visible():
+            continue
+        if isinstance(artist, Patch):
+            yield artist.get_facecolor()
+            if artist.get_linewidth() > 0:
+                yield artist.get_edgecolor()
+            if artist.get_hatch():
+                yield artist.get_hatchcolor()
+        elif isinstance(artist, Line2D):
+            if artist.get_linestyle() not in ("None", "none", "", " ") and artist.get_linewidth() > 0:
+                yield matplotlib.colors.to_rgba(artist.get_color())
+            if artist.get_marker() not in (None, "None", "none", ""):
+                yield matplotlib.colors.to_rgba(artist.get_markeredgecolor())
+                yield matplotlib.colors.to_rgba(artist.get_markerfacecolor())
+        elif isinstance(artist, Collection):
+            yield from artist.get_facecolors()
+            yield from artist.get_edgecolors()
+
+
+def test_every_mark_has_3_to_1_contrast_and_text_4_5_to_1(drawings):
+    for slug, drawing in drawings.items():
+        fig = drawing.figure
+        fig.draw_without_rendering()
+        checked = 0
+        for rgba in _mark_colours(fig):
+            if _is_white_or_clear(rgba):
+                continue
+            checked += 1
+            assert charts.contrast_ratio(rgba[:3]) >= 3.0, (slug, rgba)
+        assert checked
+        for text in fig.findobj(Text):
+            if text.get_visible() and text.get_text().strip():
+                assert charts.contrast_ratio(text.get_color()) >= 4.5, (slug, text.get_text())
+
+
+def test_no_text_smaller_than_9pt_at_print_size(drawings):
+    for slug, drawing in drawings.items():
+        fig = drawing.figure
+        assert fig.get_figwidth() == pytest.approx(charts.FIGURE_WIDTH_IN)
+        fig.draw_without_rendering()
+        texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        assert len(texts) > 5
+        for text in texts:
+            assert text.get_fontsize() >= 9, (slug, text.get_text(), text.get_fontsize())
+
+
+def test_series_differ_by_pattern_not_only_colour(drawings):
+    for slug in ("spend-by-priority", "funding-outlook", "timeline"):
+        fig = drawings[slug].figure
+        legend = fig.legends[0]
+        keys = [(h.get_hatch() or "", tuple(h.get_facecolor()))
+                for h in legend.legend_handles if isinstance(h, Patch)]
+        hatches = [k[0] for k in keys]
+        assert len(set(hatches)) == len(hatches), (slug, hatches)
+
+
+def test_axes_have_titles_and_money_in_pounds(drawings):
+    for slug in ("spend-by-priority", "spend-by-category", "funding-outlook"):
+        fig = drawings[slug].figure
+        fig.draw_without_rendering()
+        ax = fig.axes[0]
+        axis = ax.yaxis if slug == "funding-outlook" else ax.xaxis
+        assert "(£)" in axis.get_label().get_text()
+        labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+        assert labels and all(re.fullmatch(r"£\d+(\.\d+)?m|£[\d,]+", t) for t in labels), labels
+    assert drawings["timeline"].figure.axes[0].get_xlabel()
+
+
+def test_axis_money_format():
+    assert charts._axis_money(3_000_000)(1_500_000) == "£1.5m"
+    assert charts._axis_money(3_000_000)(250_000) == "£0.25m"
+    assert charts._axis_money(3_000_000)(0) == "£0"
+    assert charts._axis_money(600_000)(250_000) == "£250,000"
+    assert charts.short_money(Decimal("3330092")) == "£3.3m"
+    assert charts.short_money(Decimal("714558")) == "£715k"
+    assert charts.short_money(Decimal("950")) == "£950"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The sums, for any register
+
+
+_lines = st.lists(
+    st.builds(
+        lambda i, section, priority, spend: (i, section, priority, spend),
+        st.integers(0, 10_000), st.sampled_from(["commissioning", "grants"]),
+        st.sampled_from(["Victim Services", "Vulnerability", "Prevention", "Community Safety", "Partnerships",
+                         "Various"]),
+        st.one_of(st.none(), st.decimals(min_value=0, max_value=10_000_000, places=2)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_lines)
+def test_priority_and_category_sums_match_any_register(inputs, raw):
+    *_, edition, config = inputs
+    register = Register("generated", tuple(
+        Line(f"G-{n}", section, "Long", priority, "P", "Q", spend) for n, (_, section, priority, spend) in enumerate(raw)))
+    by_priority = charts.spend_by_priority(register, config)
+    assert sum((sum(v.values(), Decimal(0)) for _, v in by_priority), Decimal(0)) == register.total()
+    for priority, by_section in by_priority:
+        for section, value in by_section.items():
+            assert value == sum((l.spend or 0 for l in register.lines
+                                 if l.priority == priority and l.section == section), Decimal(0))
+    items = classify(register, edition, config)
+    by_category = charts.spend_by_category(items)
+    assert sum(s for _, _, s in by_category) == register.total()
+    assert sum(n for _, n, _ in by_category) == len(register)
