@@ -1,0 +1,311 @@
+"""Start a new edition from the previous one: carry the register forward and list what to check.
+
+Nothing is decided for the officer. Every line keeps its id and its figures; agreements that have
+already ended are marked "under review" with a note saying what to decide, and the checklist
+lists everything else that needs a look before the new paper is built.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import os
+import re
+import shutil
+import tempfile
+import textwrap
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from .config import Config
+from .edition import Edition
+from .formatting import money, plural, uk_date
+from .load import load_register, normalise_header
+from .problems import InputError, Problem
+from .register import COLUMNS, Line, Register
+
+REVIEW_STATUS = "under review"
+CLOSED_STATUS = "decommissioned"  # a decision already recorded: such lines are not marked again
+ACTION_COLUMN = "new_year_action"  # extra register column holding what the officer must do per line
+CHECKLIST_FILE = "new-year-checklist.txt"  # not .md: the edition's .md files are the paper's prose
+
+_WIDTH = 100  # characters per line of the printed checklist
+
+ItemKind = Literal["ended", "decision", "option", "spend", "decommissioned", "file"]
+
+_HEADINGS: dict[str, tuple[str, str]] = {
+    "ended": ("Agreements that ended before {next_start}",
+              "These are now marked \"{review}\". For each, decide whether it has ended, was extended or was "
+              "re-commissioned, then update its status, dates and spend, and clear the {column} cell."),
+    "decision": ("Decisions due by the end of {next}",
+                 "The date is the end date less the notice period for the line's value (set in config.toml)."),
+    "option": ("Extension options to take or let go",
+               "If you take an option, move the end date on and remove that option from extension_options."),
+    "spend": ("Spend to confirm for {next}",
+              "The {previous} amounts were carried forward unchanged. Change any that differ in {next}."),
+    "decommissioned": ("Lines already decommissioned",
+                       "They are still in the register. Delete a row if it should not appear in the {next} paper."),
+    "file": ("Files to review", "Copied from {previous} as drafts: rewrite them for {next}."),
+}
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    kind: ItemKind
+    text: str
+    line_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NewYearResult:
+    previous: Edition
+    next: Edition
+    folder: Path  # data/<next>/
+    register: Path  # the new register file
+    marked: tuple[str, ...]  # ids set to "under review" because their agreement had ended
+    copied: tuple[Path, ...]  # prose and settings copied as drafts, inside `folder`
+    checklist: tuple[ChecklistItem, ...]
+
+    def items(self, kind: ItemKind) -> tuple[ChecklistItem, ...]:
+        return tuple(item for item in self.checklist if item.kind == kind)
+
+    def format(self) -> str:
+        """The checklist as the officer reads it, numbered by heading, with a box to tick per item."""
+        words = {"next": self.next.label, "previous": self.previous.label, "review": REVIEW_STATUS,
+                 "column": ACTION_COLUMN, "next_start": uk_date(self.next.start)}
+        out = [
+            f"New edition {self.next.label} created in {self.folder}",
+            f"from {self.previous.label}. The register is {self.register.name}.",
+            "",
+            "Nothing has been decided for you. Work through this list, editing the register, then run",
+            f"the check for {self.next.label} until it reports no problems.",
+        ]
+        number = 0
+        for kind, (heading, explanation) in _HEADINGS.items():
+            items = self.items(kind)  # type: ignore[arg-type]
+            if not items:
+                continue
+            number += 1
+            out += ["", f"{number}. {heading.format(**words)} ({len(items)})"]
+            out += textwrap.wrap(explanation.format(**words), _WIDTH, initial_indent="   ", subsequent_indent="   ")
+            out += [textwrap.fill(item.text, _WIDTH, initial_indent="   [ ] ", subsequent_indent="       ",
+                                  break_on_hyphens=False) for item in items]
+        if number == 0:
+            out += ["", "Nothing needs checking: no agreement has ended or falls due."]
+        return "\n".join(out) + "\n"
+
+
+def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearResult:
+    """Create data/<next>/ from data/<previous>/ and return the checklist for the officer.
+
+    Refuses to touch an existing data/<next>/. The new folder appears only when it is complete.
+    """
+    data_dir = Path(data_dir)
+    new = previous.next()
+    source = data_dir / previous.label
+    target = data_dir / new.label
+    if target.exists():
+        raise InputError([Problem(str(target), None, None, "",
+                                  f"the {new.label} edition already exists, so nothing was changed; "
+                                  f"to start {new.label} again, rename or delete this folder first")])
+    if not source.is_dir():
+        raise InputError([Problem(str(source), None, None, "",
+                                  f"there is no {previous.label} folder to start {new.label} from; "
+                                  f"expected data/{previous.label}/ holding that year's register")])
+    review = _review_status(config)
+    register_file = _register_file(source, config)
+    old = load_register(register_file, config)  # a register with problems stops here, with the list
+
+    carried, items, marked = _carry(old, previous, new, config, review)
+    work = Path(tempfile.mkdtemp(prefix=f".{new.label}-in-progress-", dir=data_dir))
+    try:
+        os.chmod(work, 0o755)  # mkdtemp makes a private folder; the edition folder is an ordinary one
+        # A macro workbook (.xlsm) is carried forward as a plain .xlsx: the macros are not ours to copy.
+        name = register_file.name if register_file.suffix.lower() != ".xlsm" else register_file.stem + ".xlsx"
+        new_register = work / name
+        _write_register(carried, new_register, new, config)
+        load_register(new_register, config)  # what we wrote must load; fail here, not next week
+        copied, file_items = _copy_drafts(source, work, previous, register_file)
+        result = NewYearResult(previous, new, target, target / name, marked,
+                               tuple(target / p.relative_to(work) for p in copied), (*items, *file_items))
+        (work / CHECKLIST_FILE).write_text(result.format(), encoding="utf-8")
+        os.rename(work, target)  # all or nothing: a half-made folder would block the next attempt
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return result
+
+
+# --- marking and the checklist ------------------------------------------------------------------
+
+def _carry(old: Register, previous: Edition, new: Edition, config: Config, review: str
+           ) -> tuple[Register, list[ChecklistItem], tuple[str, ...]]:
+    items: dict[str, list[ChecklistItem]] = {k: [] for k in _HEADINGS}
+    # Reuse last year's action column even if the officer retyped its heading ("New year action").
+    column = next((c for c in old.extra_columns if normalise_header(c) == ACTION_COLUMN), ACTION_COLUMN)
+    lines: list[Line] = []
+    marked: list[str] = []
+    for line in old.lines:
+        action = ""
+        name = f"{line.id} {line.project} ({line.provider})"
+        closed = line.status.lower() == CLOSED_STATUS
+        ended = line.end_date is not None and line.end_date < new.start
+        if closed:
+            items["decommissioned"].append(ChecklistItem("decommissioned", f"{name}: marked {CLOSED_STATUS}.", line.id))
+        elif ended:
+            was = f"status was \"{line.status}\"" if line.status else "it was active"
+            options = f"; extension options {line.extension_text} were still listed" if line.extension_options else ""
+            action = (f"Ended {uk_date(line.end_date)} ({was}{options}). Decide: ended (status {CLOSED_STATUS}), "
+                      f"extended (new end_date, status extended) or re-commissioned (new dates, status "
+                      f"recommissioned); confirm the {new.label} spend; then clear this cell.")
+            items["ended"].append(ChecklistItem("ended", f"{name}: ended {uk_date(line.end_date)} ({was}{options}).", line.id))
+            marked.append(line.id)
+            line = replace(line, status=review)
+        else:
+            action = _due(line, new, config, items)
+            spent = f"{money(line.spend)} in {previous.label}" if line.spend is not None else \
+                f"not separately costed in {previous.label}"
+            items["spend"].append(ChecklistItem("spend", f"{name}: {spent}.", line.id))
+        lines.append(_with_action(line, column, action))
+    extra_columns = old.extra_columns if column in old.extra_columns else (*old.extra_columns, column)
+    register = Register(source=old.source, lines=tuple(lines), extra_columns=extra_columns)
+    return register, [item for kind in _HEADINGS for item in items[kind]], tuple(marked)
+
+
+def _due(line: Line, new: Edition, config: Config, items: dict[str, list[ChecklistItem]]) -> str:
+    """Checklist entries for a running agreement whose notice date falls on or before the new year's end."""
+    if line.end_date is None:
+        return ""
+    notice = _notice_months(line.spend, config)
+    decide_by = _add_months(line.end_date, -notice)
+    if decide_by > new.end:
+        return ""
+    name = f"{line.id} {line.project} ({line.provider})"
+    ends = f"ends {uk_date(line.end_date)}"
+    if decide_by < new.start:
+        when = f"the decision was due by {uk_date(decide_by)}, before {new.label} began: check it was made"
+    else:
+        notice_text = "1 month's notice" if notice == 1 else f"{notice} months' notice"
+        when = f"decide by {uk_date(decide_by)} ({notice_text})" if notice else f"decide by {uk_date(decide_by)}"
+    items["decision"].append(ChecklistItem("decision", f"{name}: {ends}; {when}.", line.id))
+    action = f"Decision due by {uk_date(decide_by)} (ends {uk_date(line.end_date)})."
+    if line.extension_options:
+        years = line.extension_options[0]
+        until = _add_months(line.end_date, 12 * years)
+        rest = "+".join(str(n) for n in line.extension_options[1:])
+        after = f"extension_options to {rest}" if rest else "clear extension_options"
+        items["option"].append(ChecklistItem(
+            "option",
+            f"{name}: {ends} with options {line.extension_text}. Taking the next one "
+            f"({plural(years, 'year')}) runs it to {uk_date(until)}: set end_date to {uk_date(until)} and {after}.",
+            line.id))
+        action += f" Extension option {line.extension_text} available."
+    return action
+
+
+def _with_action(line: Line, column: str, action: str) -> Line:
+    # The action column is ours: last year's leftovers are replaced, so it only ever holds this year's to-dos.
+    extra = tuple((k, action if k == column else v) for k, v in line.extra)
+    if not any(k == column for k, _ in line.extra):
+        extra += ((column, action),)
+    return replace(line, extra=extra)
+
+
+def _notice_months(spend: Decimal | None, config: Config) -> int:
+    """Notice period from config [schedule] bands: the first band whose min_spend the spend reaches."""
+    value = spend or Decimal(0)
+    for band in config.raw.get("schedule", {}).get("bands", []):
+        if value >= Decimal(str(band.get("min_spend", 0))):
+            return int(band.get("notice_months", 0))
+    return 0
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier). Month ends stay month ends: 30/06 - 3 = 31/03, 31/03 - 6 = 30/09."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        return date(year, month, last)
+    return date(year, month, min(day.day, last))
+
+
+def _review_status(config: Config) -> str:
+    statuses = config.vocabulary.statuses
+    match = next((s for s in statuses if s.lower() == REVIEW_STATUS), None)
+    if match is None:
+        raise InputError([Problem("config.toml", None, "vocabulary.statuses", ", ".join(statuses),
+                                  f"the new year marks ended agreements \"{REVIEW_STATUS}\"; add that status to the list")])
+    return match
+
+
+# --- files --------------------------------------------------------------------------------------
+
+def _register_file(folder: Path, config: Config) -> Path:
+    configured = folder / config["register"]["file"]
+    if configured.exists():
+        return configured
+    for alt in ("register.xlsx", "register.csv"):
+        if (folder / alt).exists():
+            return folder / alt
+    raise InputError([Problem(str(configured), None, None, "",
+                              "the register to carry forward was not found; expected register.csv or register.xlsx here")])
+
+
+def _write_register(register: Register, path: Path, new: Edition, config: Config) -> None:
+    """Write in the previous year's format, so the office keeps working the way it did."""
+    if path.suffix.lower() == ".xlsx":
+        from .workbook import write_workbook  # imported here: only Excel registers need openpyxl
+
+        write_workbook(register, config, path, edition=new)
+        return
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow([*COLUMNS, *register.extra_columns])
+        for line in register.lines:
+            extra = dict(line.extra)
+            writer.writerow([
+                line.id, line.section, line.term, line.priority, line.project, line.provider,
+                _plain(line.spend), line.funding_source,
+                line.start_date.isoformat() if line.start_date else "",
+                line.end_date.isoformat() if line.end_date else "",
+                line.extension_text, line.status, line.category or "", line.notes,
+                *(extra.get(name, "") for name in register.extra_columns),
+            ])
+
+
+def _plain(spend: Decimal | None) -> str:
+    if spend is None:
+        return ""
+    return f"{spend:,.0f}" if spend == spend.to_integral_value() else f"{spend:,.2f}"
+
+
+def _copy_drafts(source: Path, work: Path, previous: Edition, register_file: Path
+                 ) -> tuple[list[Path], list[ChecklistItem]]:
+    """Copy prose (*.md) and the edition's config.toml; list them, and anything left behind."""
+    copied: list[Path] = []
+    items: list[ChecklistItem] = []
+    mentions = re.compile("|".join(re.escape(t) for t in {previous.label, previous.short_label,
+                                                           previous.label[2:]}))
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        rel = path.relative_to(source)
+        if path == register_file or rel.name == CHECKLIST_FILE or rel.name.startswith((".", "~$")):
+            continue
+        if path.suffix.lower() == ".md" or rel == Path("config.toml"):
+            dest = work / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+            copied.append(dest)
+            text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            rows = [str(n) for n, line in enumerate(text, start=1) if mentions.search(line)]
+            where = f"; it mentions {previous.label} on {'line' if len(rows) == 1 else 'lines'} {', '.join(rows)}" if rows else ""
+            what = "settings copied unchanged" if rel == Path("config.toml") else "prose copied as a draft"
+            items.append(ChecklistItem("file", f"{rel.as_posix()}: {what}{where}."))
+        else:
+            items.append(ChecklistItem("file", f"{rel.as_posix()}: not copied (only the register, prose .md files "
+                                               f"and config.toml are carried forward); copy it by hand if it is still needed."))
+    return copied, items

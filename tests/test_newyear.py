@@ -1,0 +1,246 @@
+"""Starting a new edition: the folder, what gets marked, the checklist, and the refusals."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import DATA_DIR, Config, load_config
+from pipeline.edition import Edition
+from pipeline.load import load_register
+from pipeline.newyear import ACTION_COLUMN, CHECKLIST_FILE, REVIEW_STATUS, _add_months, roll_forward
+from pipeline.problems import InputError
+from pipeline.workbook import write_workbook
+
+FIXTURE = Path(__file__).parent / "editions" / "newyear"
+PREVIOUS = Edition(2024)
+
+
+@pytest.fixture
+def config() -> Config:
+    return load_config()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+@pytest.fixture
+def result(data_dir: Path, config: Config):
+    return roll_forward(PREVIOUS, data_dir, config)
+
+
+def by_id(path: Path, config: Config):
+    return {line.id: line for line in load_register(path, config).lines}
+
+
+def test_creates_the_new_folder_with_register_prose_settings_and_checklist(result, data_dir: Path) -> None:
+    folder = data_dir / "2025-26"
+    assert result.folder == folder
+    assert result.register == folder / "register.csv"
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert names == ["config.toml", CHECKLIST_FILE, "prose/introduction.md", "prose/outlook.md", "register.csv"]
+    # Drafts are copied unchanged: the officer rewrites them.
+    assert (folder / "prose/introduction.md").read_text() == (data_dir / "2024-25/prose/introduction.md").read_text()
+    assert (folder / CHECKLIST_FILE).read_text(encoding="utf-8") == result.format()
+    # Nothing left behind from the work in progress, and the previous year is untouched.
+    assert sorted(p.name for p in data_dir.iterdir()) == ["2024-25", "2025-26"]
+    assert (data_dir / "2024-25/register.csv").read_bytes() == (FIXTURE / "2024-25/register.csv").read_bytes()
+
+
+def test_every_line_is_carried_forward_with_its_figures(result, data_dir: Path, config: Config) -> None:
+    old = load_register(data_dir / "2024-25/register.csv", config)
+    new = load_register(result.register, config)
+    assert [line.id for line in new.lines] == [line.id for line in old.lines]
+    assert new.extra_columns == ("contract_ref", ACTION_COLUMN)
+    for was, now in zip(old.lines, new.lines):
+        assert (now.spend, now.start_date, now.end_date, now.extension_options, now.notes, now.project) == \
+               (was.spend, was.start_date, was.end_date, was.extension_options, was.notes, was.project)
+        assert dict(now.extra)["contract_ref"] == dict(was.extra)["contract_ref"]
+    assert new.lines[-1].spend == Decimal("12345.50")
+
+
+def test_only_agreements_that_ended_before_the_new_year_are_marked(result, config: Config) -> None:
+    # Ended by 31/03/2025 and not already decommissioned: A-001 (31/03/2025), A-002 (31/10/2024, "ending"),
+    # G-001 (a one-year grant). A-003 ended too but its decision is recorded as decommissioned.
+    assert result.marked == ("A-001", "A-002", "G-001")
+    lines = by_id(result.register, config)
+    assert {i for i, line in lines.items() if line.status == REVIEW_STATUS} == {"A-001", "A-002", "G-001"}
+    assert lines["A-003"].status == "decommissioned"
+    assert lines["A-006"].status == "recommissioned"
+    assert lines["A-004"].status == ""
+    action = dict(lines["A-002"].extra)[ACTION_COLUMN]
+    assert "Ended 31/10/2024" in action and 'status was "ending"' in action
+    assert "extended" in action and "re-commissioned" in action and "clear this cell" in action
+    assert "options 1" in dict(lines["A-001"].extra)[ACTION_COLUMN]
+    assert dict(lines["A-006"].extra)[ACTION_COLUMN] == ""
+
+
+def test_checklist_lists_ended_agreements_decisions_options_and_spend(result) -> None:
+    assert [i.line_id for i in result.items("ended")] == ["A-001", "A-002", "G-001"]
+    assert [i.line_id for i in result.items("decommissioned")] == ["A-003"]
+
+    decisions = {i.line_id: i.text for i in result.items("decision")}
+    # A-004: £300,000 -> 6 months' notice before 31/03/2026. A-005: £20,000 -> 3 months before
+    # 30/06/2025 (a month end, so 31/03/2025), which fell before the new year began. A-008's falls in 2026-27, so not yet.
+    assert set(decisions) == {"A-004", "A-005"}
+    assert "decide by 30/09/2025 (6 months' notice)" in decisions["A-004"]
+    assert "was due by 31/03/2025, before 2025-26 began" in decisions["A-005"]
+
+    (option,) = result.items("option")
+    assert option.line_id == "A-004"
+    assert "options 1+1" in option.text
+    assert "set end_date to 31/03/2027 and extension_options to 1" in option.text
+
+    spend = {i.line_id: i.text for i in result.items("spend")}
+    assert set(spend) == {"A-004", "A-005", "A-006", "A-007", "A-008"}
+    assert "£300,000 in 2024-25" in spend["A-004"]
+    assert "not separately costed in 2024-25" in spend["A-007"]
+
+    files = {i.text.split(":")[0]: i.text for i in result.items("file")}
+    assert "mentions 2024-25 on lines 1, 3" in files["prose/introduction.md"]
+    assert "mentions" not in files["prose/outlook.md"]
+    assert "settings copied unchanged" in files["config.toml"]
+    assert "not copied" in files["sources.txt"]
+
+
+def test_printed_checklist_reads_as_a_numbered_list_of_boxes(result) -> None:
+    text = result.format()
+    assert text.startswith("New edition 2025-26 created in")
+    for heading in ("1. Agreements that ended before 01/04/2025 (3)", "2. Decisions due by the end of 2025-26 (2)",
+                    "3. Extension options to take or let go (1)", "4. Spend to confirm for 2025-26 (5)",
+                    "5. Lines already decommissioned (1)", "6. Files to review (4)"):
+        assert heading in text
+    assert text.count("[ ]") == len(result.checklist)
+    assert max(len(line) for line in text.splitlines() if line.startswith("   ")) <= 100
+
+
+def test_refuses_to_overwrite_an_existing_new_year(data_dir: Path, config: Config) -> None:
+    existing = data_dir / "2025-26"
+    existing.mkdir()
+    (existing / "register.csv").write_text("officer's own work\n")
+    with pytest.raises(InputError) as caught:
+        roll_forward(PREVIOUS, data_dir, config)
+    (problem,) = caught.value.problems
+    assert problem.file == str(existing)
+    assert "already exists" in problem.expected and "nothing was changed" in problem.expected
+    assert (existing / "register.csv").read_text() == "officer's own work\n"
+
+
+def test_a_second_run_is_refused(data_dir: Path, config: Config) -> None:
+    roll_forward(PREVIOUS, data_dir, config)
+    with pytest.raises(InputError, match="already exists"):
+        roll_forward(PREVIOUS, data_dir, config)
+
+
+def test_missing_previous_year_is_explained(tmp_path: Path, config: Config) -> None:
+    with pytest.raises(InputError) as caught:
+        roll_forward(PREVIOUS, tmp_path, config)
+    assert "there is no 2024-25 folder" in caught.value.report()
+
+
+def test_a_register_with_problems_stops_before_anything_is_written(data_dir: Path, config: Config) -> None:
+    register = data_dir / "2024-25/register.csv"
+    register.write_text(register.read_text().replace("A-002,commissioning", "A-002,comissioning"))
+    with pytest.raises(InputError) as caught:
+        roll_forward(PREVIOUS, data_dir, config)
+    assert caught.value.problems[0].row == 3
+    assert sorted(p.name for p in data_dir.iterdir()) == ["2024-25"]
+
+
+def test_a_failure_part_way_leaves_no_half_made_folder(data_dir: Path, config: Config, monkeypatch) -> None:
+    import pipeline.newyear as newyear
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(newyear, "_copy_drafts", broken)
+    with pytest.raises(OSError):
+        roll_forward(PREVIOUS, data_dir, config)
+    assert sorted(p.name for p in data_dir.iterdir()) == ["2024-25"]
+
+
+def test_config_without_the_review_status_is_refused(data_dir: Path, config: Config) -> None:
+    raw = dict(config.raw)
+    raw["vocabulary"] = dict(raw["vocabulary"], statuses=["active", "ending"])
+    with pytest.raises(InputError, match="under review"):
+        roll_forward(PREVIOUS, data_dir, Config(raw))
+    assert not (data_dir / "2025-26").exists()
+
+
+def test_an_excel_register_is_carried_forward_as_excel(data_dir: Path, config: Config) -> None:
+    folder = data_dir / "2024-25"
+    write_workbook(load_register(folder / "register.csv", config), config, folder / "register.xlsx")
+    (folder / "register.csv").unlink()
+    result = roll_forward(PREVIOUS, data_dir, config)
+    assert result.register.name == "register.xlsx"
+    lines = by_id(result.register, config)
+    assert lines["A-001"].status == REVIEW_STATUS
+    assert dict(lines["A-001"].extra)["contract_ref"] == "C-101"
+
+
+def test_last_years_actions_are_replaced_not_piled_up(data_dir: Path, config: Config) -> None:
+    first = roll_forward(PREVIOUS, data_dir, config)
+    second = roll_forward(Edition(2025), data_dir, config)
+    new = load_register(second.register, config)
+    assert new.extra_columns.count(ACTION_COLUMN) == 1
+    lines = {line.id: line for line in new.lines}
+    # A-004 ended on 31/03/2026: now it is marked, with this year's note only.
+    assert lines["A-004"].status == REVIEW_STATUS
+    action = dict(lines["A-004"].extra)[ACTION_COLUMN]
+    assert action.startswith("Ended 31/03/2026") and "Decision due" not in action
+    # Lines marked last year are still under review and ended: they are listed again.
+    assert {"A-001", "A-002", "G-001"} <= set(second.marked)
+    assert first.register.exists()
+
+
+def test_the_real_register_rolls_forward(tmp_path: Path) -> None:
+    config = load_config("2024-25")
+    shutil.copytree(DATA_DIR / "2024-25", tmp_path / "2024-25")
+    result = roll_forward(PREVIOUS, tmp_path, config)
+    old = load_register(tmp_path / "2024-25" / result.register.name, config)
+    new = load_register(result.register, config)
+    assert [line.id for line in new.lines] == [line.id for line in old.lines]
+    assert new.total() == old.total()
+    should_mark = {line.id for line in old.lines
+                   if line.end_date and line.end_date < date(2025, 4, 1) and line.status != "decommissioned"}
+    assert should_mark  # the 2024-25 grants end on 31/03/2025
+    assert set(result.marked) == should_mark
+    assert {line.id for line in new.lines if line.status == REVIEW_STATUS} >= should_mark
+    ended = {i.line_id for i in result.items("ended")}
+    spend = {i.line_id for i in result.items("spend")}
+    assert not ended & spend
+    assert ended | spend == {line.id for line in old.lines if line.status != "decommissioned"}
+
+
+def test_a_retitled_action_column_is_reused(data_dir: Path, config: Config) -> None:
+    register = data_dir / "2024-25/register.csv"
+    rows = register.read_text().splitlines()
+    rows[0] += ",New Year Action"
+    rows[1:] = [row + ",old note" for row in rows[1:]]
+    register.write_text("\n".join(rows) + "\n")
+    result = roll_forward(PREVIOUS, data_dir, config)
+    new = load_register(result.register, config)
+    assert new.extra_columns == ("contract_ref", "New Year Action")
+    actions = {line.id: dict(line.extra)["New Year Action"] for line in new.lines}
+    assert actions["A-006"] == ""  # last year's note is gone
+    assert actions["A-001"].startswith("Ended 31/03/2025")
+
+
+@pytest.mark.parametrize(("day", "months", "expected"), [
+    (date(2026, 3, 31), -6, date(2025, 9, 30)),
+    (date(2025, 6, 30), -3, date(2025, 3, 31)),  # month ends stay month ends
+    (date(2025, 2, 28), -6, date(2024, 8, 31)),
+    (date(2025, 5, 15), -3, date(2025, 2, 15)),
+    (date(2026, 3, 31), 12, date(2027, 3, 31)),
+    (date(2024, 2, 29), 12, date(2025, 2, 28)),
+])
+def test_notice_dates_count_whole_months(day: date, months: int, expected: date) -> None:
+    assert _add_months(day, months) == expected
