@@ -75,6 +75,72 @@ def report(c, year=None, register=None, out=None, all=False, force=False, quiet=
             print(f"note: {w}", file=sys.stderr)
 
 
+@task(help={
+    "year": YEAR_HELP,
+    "out": "where to write the workbook (default: data/<year>/register.xlsx)",
+    "force": "overwrite the workbook if it already exists",
+})
+@_friendly
+def workbook(c, year=None, out=None, force=False):
+    """Write the register as an Excel workbook for editing."""
+    from pipeline.build import load_edition
+    from pipeline.config import DATA_DIR
+    from pipeline.problems import InputError, Problem
+    from pipeline.workbook import write_workbook
+
+    edition, config, reg = load_edition(year)
+    path = Path(out) if out else DATA_DIR / edition.label / "register.xlsx"
+    if path.exists() and not force:
+        raise InputError([Problem(str(path), None, None, "",
+                                  "this workbook already exists; use --force to replace it, or --out to write elsewhere")])
+    write_workbook(reg, config, path, edition=edition)
+    print(f"Wrote {path} ({len(reg)} lines). Edit it in Excel; the drop-down lists show the accepted values.")
+    if Path(reg.source).suffix.lower() == ".csv" and path.parent == Path(reg.source).parent:
+        print(f"The edition still reads {Path(reg.source).name}: delete it (or set [register] file = \"{path.name}\" "
+              f"in data/{edition.label}/config.toml) to build from the workbook instead.")
+
+
+@task(name="new-year", help={"year": "edition to roll forward from (default: the latest under data/)"})
+@_friendly
+def new_year(c, year=None):
+    """Start next year's edition and print the officer's checklist."""
+    from pipeline.build import resolve_edition
+    from pipeline.config import DATA_DIR, load_config
+    from pipeline.newyear import roll_forward
+
+    previous = resolve_edition(year)
+    result = roll_forward(previous, DATA_DIR, load_config(previous.label))
+    print(result.format())
+
+
+@task(help={"year": YEAR_HELP, "port": "port on localhost to serve on"})
+@_friendly
+def preview(c, year=None, port=8000):
+    """Serve the HTML edition locally, rebuilding on every change."""
+    from pipeline.build import BUILD_DIR, build_edition, resolve_edition
+    from pipeline.compose import TEMPLATES
+    from pipeline.config import DATA_DIR
+    from pipeline.preview import serve
+
+    _logging(quiet=False)
+    edition = resolve_edition(year)
+    serve(BUILD_DIR / edition.label, [DATA_DIR / edition.label, DATA_DIR / "config.toml", TEMPLATES],
+          lambda: build_edition(edition.label), port=int(port))
+
+
+@task(help={
+    "sizes": "comma-separated register sizes to time (default: 1000,10000,20000)",
+    "check": "exit non-zero if a speed or memory target is missed",
+})
+def bench(c, sizes="1000,10000,20000", check=False):
+    """Time every stage on synthetic registers of growing size."""
+    from benchmarks.bench import main
+
+    code = main(sizes, check=check)
+    if code:
+        raise Exit(code=code)
+
+
 @task(help={"args": "extra arguments for pytest, e.g. \"-k loader -x\""})
 def test(c, args=""):
     """Run the test suite."""

@@ -7,7 +7,6 @@ lists everything else that needs a look before the new paper is built.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import os
 import re
@@ -15,17 +14,18 @@ import shutil
 import tempfile
 import textwrap
 from dataclasses import dataclass, replace
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 from .config import Config
+from .dates import shift_months_end
 from .edition import Edition
 from .formatting import money, plural, uk_date
 from .load import load_register, normalise_header
 from .problems import InputError, Problem
 from .register import COLUMNS, Line, Register
+from .schedule import band_for, bands
 
 REVIEW_STATUS = "under review"
 CLOSED_STATUS = "decommissioned"  # a decision already recorded: such lines are not marked again
@@ -179,8 +179,8 @@ def _due(line: Line, new: Edition, config: Config, items: dict[str, list[Checkli
     """Checklist entries for a running agreement whose notice date falls on or before the new year's end."""
     if line.end_date is None:
         return ""
-    notice = _notice_months(line.spend, config)
-    decide_by = _add_months(line.end_date, -notice)
+    notice = band_for(line.spend, bands(config)).notice_months
+    decide_by = shift_months_end(line.end_date, -notice)
     if decide_by > new.end:
         return ""
     name = f"{line.id} {line.project} ({line.provider})"
@@ -194,7 +194,7 @@ def _due(line: Line, new: Edition, config: Config, items: dict[str, list[Checkli
     action = f"Decision due by {uk_date(decide_by)} (ends {uk_date(line.end_date)})."
     if line.extension_options:
         years = line.extension_options[0]
-        until = _add_months(line.end_date, 12 * years)
+        until = shift_months_end(line.end_date, 12 * years)
         rest = "+".join(str(n) for n in line.extension_options[1:])
         after = f"extension_options to {rest}" if rest else "clear extension_options"
         items["option"].append(ChecklistItem(
@@ -212,26 +212,6 @@ def _with_action(line: Line, column: str, action: str) -> Line:
     if not any(k == column for k, _ in line.extra):
         extra += ((column, action),)
     return replace(line, extra=extra)
-
-
-def _notice_months(spend: Decimal | None, config: Config) -> int:
-    """Notice period from config [schedule] bands: the first band whose min_spend the spend reaches."""
-    value = spend or Decimal(0)
-    for band in config.raw.get("schedule", {}).get("bands", []):
-        if value >= Decimal(str(band.get("min_spend", 0))):
-            return int(band.get("notice_months", 0))
-    return 0
-
-
-def _add_months(day: date, months: int) -> date:
-    """The same day `months` later (or earlier). Month ends stay month ends: 30/06 - 3 = 31/03, 31/03 - 6 = 30/09."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    if day.day == calendar.monthrange(day.year, day.month)[1]:
-        return date(year, month, last)
-    return date(year, month, min(day.day, last))
 
 
 def _review_status(config: Config) -> str:

@@ -12,7 +12,8 @@ import pytest
 from pipeline.config import DATA_DIR, Config, load_config
 from pipeline.edition import Edition
 from pipeline.load import load_register
-from pipeline.newyear import ACTION_COLUMN, CHECKLIST_FILE, REVIEW_STATUS, _add_months, roll_forward
+from pipeline.dates import shift_months_end
+from pipeline.newyear import ACTION_COLUMN, CHECKLIST_FILE, REVIEW_STATUS, roll_forward
 from pipeline.problems import InputError
 from pipeline.workbook import write_workbook
 
@@ -243,4 +244,4 @@ def test_a_retitled_action_column_is_reused(data_dir: Path, config: Config) -> N
     (date(2024, 2, 29), 12, date(2025, 2, 28)),
 ])
 def test_notice_dates_count_whole_months(day: date, months: int, expected: date) -> None:
-    assert _add_months(day, months) == expected
+    assert shift_months_end(day, months) == expected
