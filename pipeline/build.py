@@ -7,7 +7,7 @@ from pathlib import Path
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
 from .formatting import money, plural
-from .load import load_register
+from .load import load_register, normalise_header
 from .problems import InputError, Problem
 from .register import Register
 
@@ -53,11 +53,15 @@ def summary(edition: Edition, config: Config, reg: Register) -> str:
             out.append(f"  {section:<15} {plural(len(lines), 'line'):>10}   {money(reg.total(lines)):>12}")
     out.append(f"  {'total':<15} {plural(len(reg), 'line'):>10}   {money(reg.total()):>12}")
     out.extend(f"  note: {w}" for w in reg.warnings)
+    pending = [l.id for l in reg if any(normalise_header(k) == "new_year_action" and v for k, v in l.extra)]
+    if pending:
+        out.append(f"  note: {plural(len(pending), 'line')} still {'has' if len(pending) == 1 else 'have'} a "
+                   f"new_year_action to resolve ({', '.join(pending[:8])}{', ...' if len(pending) > 8 else ''})")
     return "\n".join(out)
 
 
-def check_register(year: str | None = None, register: str | Path | None = None) -> str:
-    edition, config, reg = load_edition(year, register)
+def check_register(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR) -> str:
+    edition, config, reg = load_edition(year, register, data_dir)
     return summary(edition, config, reg)
 
 

@@ -26,6 +26,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), None, None, "", "the settings file is missing; "
+                                  "every data folder needs a config.toml (copy the one in the project's data/)")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError([Problem(str(path), None, None, "", f"the settings file is not valid TOML ({exc})")]) from None
 

@@ -245,3 +245,12 @@ def test_a_retitled_action_column_is_reused(data_dir: Path, config: Config) -> N
 ])
 def test_notice_dates_count_whole_months(day: date, months: int, expected: date) -> None:
     assert shift_months_end(day, months) == expected
+
+
+def test_check_reminds_the_officer_of_unresolved_actions(result, data_dir: Path) -> None:
+    from pipeline.build import check_register
+
+    shutil.copy(Path(__file__).parent.parent / "data" / "config.toml", data_dir / "config.toml")
+    summary = check_register("2025-26", data_dir=data_dir)
+    assert "still have a new_year_action to resolve" in summary
+    assert "A-001" in summary
