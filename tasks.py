@@ -57,14 +57,15 @@ def check(c, year=None, register=None):
 @_friendly
 def report(c, year=None, register=None, out=None, all=False, force=False, quiet=False):
     """Build the paper (Word and HTML), charts and review schedule."""
-    from pipeline.build import build_edition
-    from pipeline.config import DATA_DIR
-    from pipeline.edition import available_editions
+    from pipeline.build import build_all, build_edition
+    from pipeline.problems import InputError, Problem
 
     _logging(quiet)
-    years = [e.label for e in available_editions(DATA_DIR)] if all else [year]
-    for y in years:
-        result = build_edition(year=y, register=register, out=out, force=force)
+    if all and (year or register or out):
+        raise InputError([Problem("invoke report", None, None, "",
+                                  "--all builds every edition into build/<year>/; leave out --year, --register and --out")])
+    results = build_all(force=force) if all else [build_edition(year=year, register=register, out=out, force=force)]
+    for result in results:
         if not result.skipped:
             total = sum(t for _, t in result.timings)
             logging.info("Built %s in %.1f s:", result.edition.label, total)

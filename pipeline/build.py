@@ -243,3 +243,10 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
         target.rename(old)
     tmp.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def build_all(force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
+              build_dir: Path = BUILD_DIR) -> list[BuildResult]:
+    """Build every edition under data/, oldest first; each writes only its own build/<year>/."""
+    return [build_edition(e.label, force=force, data_dir=data_dir, templates=templates, build_dir=build_dir)
+            for e in available_editions(data_dir)]

@@ -1,0 +1,108 @@
+"""The yearly cycle end to end: roll forward, edit, report; editions side by side."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import build_all, build_edition
+from pipeline.config import load_config
+from pipeline.edition import Edition
+from pipeline.newyear import roll_forward
+
+from .conftest import ROOT
+from .readback import html_text, docx_paragraphs
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(ROOT / "data" / "config.toml", data / "config.toml")
+    shutil.copytree(ROOT / "data" / "2024-25", data / "2024-25")
+    return data
+
+
+def _edit(path: Path, edit) -> None:
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+        fields = list(rows[0].keys())
+    rows = edit(rows)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fields)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_new_year_then_edit_then_report_shows_what_changed(data, tmp_path):
+    roll_forward(Edition(2024), data, load_config("2024-25", data))
+    reg = data / "2025-26" / "register.csv"
+
+    def edit(rows):
+        out = []
+        for r in rows:
+            if r["project"] == "Safer Streets 5 Melton":
+                continue  # funding ended: the line is removed
+            if r["project"] == "Helpline and Engagement (DA Services)":  # re-commissioned for five years
+                r.update(start_date="01/04/2025", end_date="31/03/2030", extension_options="", status="recommissioned")
+            if r["project"] == "CSP - Leicester City PLF":
+                r["spend"] = "280,000"
+            r["new_year_action"] = ""
+            out.append(r)
+        out.append({**rows[0], "id": "NEW-001", "project": "Immediate Justice", "provider": "OPCC", "section": "grants",
+                    "term": "Short", "priority": "Prevention", "spend": "500,000", "start_date": "", "end_date": "31/03/2026",
+                    "extension_options": "", "status": "", "notes": "", "new_year_action": ""})
+        return out
+
+    _edit(reg, edit)
+    result = build_edition("2025-26", data_dir=data, build_dir=tmp_path / "build")
+    text = " ".join(html_text(result.out_dir / "commissioning-framework-2025-26.html").split())
+    word = " ".join(" ".join(docx_paragraphs(result.out_dir / "commissioning-framework-2025-26.docx")).split())
+    for t in (text, word):
+        assert "Changes since 2024-25" in t
+        assert "Immediate Justice" in t and "Safer Streets 5 Melton" in t
+        assert "271,818" in t and "280,000" in t and "+8,182" in t
+    changes = list(csv.DictReader((result.out_dir / "changes-since-2024-25.csv").open(encoding="utf-8-sig")))
+    kinds = {(r["change"], r["id"]) for r in changes}
+    assert ("added", "NEW-001") in kinds and ("ended", "CSG-001") in kinds and ("spend increase", "CS-001") in kinds
+    moved = {r["id"]: (r["previous_category"], r["current_category"]) for r in changes if r["change"] == "category moved"}
+    assert moved["VS-005"] == ("b", "a")  # re-commissioned: decision made, now committed
+
+
+def test_editions_build_side_by_side_and_a_later_one_never_touches_an_earlier_one(data, tmp_path):
+    roll_forward(Edition(2024), data, load_config("2024-25", data))
+    build = tmp_path / "build"
+    results = build_all(data_dir=data, build_dir=build)
+    assert [r.edition.label for r in results] == ["2024-25", "2025-26"]
+    before = _hashes(build / "2024-25")
+    _edit(data / "2025-26" / "register.csv", lambda rows: rows[:-1])
+    build_edition(None, data_dir=data, build_dir=build)  # no year: the latest edition
+    assert _hashes(build / "2024-25") == before
+    assert (build / "2025-26" / "changes-since-2024-25.csv").exists()
+
+
+def test_when_only_prose_changed_charts_are_reused(data, tmp_path, monkeypatch):
+    build = tmp_path / "build"
+    build_edition("2024-25", data_dir=data, build_dir=build)
+    charts_before = _hashes(build / "2024-25" / "charts")
+    (data / "2024-25" / "prose" / "outlook.md").write_text("A new outlook paragraph.\n", encoding="utf-8")
+
+    import pipeline.charts
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("charts were redrawn although only prose changed")
+
+    monkeypatch.setattr(pipeline.charts, "render_charts", no_drawing)
+    result = build_edition("2024-25", data_dir=data, build_dir=build)
+    assert not result.skipped
+    assert "A new outlook paragraph." in html_text(result.out_dir / "commissioning-framework-2024-25.html")
+    assert _hashes(build / "2024-25" / "charts") == charts_before
