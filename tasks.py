@@ -53,9 +53,10 @@ def check(c, year=None, register=None):
     "all": "build every edition under data/, oldest first",
     "force": "rebuild even if nothing changed",
     "quiet": "print only problems, not the time each stage took",
+    "draft": "build even while new-year actions are unresolved; the paper is marked as a draft",
 })
 @_friendly
-def report(c, year=None, register=None, out=None, all=False, force=False, quiet=False):
+def report(c, year=None, register=None, out=None, all=False, force=False, quiet=False, draft=False):
     """Build the paper (Word and HTML), charts and review schedule."""
     from pipeline.build import build_all, build_edition
     from pipeline.problems import InputError, Problem
@@ -64,7 +65,8 @@ def report(c, year=None, register=None, out=None, all=False, force=False, quiet=
     if all and (year or register or out):
         raise InputError([Problem("invoke report", None, None, "",
                                   "--all builds every edition into build/<year>/; leave out --year, --register and --out")])
-    results = build_all(force=force) if all else [build_edition(year=year, register=register, out=out, force=force)]
+    results = (build_all(force=force, draft=draft) if all
+               else [build_edition(year=year, register=register, out=out, force=force, draft=draft)])
     for result in results:
         if not result.skipped:
             total = sum(t for _, t in result.timings)
@@ -126,7 +128,7 @@ def preview(c, year=None, port=8000):
     _logging(quiet=False)
     edition = resolve_edition(year)
     serve(BUILD_DIR / edition.label, [DATA_DIR / edition.label, DATA_DIR / "config.toml", TEMPLATES],
-          lambda: build_edition(edition.label), port=int(port))
+          lambda: build_edition(edition.label, draft=True), port=int(port))
 
 
 @task(help={

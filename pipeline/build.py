@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from .classify import classify, override_warnings
+from .compose import TEMPLATES, Analysis, compose
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
 from .formatting import money, plural
 from .load import load_register, normalise_header
+from .newyear import ACTION_COLUMN, pending_actions
+from .outlook import outlook
 from .problems import InputError, Problem
 from .register import Register
+from .schedule import schedule
 
 ROOT = DATA_DIR.parent
 
@@ -25,16 +38,38 @@ def resolve_edition(year: str | None, data_dir: Path = DATA_DIR) -> Edition:
 
 
 def register_path(edition: Edition, config: Config, register: str | Path | None, data_dir: Path = DATA_DIR) -> Path:
+    """The edition's register file. Two candidates (say register.csv and register.xlsx) are refused unless
+    the edition's own config.toml names one, so an edit in the other file is never silently ignored."""
     if register:
         return Path(register)
     folder = data_dir / edition.label
-    configured = folder / config["register"]["file"]
-    if configured.exists():
-        return configured
-    for alt in ("register.xlsx", "register.csv"):
-        if (folder / alt).exists():
-            return folder / alt
-    return configured
+    named = _edition_setting(folder / "config.toml", "register", "file")
+    if named:
+        return folder / named
+    found = [folder / n for n in ("register.csv", "register.xlsx", "register.xlsm") if (folder / n).exists()]
+    if len(found) > 1:
+        raise InputError([Problem(str(folder), None, None, "",
+                                  f"there are {len(found)} registers here ({', '.join(p.name for p in found)}); "
+                                  "keep the one you edit and delete the other, or name it in this folder's "
+                                  'config.toml: [register] file = "register.xlsx"')])
+    if found:
+        return found[0]
+    if not folder.is_dir():
+        known = ", ".join(e.label for e in available_editions(data_dir)) or "none"
+        raise InputError([Problem(str(folder), None, None, "",
+                                  f"there is no {edition.label} edition; editions under data/: {known}")])
+    return folder / config["register"]["file"]
+
+
+def _edition_setting(path: Path, table: str, key: str) -> str | None:
+    if not path.exists():
+        return None
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")).get(table, {}).get(key)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None  # load_config reports a damaged file with its own message
 
 
 def load_edition(year: str | None, register: str | Path | None = None, data_dir: Path = DATA_DIR
@@ -53,7 +88,7 @@ def summary(edition: Edition, config: Config, reg: Register) -> str:
             out.append(f"  {section:<15} {plural(len(lines), 'line'):>10}   {money(reg.total(lines)):>12}")
     out.append(f"  {'total':<15} {plural(len(reg), 'line'):>10}   {money(reg.total()):>12}")
     out.extend(f"  note: {w}" for w in reg.warnings)
-    pending = [l.id for l in reg if any(normalise_header(k) == "new_year_action" and v for k, v in l.extra)]
+    pending = [l.id for l in pending_actions(reg)]
     if pending:
         out.append(f"  note: {plural(len(pending), 'line')} still {'has' if len(pending) == 1 else 'have'} a "
                    f"new_year_action to resolve ({', '.join(pending[:8])}{', ...' if len(pending) > 8 else ''})")
@@ -66,20 +101,6 @@ def check_register(year: str | None = None, register: str | Path | None = None, 
 
 
 # --- the full build --------------------------------------------------------------------------
-
-import hashlib
-import logging
-import os
-import pickle
-import shutil
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-
-from .classify import classify, override_warnings
-from .compose import TEMPLATES, Analysis, compose
-from .outlook import outlook
-from .schedule import schedule
 
 log = logging.getLogger("pipeline")
 BUILD_DIR = ROOT / "build"
@@ -136,11 +157,20 @@ def previous_register(edition: Edition, data_dir: Path) -> tuple[Edition, Config
 
 def build_edition(year: str | None = None, register: str | Path | None = None, out: str | Path | None = None,
                   force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
-                  build_dir: Path = BUILD_DIR) -> BuildResult:
-    """Build one edition into build/<year>/ (or `out`), atomically: all outputs or none."""
+                  build_dir: Path = BUILD_DIR, draft: bool = False) -> BuildResult:
+    """Build one edition into build/<year>/ (or `out`), atomically: all outputs or none.
+
+    An edition with unresolved new-year actions is refused unless `draft`, which marks the paper as a draft.
+    """
     timings: list[tuple[str, float]] = []
     with _stage("load", timings):
         edition, config, reg = load_edition(year, register, data_dir)
+        pending = pending_actions(reg)
+        if pending and not draft:
+            column = next(k for k, _ in pending[0].extra if normalise_header(k) == ACTION_COLUMN)
+            raise InputError([Problem(reg.source, l.row, column, dict(l.extra)[column],
+                                      "this new-year action is not resolved yet: act on it and clear the cell, "
+                                      "or build a draft with --draft") for l in pending])
         prev = previous_register(edition, data_dir)
     target = Path(out) if out else build_dir / edition.label
     if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / ".fingerprint").exists())):
@@ -155,7 +185,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     inputs = [*chart_inputs, *_files_under(prose_dir), *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
         inputs.append(Path(prev[2].source))
-    fingerprint = _digest([p for p in inputs if p.exists()], edition.label + str(target))
+    fingerprint = _digest([p for p in inputs if p.exists()], edition.label + str(target) + ("draft" if pending else ""))
     stamp = target / ".fingerprint"
     names = output_names(edition)
     if not force and stamp.exists() and stamp.read_text() == fingerprint and all((target / n).exists() for n in names.values()):
@@ -182,7 +212,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         with _stage("charts", timings):
             charts = _charts(reg, items, review, look, edition, config, tmp / "charts", build_dir / ".cache" / chart_key)
         analysis = Analysis(edition, config, reg, items, review, look, charts, comparison,
-                            prev[0] if prev else None, data_dir)
+                            prev[0] if prev else None, data_dir, pending)
         with _stage("compose", timings):
             doc = compose(analysis, templates)
         with _stage("html", timings):
@@ -246,7 +276,7 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
 
 
 def build_all(force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
-              build_dir: Path = BUILD_DIR) -> list[BuildResult]:
+              build_dir: Path = BUILD_DIR, draft: bool = False) -> list[BuildResult]:
     """Build every edition under data/, oldest first; each writes only its own build/<year>/."""
-    return [build_edition(e.label, force=force, data_dir=data_dir, templates=templates, build_dir=build_dir)
-            for e in available_editions(data_dir)]
+    return [build_edition(e.label, force=force, data_dir=data_dir, templates=templates, build_dir=build_dir,
+                          draft=draft) for e in available_editions(data_dir)]

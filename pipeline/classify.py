@@ -64,16 +64,19 @@ def classify_line(line: Line, edition: Edition, config: Config) -> tuple[str, st
         what = "partnership contribution" if line.term == "Partnership" else "no end date recorded"
         return ANNUAL, f"{what}: reviewed each year in the budget round"
 
+    if end < edition.start:
+        return "b", f"ended {uk_date(end)}, before {edition.label} began: a decision on its future is overdue"
+
     start, assumed = _funded_start(line, edition, config)
     short = int(rules["short_funding_months"])
     if start is not None and end < add_months(start, short):
         if assumed:
-            return "d", f"funded for {edition.label} only ({line.section} line with no start date), ends {uk_date(end)}"
+            return "d", f"funded for {edition.label} only, ends {uk_date(end)}"
         return "d", f"funded {uk_date(start)} to {uk_date(end)}, {plural(short, 'month')} or less"
 
     horizon_end = add_months(edition.end + timedelta(days=1), int(rules["review_horizon_months"])) - timedelta(days=1)
     if end <= horizon_end:
-        when = f"within {edition.label}" if end >= edition.start else f"before {edition.label} began"
+        when = f"within {edition.label}"
         if end > edition.end:
             when = f"by {uk_date(horizon_end)}, within the review horizon"
         return "b", f"ends {uk_date(end)}, {when}, with {_options_text(line)}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
@@ -47,6 +48,7 @@ class Analysis:
     comparison: Any = None  # pipeline.compare.Comparison, when a previous edition exists
     previous: Edition | None = None
     data_dir: Path | None = None
+    pending: tuple[Line, ...] = ()  # lines whose new-year action is unresolved; set only for a draft build
 
 
 def _finalize(value: Any) -> str:
@@ -87,6 +89,7 @@ class _Context:
     def __init__(self, a: Analysis, blocks: _Blocks, env: SandboxedEnvironment, prose_dir: Path | None):
         self.a, self.blocks, self.env, self.prose_dir = a, blocks, env, prose_dir
         self.by_id = {c.line.id: c for c in a.items}
+        self.figures = 0
 
     # --- selections ------------------------------------------------------------------------
     def lines(self, **filters: Any) -> list[Line]:
@@ -101,6 +104,11 @@ class _Context:
     def count(self, selection: Iterable[Line] | None = None, **filters: Any) -> int:
         return len(list(self.lines(**filters) if selection is None else selection))
 
+    def last_end(self, selection: Iterable[Line] | None = None, **filters: Any) -> date | None:
+        """The latest end date among the selected lines (None if none has one)."""
+        ends = [l.end_date for l in (self.lines(**filters) if selection is None else selection) if l.end_date]
+        return max(ends) if ends else None
+
     def in_category(self, key: str) -> list[Classified]:
         return [c for c in self.a.items if c.category == key]
 
@@ -112,7 +120,9 @@ class _Context:
         chart = next((c for c in self.a.charts if c.slug == slug), None)
         if chart is None:
             return Markup("")
-        return self.blocks.add(Figure(f"figure-{slug}", chart.title, chart.alt, chart.svg, chart.png, chart.data))
+        self.figures += 1  # numbered in order of appearance, so the Panel can refer to "Figure 2"
+        return self.blocks.add(Figure(f"figure-{slug}", f"Figure {self.figures}: {chart.title}", chart.alt,
+                                      chart.svg, chart.png, chart.data))
 
     def register_table(self, section: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
         lines = self.a.register.in_section(section)
@@ -146,12 +156,6 @@ class _Context:
         totals = ((total_label, fmt.plain_money(sum((v for _, v in pairs), Decimal(0)))),)
         return self.blocks.add(Table(anchor, caption, _columns(columns, ("text", "money"), (3.0, 1.0)), rows,
                                      totals, row_header=True))
-
-    def years_table(self, caption: str, columns: list[str]) -> Markup:
-        rows = tuple((y.edition.label, fmt.plain_money(y.committed), fmt.plain_money(y.optional),
-                      fmt.plain_money(y.annual)) for y in self.a.outlook.years)
-        cols = _columns(columns, ("text", "money", "money", "money"), (1.0, 1.2, 1.2, 1.2))
-        return self.blocks.add(Table("table-years-ahead", caption, cols, rows, row_header=True))
 
     def changes_table(self, kind: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
         """Tables of the comparison with the previous edition: totals, added, ended, spend, category."""
@@ -220,13 +224,13 @@ class _Context:
             "edition": a.edition, "previous": a.previous, "org": org, "register": a.register,
             "items": a.items, "review": a.review, "outlook": a.outlook, "comparison": a.comparison,
             "categories": categories, "terms": terms, "sections": sections, "charts": a.charts,
-            "overdue": [r for r in a.review if r.overdue],
-            "lines": self.lines, "total": self.total, "count": self.count, "category": self.in_category,
+            "overdue": [r for r in a.review if r.overdue], "pending": a.pending,
+            "lines": self.lines, "total": self.total, "count": self.count, "last_end": self.last_end, "category": self.in_category,
             "money": fmt.money, "date": fmt.long_date, "uk_date": fmt.uk_date, "month_year": fmt.month_year,
             "percent": fmt.percent, "plural": fmt.plural, "words": words,
             "contents": self.contents, "figure": self.figure, "register_table": self.register_table,
             "category_table": self.category_table, "schedule_table": self.schedule_table,
-            "breakdown_table": self.breakdown_table, "years_table": self.years_table,
+            "breakdown_table": self.breakdown_table,
             "changes_table": self.changes_table, "prose": self.prose,
         }
 
@@ -278,7 +282,7 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
     names = {"short_name": org["short_name"], "name": org["name"], "area": org.get("area", ""), "year": a.edition.label}
     paper = a.config["paper"]
     return Document(
-        title=paper["title"].format(**names), subtitle=org["name"], author=org.get("author", org["name"]),
+        title=paper["title"].format(**names) + (" (draft)" if a.pending else ""), subtitle=org["name"], author=org.get("author", org["name"]),
         subject=paper["subject"].format(**names), date=a.edition.start, blocks=tuple(body),
         keywords=tuple(paper.get("keywords", ())),
     )

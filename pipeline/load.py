@@ -151,10 +151,19 @@ def validate(raw: RawTable, config: Config) -> Register:
             problems.append(Problem(source, rownum, col, value, expected))
 
         values = {col: cell(col) for col in COLUMNS}
+        filled = [c.strip() for c in cells if c.strip()]
+        totals_words = ("total", "totals", "grand total")
+        if (not values["id"] or values["id"].lower() in totals_words) and any(c.lower() in totals_words for c in filled):
+            bad("id", "", "this looks like a totals row copied from the paper; delete it, as totals are computed")
+            continue
+        if not values["id"] and len(filled) == 1:
+            bad("id", "", f'this row holds only "{filled[0][:40]}", like a heading; delete it, or fill in the whole line')
+            continue
         ok = True
         for col in ("id", "section", "term", "priority", "project", "provider"):
             if not values[col]:
-                bad(col, "", f"this cell is blank; every line needs a {col.replace('_', ' ')}")
+                name = col.replace("_", " ")
+                bad(col, "", f"this cell is blank; every line needs {'an' if name[0] in 'aeiou' else 'a'} {name}")
                 ok = False
 
         ident = values["id"]

@@ -98,6 +98,11 @@ class NewYearResult:
         return "\n".join(out) + "\n"
 
 
+def pending_actions(register: Register) -> tuple[Line, ...]:
+    """Lines whose new-year action cell is still filled in: the officer has not finished the roll forward."""
+    return tuple(l for l in register if any(normalise_header(k) == ACTION_COLUMN and v for k, v in l.extra))
+
+
 def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearResult:
     """Create data/<next>/ from data/<previous>/ and return the checklist for the officer.
 
@@ -118,6 +123,14 @@ def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearRe
     review = _review_status(config)
     register_file = _register_file(source, config)
     old = load_register(register_file, config)  # a register with problems stops here, with the list
+    unfinished = pending_actions(old)
+    if unfinished:
+        # Rolling an unfinished year forward would carry its undecided lines into a second year.
+        column = next(k for k, _ in unfinished[0].extra if normalise_header(k) == ACTION_COLUMN)
+        raise InputError([Problem(str(register_file), l.row, column, dict(l.extra)[column],
+                                  f"{previous.label} still has new-year actions to resolve, so {new.label} was not "
+                                  "started; finish and clear these cells first (the checklist is in "
+                                  f"data/{previous.label}/{CHECKLIST_FILE})") for l in unfinished])
 
     carried, items, marked = _carry(old, previous, new, config, review)
     work = Path(tempfile.mkdtemp(prefix=f".{new.label}-in-progress-", dir=data_dir))

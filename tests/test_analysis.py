@@ -201,3 +201,9 @@ def test_calendar_has_a_review_start_and_decision_event_per_dated_line(config, t
     assert len({str(e["uid"]) for e in events}) == len(events)
     write_schedule_ics(tmp_path / "again.ics", review, edition, "OPCC")
     assert (tmp_path / "again.ics").read_bytes() == path.read_bytes()
+
+
+def test_an_agreement_that_ended_before_the_year_began_needs_a_decision(config):
+    # A rolled-forward grant still showing last year's end date is not "funded for this year".
+    c, reason = classify_line(line(section="grants", end_date=date(2024, 3, 31)), Y, config)
+    assert c == "b" and "ended 31/03/2024, before 2024-25 began" in reason

@@ -240,3 +240,17 @@ def test_any_valid_register_loads_without_loss(config, tmp_path, lines, money_st
     reg = load_register(path, config)
     assert reg.lines == tuple(lines)
     assert reg.total() == sum((l.spend for l in lines if l.spend is not None), Decimal(0))
+
+
+def test_totals_and_heading_rows_pasted_from_the_paper_are_explained(config, write_csv):
+    text = "\n".join([HEADER, GOOD_ROW, ',,TOTAL,,,,"4,654,011",,,,,,,', ",,Grants,,,,,,,,,,,", 'TOTAL,,,,,,"1",,,,,,,']) + "\n"
+    msgs = problems_for(write_csv(text), config)
+    assert len(msgs) == 3
+    assert "row 3" in msgs[0] and "totals row" in msgs[0]
+    assert "row 4" in msgs[1] and '"Grants"' in msgs[1] and "heading" in msgs[1]
+    assert "row 5" in msgs[2] and "totals row" in msgs[2]
+
+
+def test_blank_id_message_reads_naturally(config, write_csv):
+    msgs = problems_for(write_csv(HEADER + "\n" + GOOD_ROW.replace("VS-001", "") + "\n"), config)
+    assert "every line needs an id" in msgs[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from datetime import date
 from decimal import Decimal
@@ -187,8 +188,19 @@ def test_an_excel_register_is_carried_forward_as_excel(data_dir: Path, config: C
     assert dict(lines["A-001"].extra)["contract_ref"] == "C-101"
 
 
+def _clear_actions(register: Path) -> None:
+    """What the officer does when an action is dealt with: empty the cell (the column stays)."""
+    with register.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with register.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**r, ACTION_COLUMN: ""} for r in rows)
+
+
 def test_last_years_actions_are_replaced_not_piled_up(data_dir: Path, config: Config) -> None:
     first = roll_forward(PREVIOUS, data_dir, config)
+    _clear_actions(first.register)
     second = roll_forward(Edition(2025), data_dir, config)
     new = load_register(second.register, config)
     assert new.extra_columns.count(ACTION_COLUMN) == 1
@@ -225,13 +237,13 @@ def test_a_retitled_action_column_is_reused(data_dir: Path, config: Config) -> N
     register = data_dir / "2024-25/register.csv"
     rows = register.read_text().splitlines()
     rows[0] += ",New Year Action"
-    rows[1:] = [row + ",old note" for row in rows[1:]]
+    rows[1:] = [row + "," for row in rows[1:]]  # last year's notes, dealt with and cleared
     register.write_text("\n".join(rows) + "\n")
     result = roll_forward(PREVIOUS, data_dir, config)
     new = load_register(result.register, config)
     assert new.extra_columns == ("contract_ref", "New Year Action")
     actions = {line.id: dict(line.extra)["New Year Action"] for line in new.lines}
-    assert actions["A-006"] == ""  # last year's note is gone
+    assert actions["A-006"] == ""  # nothing to do for this line this year
     assert actions["A-001"].startswith("Ended 31/03/2025")
 
 

@@ -78,8 +78,15 @@ def test_new_year_then_edit_then_report_shows_what_changed(data, tmp_path):
     assert moved["VS-005"] == ("b", "a")  # re-commissioned: decision made, now committed
 
 
+def _resolve_all(rows):
+    for r in rows:
+        r["new_year_action"] = ""
+    return rows
+
+
 def test_editions_build_side_by_side_and_a_later_one_never_touches_an_earlier_one(data, tmp_path):
     roll_forward(Edition(2024), data, load_config("2024-25", data))
+    _edit(data / "2025-26" / "register.csv", _resolve_all)
     build = tmp_path / "build"
     results = build_all(data_dir=data, build_dir=build)
     assert [r.edition.label for r in results] == ["2024-25", "2025-26"]
@@ -106,3 +113,51 @@ def test_when_only_prose_changed_charts_are_reused(data, tmp_path, monkeypatch):
     assert not result.skipped
     assert "A new outlook paragraph." in html_text(result.out_dir / "commissioning-framework-2024-25.html")
     assert _hashes(build / "2024-25" / "charts") == charts_before
+
+
+def test_unresolved_new_year_actions_stop_the_report_unless_it_is_a_draft(data, tmp_path):
+    from pipeline.problems import InputError
+
+    roll_forward(Edition(2024), data, load_config("2024-25", data))
+    with pytest.raises(InputError) as info:
+        build_edition("2025-26", data_dir=data, build_dir=tmp_path / "build")
+    report = info.value.report()
+    assert "column 'new_year_action'" in report and "row 2" not in report.split("\n")[0]
+    assert "--draft" in report and not (tmp_path / "build" / "2025-26").exists()
+    result = build_edition("2025-26", data_dir=data, build_dir=tmp_path / "build", draft=True)
+    html = html_text(result.out_dir / "commissioning-framework-2025-26.html")
+    assert "Commissioning Framework 2025-26 (draft)" in html and "this is a draft" in html
+
+
+def test_new_year_will_not_roll_an_unfinished_year_forward(data):
+    from pipeline.problems import InputError
+
+    roll_forward(Edition(2024), data, load_config("2024-25", data))
+    with pytest.raises(InputError) as info:
+        roll_forward(Edition(2025), data, load_config("2025-26", data))
+    assert "still has new-year actions to resolve" in info.value.report()
+    assert not (data / "2026-27").exists()
+
+
+def test_two_registers_in_one_edition_are_refused_until_one_is_chosen(data, config):
+    from pipeline.build import check_register
+    from pipeline.problems import InputError
+    from pipeline.workbook import write_workbook
+    from pipeline.load import load_register
+
+    reg = load_register(data / "2024-25" / "register.csv", config)
+    write_workbook(reg, config, data / "2024-25" / "register.xlsx")
+    with pytest.raises(InputError) as info:
+        check_register("2024-25", data_dir=data)
+    assert "register.csv, register.xlsx" in info.value.report()
+    (data / "2024-25" / "config.toml").write_text('[register]\nfile = "register.xlsx"\n', encoding="utf-8")
+    assert "register.xlsx: 64 lines" in check_register("2024-25", data_dir=data)
+
+
+def test_a_missing_edition_lists_the_ones_that_exist(data):
+    from pipeline.build import check_register
+    from pipeline.problems import InputError
+
+    with pytest.raises(InputError) as info:
+        check_register("2030-31", data_dir=data)
+    assert "editions under data/: 2024-25" in info.value.report()
