@@ -11,21 +11,22 @@ from __future__ import annotations
 import re
 import zipfile
 from copy import deepcopy
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from io import BytesIO
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Union
 
 import docx
 from docx.document import Document as WordDocument
-from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.image.image import Image
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.section import Section
-from docx.shared import Cm, Emu, Length
+from docx.shared import Cm, Emu, Length, Pt
 from docx.text.paragraph import Paragraph as WordParagraph
 from lxml.etree import _Element
 
@@ -51,6 +52,8 @@ STYLE_NAMES = (*PARAGRAPH_STYLES, HYPERLINK, TABLE_STYLE)
 TOC_INSTRUCTION = r'TOC \o "1-3" \h \z \u'
 TOC_PLACEHOLDER = "Right-click to update the table of contents (or press F9)."
 MAX_PICTURE_WIDTH = Cm(16)
+SPACE_AFTER_TABLE = Pt(10)  # the paragraph after a table starts at least this far below it
+NO_WRAP_KINDS = ("money", "number", "date")  # columns whose cells must never break
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # earliest time a zip entry can carry
 
 # Characters XML 1.0 cannot hold: C0 controls bar tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
@@ -231,13 +234,19 @@ class _Writer:
         first = word.sections[0]
         self.portrait = (min(first.page_width, first.page_height),
                          max(first.page_width, first.page_height))
+        self.metrics = _TableMetrics(word)
+        self._space_before: dict[str, int] = {}
 
     def write(self) -> None:
         self.word.element.body.clear_content()  # keeps the final w:sectPr (page set-up, footer)
         self._drop_thumbnail()
-        for block, landscape in zip(self.doc.blocks, _orientations(self.doc.blocks)):
+        items = _layout_items(self.doc.blocks)
+        for item, landscape in zip(items, _orientations(items, self._needs_landscape)):
             self._orient(landscape)
-            self._block(block)
+            if isinstance(item, _Picture):
+                self._picture(item.figure)
+            else:
+                self._block(item)
         self._footers()
         self._settings()
         self._language()
@@ -253,7 +262,8 @@ class _Writer:
         elif isinstance(block, Table):
             self._table(block)
         elif isinstance(block, Figure):
-            self._figure(block)
+            self._picture(block)
+            self._table(block.data)
         elif isinstance(block, Contents):
             self._contents(block)
         else:
@@ -272,10 +282,21 @@ class _Writer:
     def _append(self, element: _Element) -> None:
         body = self.word.element.body
         sect_pr = body.find(qn("w:sectPr"))
+        last = body[-1] if sect_pr is None else sect_pr.getprevious()
+        if last is not None and last.tag == qn("w:tbl") and element.tag == qn("w:p"):
+            self._space_after_table(element)
         if sect_pr is None:
             body.append(element)
         else:
             sect_pr.addprevious(element)
+
+    def _space_after_table(self, p: _Element) -> None:
+        """Room between a table and the paragraph after it, unless its style already gives more."""
+        style_id = p.xpath("string(./w:pPr/w:pStyle/@w:val)")
+        if style_id not in self._space_before:
+            self._space_before[style_id] = _style_space_before(self.word, style_id)
+        if self._space_before[style_id] < SPACE_AFTER_TABLE:
+            p.get_or_add_pPr().spacing_before = SPACE_AFTER_TABLE
 
     def _paragraph(self, runs: Iterable[Run], style: str) -> _Element:
         p = self._new_paragraph(style)
@@ -360,7 +381,7 @@ class _Writer:
         self._append(self._table_element(table))
 
     def _table_element(self, table: Table) -> _Element:
-        widths = _column_widths(table.columns, self._text_width())
+        widths = self.metrics.column_widths(table, self._text_width())
         tbl = parse_xml(f"""<w:tbl {nsdecls('w')}><w:tblPr>
   <w:tblStyle w:val="{self.style_ids[TABLE_STYLE]}"/>
   <w:tblW w:w="{sum(widths)}" w:type="dxa"/>
@@ -369,28 +390,50 @@ class _Writer:
      w:firstColumn="{int(table.row_header)}" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>
 </w:tblPr><w:tblGrid>{''.join(f'<w:gridCol w:w="{w}"/>' for w in widths)}</w:tblGrid></w:tbl>""")
         tbl.find(qn("w:tblPr")).append(_el("w:tblCaption", val=clean(table.caption)[:255]))
-        header = self._row_prototype(table.columns, widths, TABLE_HEADING, header=True)
-        body = self._row_prototype(table.columns, widths, TABLE_TEXT)
-        total = self._row_prototype(table.columns, widths, TABLE_TOTAL)
+        no_wrap = [c.kind in NO_WRAP_KINDS for c in table.columns]
+        # A header cell may wrap between words ("Latest end | with options"); it is kept on one
+        # line too when its whole title fits, so "Spend" or "End" never moves.
+        header_no_wrap = [nw and self.metrics.fits(c.title, w, bold=True)
+                          for c, w, nw in zip(table.columns, widths, no_wrap)]
+        header = self._row_prototype(table.columns, widths, TABLE_HEADING, header_no_wrap,
+                                     header=True)
+        body = self._row_prototype(table.columns, widths, TABLE_TEXT, no_wrap)
+        total = self._row_prototype(table.columns, widths, TABLE_TOTAL, no_wrap)
         tbl.append(_fill_row(header, [c.title for c in table.columns], table.anchor))
         for row in table.rows:
             tbl.append(_fill_row(body, row, table.anchor))
+        if table.totals and table.rows:
+            # the last line stays on the page of the total, which never starts a page alone
+            for p in tbl[-1].iterchildren(qn("w:tc")):
+                _keep_with_next(p.find(qn("w:p")))
         for row in table.totals:
             tbl.append(_fill_row(total, row, table.anchor))
         return tbl
 
     def _row_prototype(self, columns: tuple[Column, ...], widths: list[int], style: str,
-                       header: bool = False) -> _Element:
-        """One row with empty cells, copied for every row: building XML once keeps 10,000 rows fast."""
+                       no_wrap: list[bool], header: bool = False) -> _Element:
+        """One row with empty cells, copied for every row: building XML once keeps 10,000 rows fast.
+
+        w:noWrap marks the cells of money, number and date columns: the widths already give them
+        room for their longest value, and Word keeps them whole if the table is set to autofit.
+        """
         right = '<w:jc w:val="right"/>'
         cells = "".join(
-            f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
+            f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{"<w:noWrap/>" if nw else ""}'
+            f'</w:tcPr><w:p><w:pPr>'
             f'<w:pStyle w:val="{self.style_ids[style]}"/>{right if col.align == "right" else ""}'
             f'</w:pPr><w:r><w:t xml:space="preserve"></w:t></w:r></w:p></w:tc>'
-            for col, w in zip(columns, widths))
+            for col, w, nw in zip(columns, widths, no_wrap))
         # cantSplit: a row never breaks across pages; tblHeader: the header repeats on each page.
         row_pr = "<w:cantSplit/>" + ("<w:tblHeader/>" if header else "")
         return parse_xml(f"<w:tr {nsdecls('w')}><w:trPr>{row_pr}</w:trPr>{cells}</w:tr>")
+
+    def _needs_landscape(self, table: Table) -> bool:
+        """A table whose columns cannot all fit their longest word on a portrait page."""
+        width, _ = self.portrait
+        first = self.word.sections[0]
+        text = _emu_to_twips(width - first.left_margin - first.right_margin)
+        return sum(self.metrics.minimum_widths(table, text)) > text
 
     def _text_width(self) -> int:
         section = self.word.sections[-1]
@@ -404,16 +447,44 @@ class _Writer:
         if len(self.word.element.body) <= 1:  # nothing written yet: turn the first page instead
             _set_orientation(self.word.sections[-1], landscape, self.portrait)
             return
-        # add_section ends the current section and drops footer references from the new one,
-        # so the new section inherits ("same as previous") the first section's footer.
-        _set_orientation(self.word.add_section(WD_SECTION.NEW_PAGE), landscape, self.portrait)
+        _set_orientation(self._section_break(), landscape, self.portrait)
+
+    def _section_break(self) -> Section:
+        """End the current section at the last paragraph written and start a new one.
+
+        The section's w:sectPr goes into that paragraph rather than into an extra empty one
+        (python-docx's add_section), which could spill onto a blank page of its own. After a
+        table there is no paragraph to hold it, so a one-point empty one is added. The new
+        section has no footer references: it inherits ("same as previous") the first one's.
+        """
+        body = self.word.element.body
+        sentinel = body.find(qn("w:sectPr"))
+        last = sentinel.getprevious()
+        if last is None or last.tag != qn("w:p") or last.xpath("./w:pPr/w:sectPr"):
+            last = _el("w:p")
+            ppr = last.get_or_add_pPr()
+            ppr.append(_el("w:spacing", before="0", after="0", line="20", lineRule="exact"))
+            mark = _el("w:rPr")
+            mark.append(_el("w:sz", val="2"))
+            ppr.append(mark)
+            sentinel.addprevious(last)  # not _append: no space-after-table for this one
+        last.set_sectPr(deepcopy(sentinel))
+        for ref in sentinel.xpath("w:headerReference|w:footerReference"):
+            sentinel.remove(ref)
+        start = sentinel.find(qn("w:type"))
+        if start is not None:
+            sentinel.remove(start)  # no type: the new section starts on a new page
+        return Section(sentinel, self.word.part)
 
     # --- figures ---
 
-    def _figure(self, figure: Figure) -> None:
+    def _picture(self, figure: Figure) -> None:
+        """The chart and its caption; its data table is laid out as a table of its own after it
+        (wide data goes into a landscape section, see _orientations)."""
         self.figures += 1
-        p = self.word.add_paragraph(style=self.word.styles["Normal"])
-        p.paragraph_format.keep_with_next = True  # picture stays with its caption
+        p_el = self._new_paragraph("Normal")
+        _keep_with_next(p_el)  # picture stays with its caption
+        p = WordParagraph(p_el, self.word._body)
         width, height = self._picture_size(figure.png)
         shape = p.add_run().add_picture(BytesIO(figure.png.read_bytes()), width=width,
                                         height=height)
@@ -425,7 +496,6 @@ class _Writer:
             c_nv_pr.set("name", f"figure-{self.figures}.png")
         caption = self._paragraph([Run(figure.caption)], CAPTION)
         self.bookmarks.place(caption, figure.anchor)
-        self._table(figure.data)  # the numbers behind the chart, readable and searchable
 
     def _picture_size(self, png: Path) -> tuple[Length, Length]:
         image = Image.from_file(str(png))
@@ -537,27 +607,188 @@ def _style_ids(word: WordDocument) -> dict[str, str]:
     return ids
 
 
-def _orientations(blocks: tuple[Block, ...]) -> list[bool]:
-    """Landscape for each wide table and for the headings leading straight into it.
+@dataclass(frozen=True)
+class _Picture:
+    """A figure's chart and caption, laid out apart from the figure's data table."""
+    figure: Figure
 
-    Without the look-ahead a section heading would be stranded at the foot of the portrait page
-    before the section break.
-    """
-    landscape, follows_into_wide = [False] * len(blocks), False
-    for i in reversed(range(len(blocks))):
-        block = blocks[i]
-        if isinstance(block, Table) and block.wide:
-            landscape[i] = follows_into_wide = True
-        elif isinstance(block, Heading) and block.level > 1 and follows_into_wide:
-            landscape[i] = True
+
+_LayoutItem = Union[Block, _Picture]
+_TEXT = (Paragraph, BulletList)
+
+
+def _layout_items(blocks: Iterable[Block]) -> list[_LayoutItem]:
+    """The blocks in the order laid out; a figure becomes its picture, then its data table."""
+    items: list[_LayoutItem] = []
+    for block in blocks:
+        if isinstance(block, Figure):
+            items += [_Picture(block), block.data]
         else:
-            follows_into_wide = False
+            items.append(block)
+    return items
+
+
+def _orientations(items: list[_LayoutItem],
+                  too_wide: Callable[[Table], bool] = lambda table: False) -> list[bool]:
+    """Landscape for each wide table (a figure's data table too, and any table `too_wide` for a
+    portrait page), and for the text that leads into it: the section heading(s) just before it
+    with the paragraphs and lists between heading and table. Without this look-ahead the heading
+    and its introduction would be stranded on a nearly blank portrait page before the section
+    break.
+
+    Text between two landscape parts stays landscape too, rather than filling a portrait page
+    of its own between two section breaks.
+    """
+    def wide(item: _LayoutItem) -> bool:
+        return isinstance(item, Table) and (item.wide or too_wide(item))
+
+    def section_heading(item: _LayoutItem) -> bool:
+        return isinstance(item, Heading) and item.level > 1
+
+    landscape = [wide(item) for item in items]
+    for i, item in enumerate(items):
+        if not wide(item):
+            continue
+        intro = i
+        while intro > 0 and isinstance(items[intro - 1], _TEXT):
+            intro -= 1
+        heading = intro
+        while heading > 0 and section_heading(items[heading - 1]):
+            heading -= 1
+        if heading < intro:  # the lead-in opens with a heading: it moves with the table
+            for j in range(heading, i):
+                landscape[j] = True
+    i = 0
+    while i < len(items):
+        j = i
+        while j < len(items) and not landscape[j] and (isinstance(items[j], _TEXT)
+                                                        or section_heading(items[j])):
+            j += 1
+        if j > i and i > 0 and j < len(items) and landscape[i - 1] and landscape[j]:
+            for k in range(i, j):
+                landscape[k] = True
+        i = max(j, i + 1)
     return landscape
 
 
-def _column_widths(columns: tuple[Column, ...], total: int) -> list[int]:
-    weights = [max(c.width, 0.01) for c in columns]
-    return [int(total * w / sum(weights)) for w in weights]
+# Advance widths of Arial (metrically Helvetica) for ASCII 32-126, in thousandths of an em.
+_ARIAL = dict(zip(map(chr, range(32, 127)), (
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+    *[556] * 10, 278, 278, 584, 584, 584, 556, 1015,
+    667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722,
+    667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333,
+    556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333,
+    500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584)))
+_ARIAL.update({"£": 556, "€": 556, "–": 556, "—": 1000, "’": 222, "‘": 222, "“": 333, "”": 333})
+_BOLD = 1.1  # Arial Bold is about a tenth wider than Arial
+_SAFETY = 1.06  # estimates err on the wide side: a word must never be split
+_SLACK = 40  # twips of room beyond the cell margins
+_MAX_WORD_SHARE = 0.4  # a text column's longest word claims at most this share of the width
+
+
+class _TableMetrics:
+    """Estimates how much room table text needs, to size columns so that no word is split.
+
+    Widths are Arial's (the reference's table font) at the sizes of the table styles in the
+    reference, plus the cell margins of its table style.
+    """
+
+    def __init__(self, word: WordDocument) -> None:
+        default = _style_font_size(word, TABLE_TEXT) or Pt(10)
+        self.sizes = {name: (_style_font_size(word, name) or default) / 12700 * 20
+                      for name in (TABLE_TEXT, TABLE_HEADING, TABLE_TOTAL)}  # twips per em
+        self.padding = _cell_margins(word) + _SLACK
+        self._cache: dict[tuple[str, str, bool], float] = {}
+
+    def width(self, text: str, style: str = TABLE_TEXT, bold: bool = False) -> float:
+        """Twips the longest line of `text` takes on one line (no cell margins)."""
+        key = (text, style, bold)
+        if key not in self._cache:
+            ems = max((sum(_ARIAL.get(c, 1000 if ord(c) >= 0x2E80 else 600) for c in line)
+                       for line in text.splitlines() or [""]), default=0) / 1000
+            self._cache[key] = ems * self.sizes[style] * (_BOLD if bold else 1) * _SAFETY
+        return self._cache[key]
+
+    def longest_word(self, text: str, style: str = TABLE_TEXT, bold: bool = False) -> float:
+        return max((self.width(word, style, bold) for word in text.split()), default=0)
+
+    def fits(self, text: str, column_width: int, bold: bool = False) -> bool:
+        return self.width(text, TABLE_HEADING, bold) + self.padding <= column_width
+
+    def minimum_widths(self, table: Table, total: int) -> list[int]:
+        """Per column: room for its longest word (header included), or for its longest value
+        whole in money, number and date columns, which never wrap."""
+        minimums = []
+        for j, column in enumerate(table.columns):
+            whole = column.kind in NO_WRAP_KINDS
+            measure = self.width if whole else self.longest_word
+            bold_body = table.row_header and j == 0
+            need = self.longest_word(column.title, TABLE_HEADING, bold=True)
+            for rows, style, bold in ((table.rows, TABLE_TEXT, bold_body),
+                                      (table.totals, TABLE_TOTAL, True)):
+                values = {row[j] for row in rows if j < len(row)}
+                need = max([need, *(measure(clean(v), style, bold) for v in values)])
+            need += self.padding
+            if not whole:
+                need = min(need, total * _MAX_WORD_SHARE)
+            minimums.append(int(need + 0.999))
+        return minimums
+
+    def column_widths(self, table: Table, total: int) -> list[int]:
+        """Column widths in twips summing to at most `total`: each column at least its minimum
+        (see minimum_widths), the rest shared in proportion to Column.width."""
+        return _share_widths(self.minimum_widths(table, total),
+                             [max(c.width, 0.01) for c in table.columns], total)
+
+
+def _share_widths(minimums: list[int], weights: list[float], total: int) -> list[int]:
+    if sum(minimums) >= total:  # not even the minimums fit: shrink them all alike
+        return [int(total * m / sum(minimums)) for m in minimums]
+    fixed: dict[int, int] = {}
+    while True:
+        free = [j for j in range(len(weights)) if j not in fixed]
+        left = total - sum(fixed.values())
+        weight = sum(weights[j] for j in free)
+        share = {j: left * weights[j] / weight for j in free}
+        short = [j for j in free if share[j] < minimums[j]]
+        if not short:
+            break
+        for j in short:  # too narrow at its share: give it its minimum, share out the rest again
+            fixed[j] = minimums[j]
+    return [fixed[j] if j in fixed else int(share[j]) for j in range(len(weights))]
+
+
+def _resolved_style(word: WordDocument, name_or_id: str, attribute: Callable) -> object:
+    """The first value `attribute(style)` gives along the style's basedOn chain (None if none)."""
+    style = next((s for s in word.styles
+                  if s.style_id == name_or_id or (s.name or "").lower() == name_or_id.lower()), None)
+    seen = set()
+    while style is not None and style.style_id not in seen:
+        seen.add(style.style_id)
+        value = attribute(style)
+        if value is not None:
+            return value
+        style = style.base_style
+    return None
+
+
+def _style_font_size(word: WordDocument, name: str) -> Length | None:
+    return _resolved_style(word, name, lambda s: s.font.size)
+
+
+def _style_space_before(word: WordDocument, style_id: str) -> int:
+    return _resolved_style(word, style_id, lambda s: s.paragraph_format.space_before) or 0
+
+
+def _cell_margins(word: WordDocument) -> int:
+    """Left plus right cell margin of the table style, in twips (Word's default if unset)."""
+    style = _resolved_style(word, TABLE_STYLE, lambda s: s)
+    total = 0
+    for side in ("left", "right"):
+        found = style.element.xpath(f"./w:tblPr/w:tblCellMar/w:{side}/@w:w") \
+            if style is not None else []
+        total += int(found[0]) if found else 108  # 0.19 cm
+    return total
 
 
 def _fill_row(prototype: _Element, cells: Iterable[str], anchor: str) -> _Element:

@@ -14,7 +14,7 @@ import matplotlib
 import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
-from docx.shared import Cm
+from docx.shared import Cm, Pt
 from lxml import etree
 
 matplotlib.use("Agg")
@@ -259,6 +259,165 @@ def test_document_opening_with_a_wide_table_has_no_blank_first_page(tmp_path):
     assert [s.orientation for s in sections] == [WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
 
 
+# A table squeezed onto a portrait page: short words, dates and money must still never split.
+SQUEEZED = Table(
+    anchor="table-squeezed",
+    caption="Table 2: Every kind of column on a portrait page",
+    columns=(Column("Term", width=0.3), Column("Category", width=0.2),
+             Column("Project", width=3.0), Column("Start", kind="date", width=0.2),
+             Column("Latest end with options", kind="date", width=0.2),
+             Column("Lines", align="right", kind="number", width=0.1),
+             Column("Spend", align="right", kind="money", width=0.2)),
+    rows=tuple(("Partnership", "d", f"Commissioning project {i}",
+                "01/04/2024", "31/03/2027", "12", "£500,000") for i in range(1, 6)),
+    totals=(("TOTAL", "", "", "", "", "60", "£4,654,011"),),
+)
+CM_PER_CHAR = 0.17  # Arial at 10 pt averages a little under 0.19 cm a character
+NO_WRAP_COLUMNS = {3, 4, 5, 6}
+
+
+def write(tmp_path: Path, name: str, *blocks) -> Path:
+    path = tmp_path / f"{name}.docx"
+    write_docx(Document("T", "", "OPCC", "Test", EDITION, tuple(blocks)), path)
+    return path
+
+
+def table_rows(tbl) -> list:
+    return tbl.xpath("./w:tr", namespaces=W)
+
+
+def test_money_number_and_date_cells_never_wrap(tmp_path):
+    body = part_xml(write(tmp_path, "squeezed", SQUEEZED), "word/document.xml")
+    (tbl,) = body.xpath("//w:tbl", namespaces=W)
+    header, *rows = table_rows(tbl)
+    for row in rows:  # body and total rows
+        no_wrap = {j for j, tc in enumerate(row.xpath("./w:tc", namespaces=W))
+                   if tc.xpath("./w:tcPr/w:noWrap", namespaces=W)}
+        assert no_wrap == NO_WRAP_COLUMNS
+    # Header cells of those columns are kept whole when their title fits on one line; a long
+    # title ("Latest end with options") may wrap, but only between words.
+    titles = {tc.xpath("string(.)", namespaces=W): bool(tc.xpath("./w:tcPr/w:noWrap", namespaces=W))
+              for tc in header.xpath("./w:tc", namespaces=W)}
+    assert titles["Spend"] and titles["Start"] and titles["Lines"]
+    assert not titles["Latest end with options"] and not titles["Project"]
+
+
+def test_table_too_wide_for_portrait_goes_landscape(tmp_path):
+    # Ten date columns cannot keep their dates whole in 16 cm: landscape, as if it were wide.
+    dates = Table("dates", "Every date", tuple(Column(f"Date {i}", kind="date") for i in range(10)),
+                  (("31/03/2025 (Overdue)",) * 10,))
+    path = write(tmp_path, "too-wide", Heading(2, "Dates", "d"), dates, SQUEEZED)
+    assert [s.orientation for s in docx.Document(str(path)).sections] == [
+        WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+
+
+def test_columns_leave_room_for_their_longest_word_or_value(tmp_path):
+    word = docx.Document(str(write(tmp_path, "squeezed", SQUEEZED)))
+    tbl = word.tables[0]._tbl
+    grid = [int(w) for w in tbl.xpath("./w:tblGrid/w:gridCol/@w:w")]
+    section = word.sections[0]
+    assert sum(grid) <= (section.page_width - section.left_margin - section.right_margin) / 635
+    margins = 2 * 85  # the Data Table style's cell margins, in twips
+    per_char = Cm(CM_PER_CHAR) / 635
+    for j, column in enumerate(SQUEEZED.columns):
+        values = [column.title, *(row[j] for row in (*SQUEEZED.rows, *SQUEEZED.totals))]
+        if j in NO_WRAP_COLUMNS:  # whole values, header title by words
+            units = [*column.title.split(), *values[1:]]
+        else:
+            units = [w for v in values for w in v.split()]
+        longest = max(units, key=len)
+        assert grid[j] >= len(longest) * per_char + margins, (column.title, longest, grid[j])
+    # What is left is shared by Column.width: Project (3.0) takes most of it.
+    assert grid[2] == max(grid)
+
+
+def test_last_line_stays_with_the_total(word):
+    rows = services_table(word)._tbl.tr_lst
+    keeps = [all(tc.xpath("./w:p/w:pPr/w:keepNext") for tc in r.tc_lst) for r in rows]
+    assert keeps == [False] * (len(rows) - 2) + [True, False]
+
+
+def sections_of(body) -> list[int]:
+    """Section number of each body element (a section's last paragraph holds its w:sectPr)."""
+    numbers, current = [], 0
+    for el in body:
+        numbers.append(current)
+        if el.xpath("./w:pPr/w:sectPr"):
+            current += 1
+    return numbers
+
+
+def test_wide_figure_data_goes_landscape_after_the_figure(tmp_path):
+    wide_data = Table("figure-2-data", "Data for Figure 2", SQUEEZED.columns, SQUEEZED.rows,
+                      wide=True, row_header=True)
+    figure = Figure("figure-2", "Figure 2: Timeline", "Most agreements end in March 2025.",
+                    tmp_path / "t.svg", chart_png(tmp_path), wide_data)
+    path = write(tmp_path, "wide-figure", Heading(2, "Timeline", "timeline"),
+                 Paragraph((Run("Intro."),)), figure, Paragraph((Run("After the data."),)))
+    word = docx.Document(str(path))
+    assert [s.orientation for s in word.sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE,
+                                                      WD_ORIENT.PORTRAIT]
+    body = list(word.element.body)
+    where = sections_of(body)
+    picture = next(i for i, el in enumerate(body) if el.xpath(".//wp:inline"))
+    caption = next(i for i, el in enumerate(body) if el.xpath("string(.)") == figure.caption)
+    table = body.index(word.tables[0]._tbl)
+    after = next(i for i, el in enumerate(body) if el.xpath("string(.)") == "After the data.")
+    assert where[picture] == where[caption] == 0  # the chart stays on a portrait page
+    assert body[caption].xpath("./w:pPr/w:sectPr")  # its caption ends that section: no empty line
+    assert where[table] == where[table - 1] == 1  # data caption and table: landscape
+    assert where[after] == 2
+    # The data table spans the landscape page: wider than a portrait page's text.
+    grid = [int(w) for w in body[table].xpath("./w:tblGrid/w:gridCol/@w:w")]
+    assert sum(grid) > Cm(16) / 635
+
+
+def test_heading_and_introduction_move_with_a_wide_table(tmp_path):
+    before = Paragraph((Run("The end of the previous section."),))
+    path = write(tmp_path, "intro", Heading(1, "T", "t"), before,
+                 Heading(2, "Schedule of review and scrutiny", "schedule"),
+                 Paragraph((Run("Each line needs a decision before it ends."),)),
+                 BulletList(((Run("extend"),), (Run("re-commission"),))),
+                 Paragraph((Run("The table lists them by decision date."),)),
+                 SERVICES, Heading(2, "Next", "next"))
+    word = docx.Document(str(path))
+    body = list(word.element.body)
+    where = sections_of(body)
+    text = [el.xpath("string(.)") for el in body]
+    # The section break sits in the last paragraph before the heading, not in an extra one.
+    assert body[text.index(before.runs[0].text)].xpath("./w:pPr/w:sectPr")
+    moved = ["Schedule of review and scrutiny", "Each line needs a decision before it ends.",
+             "extend", "re-commission", "The table lists them by decision date.", SERVICES.caption]
+    assert {where[text.index(t)] for t in moved} == {1}
+    assert word.sections[1].orientation == WD_ORIENT.LANDSCAPE
+    assert where[text.index("Next")] == 2 and word.sections[2].orientation == WD_ORIENT.PORTRAIT
+    # After a table the section break needs a paragraph of its own: one point high, empty.
+    holder = body[text.index("Next") - 1]
+    assert holder.xpath("./w:pPr/w:sectPr") and text[text.index("Next") - 1] == ""
+    assert holder.xpath("./w:pPr/w:spacing/@w:line") == ["20"]
+
+
+def test_text_between_two_wide_tables_stays_landscape(tmp_path):
+    other = Table("table-9", "Table 9", SERVICES.columns, SERVICES.rows[:3], wide=True)
+    path = write(tmp_path, "sandwich", Heading(2, "A", "a"), SERVICES,
+                 Paragraph((Run("Between the two."),)), other, Paragraph((Run("After."),)))
+    assert [s.orientation for s in docx.Document(str(path)).sections] == [
+        WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+
+
+def test_paragraph_after_a_table_has_room_above_it(tmp_path):
+    small = Table("t1", "Table 1", (Column("A"), Column("B", kind="money")), (("a", "£1"),))
+    path = write(tmp_path, "spacing", small, Paragraph((Run("Body after."),)),
+                 Table("t2", "Table 2", small.columns, small.rows),
+                 Table("t3", "Table 3", small.columns, small.rows),
+                 Heading(2, "Heading after", "h"), Paragraph((Run("Body after a heading."),)))
+    word = docx.Document(str(path))
+    spacing = {p.text: p.paragraph_format.space_before for p in word.paragraphs}
+    assert spacing["Body after."] == spacing["Table 3"] == Pt(10)  # caption's own 6 pt raised
+    assert spacing["Table 1"] is None and spacing["Body after a heading."] is None
+    assert spacing["Heading after"] is None  # its style already leaves more room
+
+
 def test_large_table_is_written_row_by_row(tmp_path):
     columns = (Column("Line"), Column("Amount", align="right", kind="money"))
     rows = tuple((f"Line {i}", f"£{i:,}") for i in range(5000))
@@ -374,27 +533,49 @@ def _tool(*names: str) -> str:
                 "--no-install-recommends libreoffice-writer poppler-utils)")
 
 
-def test_libreoffice_opens_it_and_the_pdf_reads_right(built, tmp_path):
+def to_pdf(docx_path: Path, folder: Path) -> tuple[list[tuple[float, float]], str, str]:
+    """Convert with LibreOffice; return the page sizes, the text as laid out and the raw text."""
     office = _tool("libreoffice", "soffice")
     pdfinfo, pdftotext = _tool("pdfinfo"), _tool("pdftotext")
-    profile = tmp_path / "lo-profile"  # own profile: parallel LibreOffice runs do not collide
+    profile = folder / "lo-profile"  # own profile: parallel LibreOffice runs do not collide
     result = subprocess.run(
         [office, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(built[1])],
+         "--outdir", str(folder), str(docx_path)],
         capture_output=True, text=True, timeout=300)
-    pdf = tmp_path / "framework.pdf"
+    pdf = folder / docx_path.with_suffix(".pdf").name
     assert result.returncode == 0 and pdf.exists(), result.stdout + result.stderr
-
     info = subprocess.run([pdfinfo, "-f", "1", "-l", "999", str(pdf)], capture_output=True,
                           text=True, check=True).stdout
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
     sizes = [(float(w), float(h)) for w, h in re.findall(r"size:\s+([\d.]+) x ([\d.]+)", info)]
-    assert pages >= 3 and len(sizes) == pages
-    assert sizes[0][0] < sizes[0][1] and any(w > h for w, h in sizes)  # portrait, then landscape
+    assert len(sizes) == pages
+    layout, raw = (subprocess.run([pdftotext, *flags, str(pdf), "-"], capture_output=True,
+                                  text=True, check=True).stdout for flags in (["-layout"], []))
+    return sizes, layout, raw
 
-    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+
+def test_libreoffice_opens_it_and_the_pdf_reads_right(built, tmp_path):
+    sizes, text, _ = to_pdf(built[1], tmp_path)
+    pages = len(sizes)
+    assert pages >= 3
+    assert sizes[0][0] < sizes[0][1] and any(w > h for w, h in sizes)  # portrait, then landscape
     for expected in ("2. Commissioned services", "£820,000", "£2,100,000", "Service 40",
                      "<script>alert(1)</script> {{ 7*7 }}", f"Page 1 of {pages}",
                      f"Page {pages} of {pages}"):
         assert expected in text, expected
+
+
+def test_libreoffice_keeps_words_dates_and_money_whole(tmp_path):
+    wide_data = Table("figure-2-data", "Data for Figure 2", SQUEEZED.columns, SQUEEZED.rows,
+                      wide=True)
+    figure = Figure("figure-2", "Figure 2: Timeline", "Most agreements end in March 2025.",
+                    tmp_path / "t.svg", chart_png(tmp_path), wide_data)
+    path = write(tmp_path, "whole", Heading(2, "Squeezed", "s"), SQUEEZED, figure)
+    sizes, _, raw = to_pdf(path, tmp_path)
+    assert [w > h for w, h in sizes] == [False, True]  # the figure's wide data went landscape
+    words = raw.split()
+    for whole in ("Partnership", "Category", "Commissioning", "options", "01/04/2024",
+                  "31/03/2027", "£500,000", "£4,654,011"):
+        assert whole in words, whole
+    for fragment in ("Partners", "Catego", "Commissionin", "31/03/20", "£500,00", "£4,654,01"):
+        assert fragment not in words, fragment
