@@ -1,0 +1,1 @@
+"""Benchmarks: time and memory of every build stage on large synthetic registers (`invoke bench`)."""
