@@ -205,6 +205,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
                                  {c.line.id: c.category for c in items})
 
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(target)
     tmp = target.parent / f".{target.name}.building-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -251,6 +252,7 @@ def _charts(reg, items, review, look, edition, config, out_dir: Path, cache: Pat
         try:
             cached = pickle.loads(index.read_bytes())
             shutil.copytree(cache / "files", out_dir)
+            os.utime(cache)  # recently used: kept when the cache is pruned
             return tuple(Chart(**{**c, "svg": out_dir / c["svg"], "png": out_dir / c["png"]}) for c in cached)
         except Exception:  # a stale or damaged cache is simply rebuilt
             shutil.rmtree(out_dir, ignore_errors=True)
@@ -261,9 +263,39 @@ def _charts(reg, items, review, look, edition, config, out_dir: Path, cache: Pat
         shutil.copytree(out_dir, cache / "files")
         records = [{**c.__dict__, "svg": c.svg.name, "png": c.png.name} for c in charts]
         index.write_bytes(pickle.dumps(records))
+        _prune_cache(cache.parent)
     except OSError:
         pass  # the cache is an optimisation only
     return charts
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Delete temporary folders left by builds that were killed (their process no longer exists)."""
+    for leftover in target.parent.glob(f".{target.name}.building-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in target.parent.glob(f".{target.name}.old-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)) and target.exists():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _prune_cache(cache_root: Path, keep: int = 8) -> None:
+    """Keep the chart cache small: the most recently used entries only."""
+    entries = sorted((p for p in cache_root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _swap_into_place(tmp: Path, target: Path) -> None:

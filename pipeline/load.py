@@ -19,7 +19,8 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _OPTIONS = re.compile(r"^\d{1,2}(?:\s*\+\s*\d{1,2})*$")
 # Characters Word's XML cannot hold, and other invisible controls.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\ufeff\ufffe\uffff\ud800-\udfff\u200b-\u200f\u202a-\u202e"
+                      r"\u2060-\u2064\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
 MAX_CELL = 2000  # characters; a longer cell is almost always a paste gone wrong
 
@@ -74,9 +75,13 @@ def parse_date(text: str) -> date:
             raise ValueError("expected a date written 2024-04-01 or 01/04/2024 (day first)")
         d, mo, y = (int(g) for g in m.groups())
     try:
-        return date(y, mo, d)
+        day = date(y, mo, d)
     except ValueError:
         raise ValueError("this date does not exist in the calendar; expected a real date such as 31/03/2025") from None
+    if not 1900 <= y <= 2200:
+        # A typo such as 9999 would pass here and break the review dates computed from it.
+        raise ValueError("expected a year between 1900 and 2200; check the year is typed in full (2025, not 25)")
+    return day
 
 
 def parse_options(text: str) -> tuple[int, ...]:

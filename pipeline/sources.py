@@ -78,6 +78,8 @@ def _read_csv(path: Path) -> RawTable:
             if candidate in first_line:
                 delimiter = candidate
                 break
+    # csv refuses cells over 128 KB by default; let a huge cell through so the loader can name its row and column.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
     except csv.Error as exc:

@@ -281,8 +281,14 @@ class _Writer:
 
     def _append(self, element: _Element) -> None:
         body = self.word.element.body
-        sect_pr = body.find(qn("w:sectPr"))
-        last = body[-1] if sect_pr is None else sect_pr.getprevious()
+        # body[-1] is constant time; body.find() and len(body) walk every child, which made
+        # long documents quadratic. The body's own w:sectPr, when present, is always last.
+        try:
+            tail = body[-1]
+        except IndexError:
+            tail = None
+        sect_pr = tail if tail is not None and tail.tag == qn("w:sectPr") else None
+        last = tail if sect_pr is None else sect_pr.getprevious()
         if last is not None and last.tag == qn("w:tbl") and element.tag == qn("w:p"):
             self._space_after_table(element)
         if sect_pr is None:
@@ -378,9 +384,14 @@ class _Writer:
         caption = self._paragraph([Run(table.caption)], CAPTION)
         _keep_with_next(caption)
         self.bookmarks.place(caption, table.anchor)
-        self._append(self._table_element(table))
+        tbl, rows = self._table_element(table)
+        # Rows go in after the table is in the body: moving a filled table into the document
+        # makes lxml re-home every row's namespaces, which grows with the square of the rows.
+        self._append(tbl)
+        for row in rows:
+            tbl.append(row)
 
-    def _table_element(self, table: Table) -> _Element:
+    def _table_element(self, table: Table) -> tuple[_Element, list[_Element]]:
         widths = self.metrics.column_widths(table, self._text_width())
         tbl = parse_xml(f"""<w:tbl {nsdecls('w')}><w:tblPr>
   <w:tblStyle w:val="{self.style_ids[TABLE_STYLE]}"/>
@@ -399,16 +410,14 @@ class _Writer:
                                      header=True)
         body = self._row_prototype(table.columns, widths, TABLE_TEXT, no_wrap)
         total = self._row_prototype(table.columns, widths, TABLE_TOTAL, no_wrap)
-        tbl.append(_fill_row(header, [c.title for c in table.columns], table.anchor))
-        for row in table.rows:
-            tbl.append(_fill_row(body, row, table.anchor))
+        rows = [_fill_row(header, [c.title for c in table.columns], table.anchor)]
+        rows.extend(_fill_row(body, row, table.anchor) for row in table.rows)
         if table.totals and table.rows:
             # the last line stays on the page of the total, which never starts a page alone
-            for p in tbl[-1].iterchildren(qn("w:tc")):
+            for p in rows[-1].iterchildren(qn("w:tc")):
                 _keep_with_next(p.find(qn("w:p")))
-        for row in table.totals:
-            tbl.append(_fill_row(total, row, table.anchor))
-        return tbl
+        rows.extend(_fill_row(total, row, table.anchor) for row in table.totals)
+        return tbl, rows
 
     def _row_prototype(self, columns: tuple[Column, ...], widths: list[int], style: str,
                        no_wrap: list[bool], header: bool = False) -> _Element:

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .formatting import long_date
 from .model import BulletList, Contents, Document, Figure, Heading, Paragraph, Run, Table
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -24,6 +23,7 @@ PAGE_TEMPLATE = "paper.html.j2"
 STYLESHEET = "paper.css"
 TITLE_ANCHOR = "title"  # id of the <h1> when the model has no level-1 heading of its own
 TEMPLATE_IDS = frozenset({"main"})  # ids the page template itself uses
+LARGER_SUFFIX = "-larger"  # id of each figure's "Show the chart larger" checkbox: <figure id> + this
 
 _SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_:.-]*$")
@@ -34,6 +34,7 @@ class FigureView:
     """A figure with its chart ready to embed as a data: URI."""
     figure: Figure
     src: str
+    larger_id: str  # the "Show the chart larger" checkbox
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,10 @@ def _check_table(table: Table, where: str) -> None:
                                  f"but the table has {width} columns")
 
 
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
 def prepare(doc: Document) -> dict:
     """Check the model against what an accessible page needs and build the template's context."""
     blocks = list(doc.blocks)
@@ -139,8 +144,9 @@ def prepare(doc: Document) -> dict:
             _check_table(block.data, f"{where} data table")
             if not block.alt.strip():
                 raise ValueError(f"{where} {block.anchor!r}: a figure needs alt text")
-            ids.extend([block.anchor, block.data.anchor])
-            views.append(BlockView("figure", block, FigureView(block, _data_uri(block))))
+            ids.extend([block.anchor, block.data.anchor, block.anchor + LARGER_SUFFIX])
+            views.append(BlockView("figure", block, FigureView(block, _data_uri(block),
+                                                                    block.anchor + LARGER_SUFFIX)))
         elif isinstance(block, Contents):
             views.append(BlockView("contents", block))
         else:
@@ -171,8 +177,11 @@ def prepare(doc: Document) -> dict:
     return {
         "doc": doc,
         "title": title,
+        # The subtitle is shown unless it only repeats the organisation, which the masthead and the
+        # "From" line already name. The model's date is the start of the edition's financial year,
+        # not a publication date, so the page does not print it as "Date" (it stays in the metadata).
+        "show_subtitle": bool(doc.subtitle.strip()) and not _same_text(doc.subtitle, doc.author),
         "date_iso": doc.date.isoformat(),
-        "date_text": long_date(doc.date),
         "blocks": views,
         "contents": contents,
     }

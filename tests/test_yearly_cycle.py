@@ -161,3 +161,16 @@ def test_a_missing_edition_lists_the_ones_that_exist(data):
     with pytest.raises(InputError) as info:
         check_register("2030-31", data_dir=data)
     assert "editions under data/: 2024-25" in info.value.report()
+
+
+def test_leftovers_of_killed_builds_are_cleared_and_the_chart_cache_stays_small(data, tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    dead = build / ".2024-25.building-999999999"  # no process has this id
+    dead.mkdir()
+    (dead / "half-written.docx").write_bytes(b"PK")
+    for i in range(12):
+        (build / ".cache" / f"stale-{i:02d}").mkdir(parents=True)
+    build_edition("2024-25", data_dir=data, build_dir=build)
+    assert not dead.exists()
+    assert len([p for p in (build / ".cache").iterdir()]) <= 8
