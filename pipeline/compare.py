@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
+from .export import neutralise
 from .register import Line, Register, total_spend
 
 SpendKind = Literal["increase", "decrease", "newly costed", "no longer costed"]
@@ -142,12 +143,7 @@ def _totals(section: str | None, was: tuple[Line, ...], now: tuple[Line, ...]) -
 
 CSV_COLUMNS = ("change", "id", "section", "project", "provider", "previous_spend", "current_spend",
                "difference", "percent", "previous_category", "current_category")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(text: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading quote, so it is shown, not run."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+_safe = neutralise  # text a spreadsheet would run as a formula gets a leading quote
 
 
 def _number(value: Decimal | None) -> str:

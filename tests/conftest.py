@@ -13,6 +13,17 @@ HEADER = "id,section,term,priority,project,provider,spend,funding_source,start_d
 GOOD_ROW = "VS-001,commissioning,Long,Victim Services,Victim First,Catch 22,\"500,000\",MoJ Victims Grant,01/04/2024,31/03/2029,,recommissioned,,"
 
 
+def copy_data(dest: Path, year: str = "2024-25") -> Path:
+    """A private copy of data/ (shared settings and one edition) that a test may change freely."""
+    import shutil
+
+    data = dest / "data"
+    data.mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "config.toml", data / "config.toml")
+    shutil.copytree(ROOT / "data" / year, data / year)
+    return data
+
+
 @pytest.fixture(scope="session")
 def config():
     return load_config("2024-25")

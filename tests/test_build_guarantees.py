@@ -27,6 +27,8 @@ import pytest
 import pipeline.build as build
 from pipeline.build import build_edition
 
+from .conftest import copy_data
+
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = "2024-25"
 DOCX = f"commissioning-framework-{YEAR}.docx"
@@ -51,14 +53,6 @@ def differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
 def invoke_report(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "invoke", "report", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=300, **kwargs)
-
-
-def copy_data(dest: Path) -> Path:
-    data = dest / "data"
-    data.mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "config.toml", data / "config.toml")
-    shutil.copytree(ROOT / "data" / YEAR, data / YEAR)
-    return data
 
 
 # --- (a) reproducible ------------------------------------------------------------------------------

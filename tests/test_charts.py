@@ -9,7 +9,6 @@ import time
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import matplotlib
 import pytest

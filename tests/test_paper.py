@@ -10,20 +10,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import build_edition
-from pipeline.formatting import money, plain_money
+from pipeline.formatting import money
 
-from .conftest import ROOT
+from .conftest import copy_data
 from .readback import docx_paragraphs, docx_table_rows, html_table_rows, html_text
 
 YEAR = "2024-25"
-
-
-def copy_data(dest: Path) -> Path:
-    data = dest / "data"
-    data.mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "config.toml", data / "config.toml")
-    shutil.copytree(ROOT / "data" / YEAR, data / YEAR)
-    return data
 
 
 def build(tmp: Path, data: Path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,13 @@ from pipeline.config import load_config
 from pipeline.edition import Edition
 from pipeline.newyear import roll_forward
 
-from .conftest import ROOT
+from .conftest import copy_data
 from .readback import html_text, docx_paragraphs
 
 
 @pytest.fixture
 def data(tmp_path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(ROOT / "data" / "config.toml", data / "config.toml")
-    shutil.copytree(ROOT / "data" / "2024-25", data / "2024-25")
-    return data
+    return copy_data(tmp_path)
 
 
 def _edit(path: Path, edit) -> None:
