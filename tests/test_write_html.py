@@ -272,6 +272,75 @@ def test_figure_has_caption_alt_and_data(doc):
     assert details.find(".//table/caption") is not None
 
 
+def test_wide_tables_carry_labels_and_roles_for_stacking(doc):
+    tree = _tree(render_html(doc))
+    table = tree.get_element_by_id("table-1")
+    region = table.getparent()
+    assert "table-scroll--stack" in region.get("class").split()
+    assert table.get("role") == "table"
+    assert [th.get("role") for th in table.xpath("thead/tr/th")] == ["columnheader"] * 5
+    assert all(tr.get("role") == "row" for tr in table.xpath(".//tr"))
+    titles = [c.title for c in doc.blocks[doc.blocks.index(next(b for b in doc.blocks if isinstance(b, Table)))].columns]
+    for tr in table.xpath("tbody/tr"):
+        assert [td.get("data-label") for td in tr] == titles
+        assert all(td.get("role") == "cell" for td in tr)
+    total = table.xpath("tfoot/tr")[0]
+    assert total[0].get("role") == "rowheader" and total[0].get("data-label") is None
+    # money never breaks mid-number; header cells may wrap
+    assert all("nowrap" in td.get("class", "").split() for td in table.xpath("tbody/tr/td[last()]|tfoot/tr/td[last()]"))
+    assert "nowrap" not in table.xpath("thead/tr/th[last()]")[0].get("class")
+    # a two-column table needs no stacking, so it keeps plain table markup
+    data = tree.get_element_by_id("figure-1-data")
+    assert "table-scroll--stack" not in data.getparent().get("class")
+    assert data.get("role") is None and not data.xpath(".//@data-label")
+
+
+def test_date_cells_never_break_inside_a_date(doc):
+    from dataclasses import replace
+    dates = Table(anchor="dates", caption="Review dates",
+                  columns=(Column("Project"), Column("Provider"), Column("Review start", kind="date"),
+                           Column("Spend", align="right", kind="money")),
+                  rows=(("Victim First", "Catch 22", "31/01/2024 (Overdue)", "500,000"),))
+    tree = _tree(render_html(replace(doc, blocks=doc.blocks + (dates,))))
+    cells = tree.get_element_by_id("dates").xpath("tbody/tr/td")
+    assert cells[2].get("class") == "date" and cells[3].get("class") == "num nowrap"
+
+
+def test_title_block_names_the_organisation_once_and_prints_no_misleading_date(doc):
+    from dataclasses import replace
+    tree = _tree(render_html(doc))
+    block = tree.xpath("//div[@class='title-block']")[0]
+    assert _text(block.xpath(".//p[@class='subtitle']")[0]) == doc.subtitle
+    assert [_text(dt) for dt in block.iter("dt")] == ["From"]  # no "Date": the model's date is the year's start
+    assert "1 July 2024" not in _text(tree.find("body"))
+    assert tree.xpath("//meta[@name='dcterms.created']/@content") == ["2024-07-01"]
+    # a subtitle that only repeats the organisation is not shown a third time
+    same = replace(doc, subtitle=" office of the police and crime commissioner for leicestershire and  rutland ")
+    tree = _tree(render_html(same))
+    assert not tree.xpath("//p[@class='subtitle']")
+    assert _text(tree.find("body")).count(doc.author) == 3  # masthead, "From", footer
+
+
+def test_chart_has_a_labelled_scroll_region_and_a_larger_view(doc):
+    tree = _tree(render_html(doc))
+    figure = tree.get_element_by_id("figure-1")
+    region = figure.xpath(".//div[@class='chart-scroll']")[0]
+    assert region.get("role") == "region" and region.get("tabindex") == "0"
+    assert region.get("aria-label") == "Chart: " + _figure(doc).caption
+    assert region.find("img") is not None
+    toggle = figure.xpath(".//input[@type='checkbox']")[0]
+    label = figure.xpath(f".//label[@for='{toggle.get('id')}']")[0]
+    assert toggle.get("id") == "figure-1-larger" and _text(label) == "Show the chart larger"
+    # the image is embedded once, not a second time for the larger view
+    assert render_html(doc).count(figure.find(".//img").get("src")) == 1
+
+
+def test_an_anchor_that_clashes_with_a_chart_toggle_is_refused(doc):
+    from dataclasses import replace
+    with pytest.raises(ValueError, match="used twice"):
+        render_html(replace(doc, blocks=doc.blocks + (Heading(2, "Clash", "figure-1-larger"),)))
+
+
 def test_figure_falls_back_to_png(tmp_path):
     doc = sample_document(tmp_path, svg=False)
     img = _tree(render_html(doc)).xpath("//figure//img")[0]
@@ -363,14 +432,57 @@ def test_in_browser_reflow_focus_and_no_requests(page_path):
         assert focused[0] == "skip-link" and focused[1] >= 0
         page.keyboard.press("Enter")
         assert page.evaluate("location.hash") == "#main"
-        # the wide table scrolls inside its own keyboard-focusable region
+        # the five-column table is stacked into cards: nothing scrolls sideways or is cut off, and
+        # every value shows its column title
         region = page.locator("#table-1").locator("xpath=..")
-        assert region.evaluate("el => el.scrollWidth > el.clientWidth")
+        assert region.evaluate("el => el.scrollWidth <= el.clientWidth")
+        labels = page.evaluate("""[...document.querySelectorAll('#table-1 tbody td')].filter(td => td.offsetParent)
+            .map(td => getComputedStyle(td, '::before').content)""")
+        # shown on screen; the empty alternative text ( / "") keeps screen readers from reading it twice
+        assert labels[:5] == [f'"{t}" / ""' for t in ("Term", "Priority", "Project", "Provider", "2024-25 spend (£)")]
+        total = page.locator("#table-1 tfoot td").last
+        assert total.is_visible() and total.inner_text() == "1,156,673"
+        assert total.evaluate("td => { const r = td.getBoundingClientRect(), p = td.closest('.table-scroll')"
+                              ".getBoundingClientRect(); return r.left >= p.left && r.right <= p.right; }")
+        # ... and is still a table to assistive technology, with its headers
+        table = page.get_by_role("table", name=re.compile("^Table 1: Commissioned services"))
+        assert table.get_by_role("columnheader").count() == 5
+        assert table.get_by_role("cell", name="Victim First", exact=True).count() == 1
+        # the chart keeps a readable width and scrolls in its own focusable region, with a hint
+        chart = page.locator("#figure-1 .chart-scroll")
+        assert chart.get_attribute("tabindex") == "0" and chart.get_attribute("role") == "region"
+        assert chart.evaluate("el => el.scrollWidth > el.clientWidth")
+        assert page.locator("#figure-1 img").evaluate("img => img.getBoundingClientRect().width") >= 560
+        assert page.locator("#figure-1 .chart-hint").is_visible()
+        before = page.locator("#figure-1 img").evaluate("img => img.getBoundingClientRect().width")
+        page.get_by_label("Show the chart larger").check()
+        assert page.locator("#figure-1 img").evaluate("img => img.getBoundingClientRect().width") > before
         # opening the chart's data shows a table that also passes axe
         page.locator("summary").click()
         assert page.locator("#figure-1-data").is_visible()
         violations = run_axe(page, WCAG_TAGS + ("best-practice",))
         assert not violations, format_violations(violations)
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_layout_in_the_browser(page_path, width):
+    with open_page(page_path, width=width) as page:
+        # the footer text lines up with the main column
+        left = page.evaluate("[...document.querySelectorAll('main h1, .site-footer p, .masthead-org')]"
+                             ".map(el => Math.round(el.getBoundingClientRect().left))")
+        assert len(set(left)) == 1, left
+        if width == 1280:
+            # wide enough: the tables are real grids, money right-aligned on one line
+            assert page.evaluate("getComputedStyle(document.getElementById('table-1')).display") == "table"
+            cell = page.locator("#table-1 tbody td.num").first
+            assert cell.evaluate("td => getComputedStyle(td).textAlign") == "right"
+            assert cell.evaluate("td => getComputedStyle(td).whiteSpace") == "nowrap"
+            assert not page.locator("#figure-1 .chart-hint").is_visible()
+        else:
+            assert page.evaluate("getComputedStyle(document.getElementById('table-1')).display") == "block"
+            # a table of two columns fits, so it stays a table
+            page.locator("#figure-1 summary").click()
+            assert page.evaluate("getComputedStyle(document.getElementById('figure-1-data')).display") == "table"
 
 
 def test_browser_helper_blocks_and_reports_external_requests(tmp_path):
