@@ -439,7 +439,7 @@ def draw_spend_by_priority(register: Register, edition: Edition, config: Config)
         for k, s in enumerate(sections):
             widths = [float(by[s]) for _, by in data]
             colour, hatch = PALETTE[k % len(PALETTE)], HATCHES[k % len(HATCHES)]
-            bars = ax.barh(y, widths, left=left, height=0.62, color=colour, edgecolor=WHITE, linewidth=1.0,
+            ax.barh(y, widths, left=left, height=0.62, color=colour, edgecolor=WHITE, linewidth=1.0,
                            hatch=hatch or None, hatchcolor=WHITE, label=f"_{s}")
             handles.append(Patch(facecolor=colour, edgecolor=WHITE, hatch=hatch or None, hatchcolor=WHITE,
                                  label=_section_label(s)))

@@ -21,9 +21,10 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 
+from .reproducible import normalise_zip
 from .write_docx import (CAPTION, FOOTER, HEADINGS, HYPERLINK, LIST_BULLET, LIST_NUMBER,
                          ROLE_STYLES, SUBTITLE, TABLE_HEADING, TABLE_STYLE, TABLE_TEXT,
-                         TABLE_TOTAL, TITLE, TOC_HEADING, TOCS, add_page_x_of_y, normalise_zip)
+                         TABLE_TOTAL, TITLE, TOC_HEADING, TOCS, add_page_x_of_y)
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "templates" / "reference.docx"
 

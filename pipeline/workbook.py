@@ -15,7 +15,6 @@ import io
 import os
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .config import Config
+from .reproducible import normalise_zip
 from .edition import Edition
 from .problems import InputError, Problem
 from .register import COLUMNS, Line, Register
@@ -327,22 +327,18 @@ def _save_reproducibly(wb: Workbook, path: Path, moment: datetime) -> None:
     buffer = io.BytesIO()
     wb.save(buffer)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = _MODIFIED.sub(lambda m: m.group(1) + stamp + m.group(2), data)
-            entry = zipfile.ZipInfo(info.filename, date_time=moment.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 0  # not the host OS, which zipfile would otherwise record
-            entry.external_attr = 0
-            dst.writestr(entry, data)
+
+    def fix_modified(name: str, data: bytes) -> bytes:
+        if name != "docProps/core.xml":
+            return data
+        return _MODIFIED.sub(lambda m: m.group(1) + stamp + m.group(2), data)
+
+    fixed = normalise_zip(buffer.getvalue(), moment.timetuple()[:6], fix_modified)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(out.getvalue())
+            fh.write(fixed)
         os.chmod(tmp, 0o644)  # mkstemp makes the file private; the workbook is an ordinary file
         os.replace(tmp, path)
     except PermissionError:

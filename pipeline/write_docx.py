@@ -9,7 +9,6 @@ sections with shared footers, reproducible zips), so those are written as Wordpr
 from __future__ import annotations
 
 import re
-import zipfile
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -32,6 +31,7 @@ from lxml.etree import _Element
 
 from .model import (Block, BulletList, Column, Contents, Document, Figure, Heading, Paragraph,
                     Run, Table)
+from .reproducible import ZIP_EPOCH, normalise_zip
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parent.parent / "templates" / "reference.docx"
 
@@ -54,7 +54,6 @@ TOC_PLACEHOLDER = "Right-click to update the table of contents (or press F9)."
 MAX_PICTURE_WIDTH = Cm(16)
 SPACE_AFTER_TABLE = Pt(10)  # the paragraph after a table starts at least this far below it
 NO_WRAP_KINDS = ("money", "number", "date")  # columns whose cells must never break
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # earliest time a zip entry can carry
 
 # Characters XML 1.0 cannot hold: C0 controls bar tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -91,22 +90,6 @@ def bookmark_name(anchor: str) -> str:
     if not name[:1].isalpha():
         name = "ref_" + name
     return name[:40]
-
-
-def normalise_zip(data: bytes, when: tuple[int, int, int, int, int, int] = ZIP_EPOCH) -> bytes:
-    """Rewrite a zip with fixed entry times, order and attributes, so equal content gives equal bytes."""
-    with zipfile.ZipFile(BytesIO(data)) as source:
-        names = sorted(source.namelist(),
-                       key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
-        out = BytesIO()
-        with zipfile.ZipFile(out, "w") as target:
-            for name in names:
-                info = zipfile.ZipInfo(name, date_time=when)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 0  # not the host OS, which zipfile would record
-                info.external_attr = 0
-                target.writestr(info, source.read(name))
-    return out.getvalue()
 
 
 def add_page_x_of_y(paragraph: WordParagraph, style_id: str) -> None:
