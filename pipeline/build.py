@@ -123,7 +123,8 @@ def _stage(name: str, timings: list[tuple[str, float]]):
     yield
     took = time.perf_counter() - t0
     timings.append((name, took))
-    log.info("%-9s %6.2f s", name, took)
+    if name != "load":  # logged once we know the build goes ahead, so "up to date" stands alone
+        log.info("%-9s %6.2f s", name, took)
 
 
 def _digest(paths: list[Path], extra: str = "") -> str:
@@ -192,6 +193,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         log.info("%s is up to date (nothing changed since the last build; use --force to rebuild)", target)
         return BuildResult(edition, target, tuple(target / n for n in names.values()), True, (), tuple(timings))
 
+    log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
         items = classify(reg, edition, config)
         review = schedule(items, edition, config)
