@@ -199,6 +199,8 @@ def write_drawing(drawing: Drawing, out_dir: Path) -> tuple[Path, Path]:
             FigureCanvasAgg(drawing.figure)
         text = _svg_text(drawing.figure)
         svg.write_text(_prefix_svg_ids(text, drawing.slug), encoding="utf-8")
+        # The layout is settled by the SVG pass; freezing it saves solving it again for the PNG.
+        drawing.figure.set_layout_engine("none")
         drawing.figure.savefig(png, format="png", dpi=DPI, metadata=_PNG_METADATA)
     return svg, png
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The register's own columns, in the order the workbook and exports use them.
 COLUMNS: tuple[str, ...] = (
@@ -67,6 +68,8 @@ class Register:
 
     def frame(self) -> pd.DataFrame:
         """The register as a typed pandas table (one row per line, extra columns appended)."""
+        import pandas as pd  # imported here: building the paper does not need pandas, so start-up stays quick
+
         records = []
         for line in self.lines:
             rec = {f.name: getattr(line, f.name) for f in fields(Line) if f.name not in ("extra",)}
