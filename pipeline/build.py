@@ -17,7 +17,7 @@ from .compose import TEMPLATES, Analysis, compose
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
 from .formatting import money, plural
-from .load import load_register, normalise_header
+from .load import load_register, normalise_header, register_path
 from .newyear import ACTION_COLUMN, pending_actions
 from .outlook import outlook
 from .problems import InputError, Problem
@@ -35,41 +35,6 @@ def resolve_edition(year: str | None, data_dir: Path = DATA_DIR) -> Edition:
         raise InputError([Problem(str(data_dir), None, None, "",
                                   "no edition folders found; expected a folder such as data/2024-25 holding register.csv")])
     return editions[-1]
-
-
-def register_path(edition: Edition, config: Config, register: str | Path | None, data_dir: Path = DATA_DIR) -> Path:
-    """The edition's register file. Two candidates (say register.csv and register.xlsx) are refused unless
-    the edition's own config.toml names one, so an edit in the other file is never silently ignored."""
-    if register:
-        return Path(register)
-    folder = data_dir / edition.label
-    named = _edition_setting(folder / "config.toml", "register", "file")
-    if named:
-        return folder / named
-    found = [folder / n for n in ("register.csv", "register.xlsx", "register.xlsm") if (folder / n).exists()]
-    if len(found) > 1:
-        raise InputError([Problem(str(folder), None, None, "",
-                                  f"there are {len(found)} registers here ({', '.join(p.name for p in found)}); "
-                                  "keep the one you edit and delete the other, or name it in this folder's "
-                                  'config.toml: [register] file = "register.xlsx"')])
-    if found:
-        return found[0]
-    if not folder.is_dir():
-        known = ", ".join(e.label for e in available_editions(data_dir)) or "none"
-        raise InputError([Problem(str(folder), None, None, "",
-                                  f"there is no {edition.label} edition; editions under data/: {known}")])
-    return folder / config["register"]["file"]
-
-
-def _edition_setting(path: Path, table: str, key: str) -> str | None:
-    if not path.exists():
-        return None
-    import tomllib
-
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8")).get(table, {}).get(key)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return None  # load_config reports a damaged file with its own message
 
 
 def load_edition(year: str | None, register: str | Path | None = None, data_dir: Path = DATA_DIR

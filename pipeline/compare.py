@@ -18,6 +18,13 @@ SpendKind = Literal["increase", "decrease", "newly costed", "no longer costed"]
 _CENT = Decimal("0.01")
 
 
+def _change_percent(previous: Decimal | None, difference: Decimal) -> Decimal | None:
+    """A change as a percentage of last year's figure, to 0.01; None when there is nothing to compare with."""
+    if not previous:
+        return None
+    return (difference * 100 / previous).quantize(_CENT)
+
+
 @dataclass(frozen=True)
 class SpendChange:
     """A line present in both years whose spend differs. A blank spend (not separately costed) is None."""
@@ -44,9 +51,9 @@ class SpendChange:
     @property
     def percent(self) -> Decimal | None:
         """Change as a percentage of last year's spend, to 0.01; None when there is no figure to compare with."""
-        if self.previous is None or self.current is None or self.previous == 0:
+        if self.current is None:
             return None
-        return (self.difference * 100 / self.previous).quantize(_CENT)
+        return _change_percent(self.previous, self.difference)
 
 
 @dataclass(frozen=True)
@@ -75,9 +82,7 @@ class Totals:
 
     @property
     def percent(self) -> Decimal | None:
-        if self.previous == 0:
-            return None
-        return (self.difference * 100 / self.previous).quantize(_CENT)
+        return _change_percent(self.previous, self.difference)
 
 
 @dataclass(frozen=True)

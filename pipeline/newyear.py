@@ -22,7 +22,7 @@ from .config import Config
 from .dates import shift_months_end
 from .edition import Edition
 from .formatting import money, plural, uk_date
-from .load import load_register, normalise_header
+from .load import load_register, normalise_header, register_path
 from .problems import InputError, Problem
 from .register import COLUMNS, Line, Register
 from .schedule import band_for, bands
@@ -121,7 +121,7 @@ def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearRe
                                   f"there is no {previous.label} folder to start {new.label} from; "
                                   f"expected data/{previous.label}/ holding that year's register")])
     review = _review_status(config)
-    register_file = _register_file(source, config)
+    register_file = register_path(previous, config, None, data_dir)
     old = load_register(register_file, config)  # a register with problems stops here, with the list
     unfinished = pending_actions(old)
     if unfinished:
@@ -237,17 +237,6 @@ def _review_status(config: Config) -> str:
 
 
 # --- files --------------------------------------------------------------------------------------
-
-def _register_file(folder: Path, config: Config) -> Path:
-    configured = folder / config["register"]["file"]
-    if configured.exists():
-        return configured
-    for alt in ("register.xlsx", "register.csv"):
-        if (folder / alt).exists():
-            return folder / alt
-    raise InputError([Problem(str(configured), None, None, "",
-                              "the register to carry forward was not found; expected register.csv or register.xlsx here")])
-
 
 def _write_register(register: Register, path: Path, new: Edition, config: Config) -> None:
     """Write in the previous year's format, so the office keeps working the way it did."""
