@@ -89,7 +89,7 @@ def workbook(c, year=None, out=None, force=False):
     from pipeline.build import load_edition
     from pipeline.config import DATA_DIR
     from pipeline.problems import InputError, Problem
-    from pipeline.workbook import write_workbook
+    from pipeline.cycle.workbook import write_workbook
 
     edition, config, reg = load_edition(year)
     path = Path(out) if out else DATA_DIR / edition.label / "register.xlsx"
@@ -109,7 +109,7 @@ def new_year(c, year=None):
     """Start next year's edition and print the officer's checklist."""
     from pipeline.build import resolve_edition
     from pipeline.config import DATA_DIR, load_config
-    from pipeline.newyear import roll_forward
+    from pipeline.cycle.newyear import roll_forward
 
     previous = resolve_edition(year)
     result = roll_forward(previous, DATA_DIR, load_config(previous.label))
@@ -121,9 +121,9 @@ def new_year(c, year=None):
 def preview(c, year=None, port=8000):
     """Serve the HTML edition locally, rebuilding on every change."""
     from pipeline.build import BUILD_DIR, build_edition, resolve_edition
-    from pipeline.compose import TEMPLATES
+    from pipeline.paper.compose import TEMPLATES
     from pipeline.config import DATA_DIR
-    from pipeline.preview import serve
+    from pipeline.cycle.preview import serve
 
     _logging(quiet=False)
     edition = resolve_edition(year)

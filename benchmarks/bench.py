@@ -136,11 +136,11 @@ def _rss_stage_patch(peaks: dict[str, float]):
 
 def _warm_imports() -> None:
     """Import what the stages import lazily, so stage times measure work rather than imports."""
-    import pipeline.charts  # noqa: F401
-    import pipeline.compose  # noqa: F401
-    import pipeline.export  # noqa: F401
-    import pipeline.write_docx  # noqa: F401
-    import pipeline.write_html  # noqa: F401
+    import pipeline.paper.charts  # noqa: F401
+    import pipeline.paper.compose  # noqa: F401
+    import pipeline.exports.calendar  # noqa: F401
+    import pipeline.writers.docx  # noqa: F401
+    import pipeline.writers.html  # noqa: F401
 
 
 def _build(data_dir: Path, build_dir: Path) -> tuple[float, dict[str, float]]:

@@ -12,17 +12,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .classify import classify, override_warnings
-from .compose import TEMPLATES, Analysis, compose
+from .analysis.classify import classify, override_warnings
+from .paper.compose import TEMPLATES, Analysis, compose
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
 from .formatting import money, plural
-from .load import load_register, normalise_header, register_path
-from .newyear import ACTION_COLUMN, pending_actions
-from .outlook import outlook
+from .input.load import ACTION_COLUMN, load_register, normalise_header, pending_actions, register_path
+from .analysis.outlook import outlook
 from .problems import InputError, Problem
-from .register import Register
-from .schedule import schedule
+from .input.register import Register
+from .analysis.schedule import schedule
 
 ROOT = DATA_DIR.parent
 
@@ -146,7 +145,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     reg_path = Path(reg.source)
     prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
     chart_inputs = [reg_path, data_dir / "config.toml", *_files_under(data_dir / edition.label, "config.toml"),
-                    _PACKAGE / "charts.py"]
+                    _PACKAGE / "paper" / "charts.py"]
     chart_key = _digest([p for p in chart_inputs if p.exists()], edition.label)
     inputs = [*chart_inputs, *_files_under(prose_dir), *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
@@ -165,7 +164,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         look = outlook(reg, edition, config)
         comparison = None
         if prev:
-            from .compare import compare
+            from .analysis.compare import compare
 
             prev_items = classify(prev[2], prev[0], prev[1])
             comparison = compare(prev[2], reg, {c.line.id: c.category for c in prev_items},
@@ -184,20 +183,21 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         with _stage("compose", timings):
             doc = compose(analysis, templates)
         with _stage("html", timings):
-            from .write_html import write_html
+            from .writers.html import write_html
 
             write_html(doc, tmp / names["html"], templates)
         with _stage("word", timings):
-            from .write_docx import write_docx
+            from .writers.docx import write_docx
 
             write_docx(doc, tmp / names["docx"], templates / "reference.docx")
         with _stage("exports", timings):
-            from .export import write_schedule_csv, write_schedule_ics
+            from .exports.calendar import write_schedule_ics
+            from .exports.schedule_csv import write_schedule_csv
 
             write_schedule_csv(tmp / names["csv"], items, review)
             write_schedule_ics(tmp / names["ics"], review, edition, config["organisation"]["name"])
             if comparison is not None:
-                from .compare import write_comparison_csv
+                from .exports.changes_csv import write_comparison_csv
 
                 write_comparison_csv(comparison, tmp / f"changes-since-{prev[0].label}.csv")
         (tmp / ".fingerprint").write_text(fingerprint)
@@ -212,7 +212,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
 
 def _charts(reg, items, review, look, edition, config, out_dir: Path, cache: Path):
     """Charts depend only on the register and settings: reuse them when only prose or templates changed."""
-    from .charts import Chart, render_charts
+    from .paper.charts import Chart, render_charts
 
     index = cache / "charts.pickle"
     if index.exists():

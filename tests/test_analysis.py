@@ -10,13 +10,14 @@ import pytest
 from icalendar import Calendar
 
 from pipeline.build import load_edition
-from pipeline.classify import ANNUAL, classify, classify_line, override_warnings
+from pipeline.analysis.classify import ANNUAL, classify, classify_line, override_warnings
 from pipeline.edition import Edition, parse_edition
-from pipeline.export import write_schedule_csv, write_schedule_ics
-from pipeline.outlook import outlook
+from pipeline.exports.calendar import write_schedule_ics
+from pipeline.exports.schedule_csv import write_schedule_csv
+from pipeline.analysis.outlook import outlook
 from pipeline.problems import InputError
-from pipeline.register import Line, Register
-from pipeline.schedule import by_quarter, schedule
+from pipeline.input.register import Line, Register
+from pipeline.analysis.schedule import by_quarter, schedule
 
 Y = Edition(2024)
 

@@ -176,9 +176,9 @@ def test_a_build_killed_part_way_leaves_the_previous_build_as_it_was(tmp_path):
 
 
 @pytest.mark.parametrize(("module", "function", "error"), [
-    ("pipeline.write_docx", "write_docx", RuntimeError("Word writer failed")),
-    ("pipeline.write_html", "write_html", OSError(28, "No space left on device")),
-    ("pipeline.export", "write_schedule_ics", KeyboardInterrupt()),
+    ("pipeline.writers.docx", "write_docx", RuntimeError("Word writer failed")),
+    ("pipeline.writers.html", "write_html", OSError(28, "No space left on device")),
+    ("pipeline.exports.calendar", "write_schedule_ics", KeyboardInterrupt()),
 ], ids=["word-raises", "html-disk-full", "exports-interrupted"])
 def test_a_failure_inside_a_stage_leaves_the_previous_build_and_no_temporary_folder(
         tmp_path, monkeypatch, module, function, error):

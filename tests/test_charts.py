@@ -20,13 +20,13 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 from PIL import Image
 
-from pipeline import charts
+from pipeline.paper import charts
 from pipeline.build import load_edition
-from pipeline.classify import classify
+from pipeline.analysis.classify import classify
 from pipeline.formatting import money
-from pipeline.outlook import outlook
-from pipeline.register import Line, Register
-from pipeline.schedule import schedule
+from pipeline.analysis.outlook import outlook
+from pipeline.input.register import Line, Register
+from pipeline.analysis.schedule import schedule
 
 SLUGS = ("spend-by-priority", "spend-by-category", "funding-outlook", "timeline")
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.compare import CSV_COLUMNS, Comparison, compare, write_comparison_csv
+from pipeline.analysis.compare import Comparison, compare
+from pipeline.exports.changes_csv import CSV_COLUMNS, write_comparison_csv
 from pipeline.config import DATA_DIR, load_config
-from pipeline.load import load_register
-from pipeline.register import Line, Register
+from pipeline.input.load import load_register
+from pipeline.input.register import Line, Register
 
 
 def line(ident: str, spend: str | None = "1000", section: str = "commissioning", project: str | None = None) -> Line:

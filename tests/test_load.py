@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pipeline.load import load_register
+from pipeline.input.load import load_register
 from pipeline.problems import InputError
-from pipeline.register import Line
+from pipeline.input.register import Line
 
 from .conftest import GOOD_ROW, HEADER, ROOT
 

@@ -12,11 +12,12 @@ import pytest
 
 from pipeline.config import DATA_DIR, Config, load_config
 from pipeline.edition import Edition
-from pipeline.load import load_register
-from pipeline.dates import shift_months_end
-from pipeline.newyear import ACTION_COLUMN, CHECKLIST_FILE, REVIEW_STATUS, roll_forward
+from pipeline.input.load import load_register
+from pipeline.analysis.dates import shift_months_end
+from pipeline.input.load import ACTION_COLUMN
+from pipeline.cycle.newyear import CHECKLIST_FILE, REVIEW_STATUS, roll_forward
 from pipeline.problems import InputError
-from pipeline.workbook import write_workbook
+from pipeline.cycle.workbook import write_workbook
 
 FIXTURE = Path(__file__).parent / "editions" / "newyear"
 PREVIOUS = Edition(2024)
@@ -158,7 +159,7 @@ def test_a_register_with_problems_stops_before_anything_is_written(data_dir: Pat
 
 
 def test_a_failure_part_way_leaves_no_half_made_folder(data_dir: Path, config: Config, monkeypatch) -> None:
-    import pipeline.newyear as newyear
+    import pipeline.cycle.newyear as newyear
 
     def broken(*args, **kwargs):
         raise OSError("disk full")

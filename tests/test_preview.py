@@ -11,7 +11,7 @@ from typing import Callable
 
 import pytest
 
-from pipeline.preview import make_server, rebuild_once, serve, watch_and_rebuild
+from pipeline.cycle.preview import make_server, rebuild_once, serve, watch_and_rebuild
 from pipeline.problems import InputError, Problem
 
 WAIT = 10.0  # seconds; generous, file-change notification can be slow on a busy machine

@@ -22,11 +22,11 @@ from openpyxl.styles import Font, PatternFill
 
 from pipeline.config import DATA_DIR, Config, load_config
 from pipeline.edition import Edition
-from pipeline.load import load_register
+from pipeline.input.load import load_register
 from pipeline.problems import InputError
-from pipeline.register import COLUMNS, Line, Register
-from pipeline.sources import read_table
-from pipeline.workbook import DATE_FORMAT, MAX_WIDTH, MONEY_FORMAT, write_workbook
+from pipeline.input.register import COLUMNS, Line, Register
+from pipeline.input.sources import read_table
+from pipeline.cycle.workbook import DATE_FORMAT, MAX_WIDTH, MONEY_FORMAT, write_workbook
 
 REAL = DATA_DIR / "2024-25" / "register.csv"
 
@@ -191,7 +191,7 @@ def test_how_to_fill_in_explains_every_column(tmp_path: Path, config: Config, re
 
 def test_a_workbook_open_in_excel_is_reported_not_crashed(tmp_path: Path, config: Config, real: Register,
                                                           monkeypatch) -> None:
-    import pipeline.workbook as workbook
+    import pipeline.cycle.workbook as workbook
 
     def locked(src, dst):
         raise PermissionError(13, "Permission denied")

@@ -20,10 +20,10 @@ from lxml import etree
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from pipeline.model import (BulletList, Column, Contents, Document, Figure, Heading,  # noqa: E402
+from pipeline.paper.model import (BulletList, Column, Contents, Document, Figure, Heading,  # noqa: E402
                             Paragraph, Run, Table)
-from pipeline.reference_docx import make_reference  # noqa: E402
-from pipeline.write_docx import (DEFAULT_REFERENCE, STYLE_NAMES, bookmark_name,  # noqa: E402
+from pipeline.writers.reference_docx import make_reference  # noqa: E402
+from pipeline.writers.docx import (DEFAULT_REFERENCE, STYLE_NAMES, bookmark_name,  # noqa: E402
                                  write_docx)
 
 HOSTILE = "<script>alert(1)</script> {{ 7*7 }} \x07 & \ud800 \uffff"
@@ -505,7 +505,7 @@ def test_two_builds_are_byte_identical(built, tmp_path):
 
 
 def test_reference_has_every_style_the_writer_needs(tmp_path):
-    assert DEFAULT_REFERENCE.exists(), "run: python -m pipeline.reference_docx"
+    assert DEFAULT_REFERENCE.exists(), "run: python -m pipeline.writers.reference_docx"
     make_reference(tmp_path / "fresh.docx")
     for path in (DEFAULT_REFERENCE, tmp_path / "fresh.docx"):
         names = {(s.name or "").lower() for s in docx.Document(str(path)).styles}

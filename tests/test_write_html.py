@@ -11,9 +11,9 @@ import matplotlib
 import pytest
 from lxml import html as lxml_html
 
-from pipeline.model import (BulletList, Column, Contents, Document, Figure, Heading, Paragraph, Run,
+from pipeline.paper.model import (BulletList, Column, Contents, Document, Figure, Heading, Paragraph, Run,
                             Table)
-from pipeline.write_html import render_html, write_html
+from pipeline.writers.html import render_html, write_html
 
 try:
     from tests.a11y import (WCAG_TAGS, ChromiumMissing, axe_violations, chromium_path, format_violations,
@@ -519,7 +519,7 @@ def test_axe_report_is_readable():
 
 def test_templates_dir_can_be_swapped(doc, tmp_path):
     import shutil
-    from pipeline.write_html import DEFAULT_TEMPLATES
+    from pipeline.writers.html import DEFAULT_TEMPLATES
     custom = tmp_path / "templates"
     shutil.copytree(DEFAULT_TEMPLATES, custom)
     (custom / "paper.css").write_text("body { color: #000; }", encoding="utf-8")

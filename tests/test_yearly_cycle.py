@@ -11,7 +11,7 @@ import pytest
 from pipeline.build import build_all, build_edition
 from pipeline.config import load_config
 from pipeline.edition import Edition
-from pipeline.newyear import roll_forward
+from pipeline.cycle.newyear import roll_forward
 
 from .conftest import copy_data
 from .readback import html_text, docx_paragraphs
@@ -98,12 +98,12 @@ def test_when_only_prose_changed_charts_are_reused(data, tmp_path, monkeypatch):
     charts_before = _hashes(build / "2024-25" / "charts")
     (data / "2024-25" / "prose" / "outlook.md").write_text("A new outlook paragraph.\n", encoding="utf-8")
 
-    import pipeline.charts
+    import pipeline.paper.charts
 
     def no_drawing(*args, **kwargs):
         raise AssertionError("charts were redrawn although only prose changed")
 
-    monkeypatch.setattr(pipeline.charts, "render_charts", no_drawing)
+    monkeypatch.setattr(pipeline.paper.charts, "render_charts", no_drawing)
     result = build_edition("2024-25", data_dir=data, build_dir=build)
     assert not result.skipped
     assert "A new outlook paragraph." in html_text(result.out_dir / "commissioning-framework-2024-25.html")
@@ -137,8 +137,8 @@ def test_new_year_will_not_roll_an_unfinished_year_forward(data):
 def test_two_registers_in_one_edition_are_refused_until_one_is_chosen(data, config):
     from pipeline.build import check_register
     from pipeline.problems import InputError
-    from pipeline.workbook import write_workbook
-    from pipeline.load import load_register
+    from pipeline.cycle.workbook import write_workbook
+    from pipeline.input.load import load_register
 
     reg = load_register(data / "2024-25" / "register.csv", config)
     write_workbook(reg, config, data / "2024-25" / "register.xlsx")

@@ -19,18 +19,18 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyn
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from . import formatting as fmt
-from .classify import ANNUAL, Classified
-from .config import Config
-from .edition import Edition
+from .. import formatting as fmt
+from ..analysis.classify import ANNUAL, Classified
+from ..config import Config
+from ..edition import Edition
 from .markdown import to_blocks
 from .model import Block, Column, Contents, Document, Figure, Table
-from .outlook import Outlook
-from .problems import InputError, Problem
-from .register import Line, Register, total_spend
-from .schedule import ReviewItem
+from ..analysis.outlook import Outlook
+from ..problems import InputError, Problem
+from ..input.register import Line, Register, total_spend
+from ..analysis.schedule import ReviewItem
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 _MD_SPECIAL = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 

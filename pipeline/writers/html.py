@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .model import BulletList, Contents, Document, Figure, Heading, Paragraph, Run, Table
+from ..paper.model import BulletList, Contents, Document, Figure, Heading, Paragraph, Run, Table
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PAGE_TEMPLATE = "paper.html.j2"
 STYLESHEET = "paper.css"
 TITLE_ANCHOR = "title"  # id of the <h1> when the model has no level-1 heading of its own

@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .config import Config
+from ..config import Config
 from .dates import shift_months_end
-from .edition import Edition
-from .register import Line, Register, total_spend
+from ..edition import Edition
+from ..input.register import Line, Register, total_spend
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .config import Config
+from ..config import Config
 from .dates import add_months
-from .edition import Edition
-from .formatting import plural, uk_date
-from .register import Line, Register
+from ..edition import Edition
+from ..formatting import plural, uk_date
+from ..input.register import Line, Register
 
 ANNUAL = "annual"
 KEYS: tuple[str, ...] = ("a", "b", "c", "d", ANNUAL)

@@ -27,11 +27,12 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .config import Config
-from .reproducible import normalise_zip
-from .edition import Edition
-from .problems import InputError, Problem
-from .register import COLUMNS, Line, Register
+from ..config import Config
+from ..writers.reproducible import normalise_zip
+from ..edition import Edition
+from ..problems import InputError, Problem
+from ..input.load import ACTION_COLUMN
+from ..input.register import COLUMNS, Line, Register
 
 SHEET = "Register"
 HELP_SHEET = "How to fill in"
@@ -280,7 +281,6 @@ def _write_help(ws: Worksheet, config: Config, extra_columns: tuple[str, ...]) -
     for c, title in enumerate(("Column", "Required?", "What to put in it"), start=1):
         ws.cell(row=r, column=c, value=title).font = Font(bold=True)
     header_row = r
-    from .newyear import ACTION_COLUMN  # imported here: newyear uses this module
 
     rows = [(col, *_HELP[col]) for col in COLUMNS]
     for name in extra_columns:

@@ -6,7 +6,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from .edition import financial_year_of
+from ..edition import financial_year_of
 
 
 def add_months(day: date, months: int) -> date:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from .problems import InputError, Problem
+from ..problems import InputError, Problem
 
 
 @dataclass(frozen=True)

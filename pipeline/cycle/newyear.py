@@ -18,18 +18,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from .config import Config
-from .dates import shift_months_end
-from .edition import Edition
-from .formatting import money, plural, uk_date
-from .load import load_register, normalise_header, register_path
-from .problems import InputError, Problem
-from .register import COLUMNS, Line, Register
-from .schedule import band_for, bands
+from ..config import Config
+from ..analysis.dates import shift_months_end
+from ..edition import Edition
+from ..formatting import money, plural, uk_date
+from ..input.load import ACTION_COLUMN, load_register, normalise_header, pending_actions, register_path
+from ..problems import InputError, Problem
+from ..input.register import COLUMNS, Line, Register
+from ..analysis.schedule import band_for, bands
 
 REVIEW_STATUS = "under review"
 CLOSED_STATUS = "decommissioned"  # a decision already recorded: such lines are not marked again
-ACTION_COLUMN = "new_year_action"  # extra register column holding what the officer must do per line
 CHECKLIST_FILE = "new-year-checklist.txt"  # not .md: the edition's .md files are the paper's prose
 
 _WIDTH = 100  # characters per line of the printed checklist
@@ -96,11 +95,6 @@ class NewYearResult:
         if number == 0:
             out += ["", "Nothing needs checking: no agreement has ended or falls due."]
         return "\n".join(out) + "\n"
-
-
-def pending_actions(register: Register) -> tuple[Line, ...]:
-    """Lines whose new-year action cell is still filled in: the officer has not finished the roll forward."""
-    return tuple(l for l in register if any(normalise_header(k) == ACTION_COLUMN and v for k, v in l.extra))
 
 
 def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearResult:

@@ -9,9 +9,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .config import DATA_DIR, Config
-from .edition import Edition, available_editions
-from .problems import InputError, Problem
+from ..config import DATA_DIR, Config
+from ..edition import Edition, available_editions
+from ..problems import InputError, Problem
 from .register import COLUMNS, REQUIRED, Line, Register
 from .sources import RawTable, read_table
 
@@ -272,3 +272,12 @@ def validate(raw: RawTable, config: Config) -> Register:
     if problems:
         raise InputError(problems)
     return Register(source=source, lines=tuple(lines), extra_columns=extras, warnings=tuple(warnings))
+
+
+# The extra column `invoke new-year` adds: what the officer must still do to each line.
+ACTION_COLUMN = "new_year_action"
+
+
+def pending_actions(register: Register) -> tuple[Line, ...]:
+    """Lines whose new-year action cell is still filled in: the officer has not finished the roll forward."""
+    return tuple(l for l in register if any(normalise_header(k) == ACTION_COLUMN and v for k, v in l.extra))

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from watchfiles import DefaultFilter, watch as watch_changes
 
-from .problems import InputError, Problem
+from ..problems import InputError, Problem
 
 Printer = Callable[[str], None]
 

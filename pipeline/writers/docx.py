@@ -29,11 +29,11 @@ from docx.shared import Cm, Emu, Length, Pt
 from docx.text.paragraph import Paragraph as WordParagraph
 from lxml.etree import _Element
 
-from .model import (Block, BulletList, Column, Contents, Document, Figure, Heading, Paragraph,
+from ..paper.model import (Block, BulletList, Column, Contents, Document, Figure, Heading, Paragraph,
                     Run, Table)
 from .reproducible import ZIP_EPOCH, normalise_zip
 
-DEFAULT_REFERENCE = Path(__file__).resolve().parent.parent / "templates" / "reference.docx"
+DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "templates" / "reference.docx"
 
 # --- Style names the writer relies on (all must exist in the reference .docx) -----------------
 TITLE, SUBTITLE, CAPTION, FOOTER = "Title", "Subtitle", "Caption", "Footer"

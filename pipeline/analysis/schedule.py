@@ -15,9 +15,9 @@ from decimal import Decimal
 from itertools import groupby
 
 from .classify import Classified
-from .config import Config
+from ..config import Config
 from .dates import financial_quarter, quarter_label, shift_months_end
-from .edition import Edition
+from ..edition import Edition
 
 
 @dataclass(frozen=True)

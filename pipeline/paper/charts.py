@@ -36,13 +36,13 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
 from . import model
-from .classify import ANNUAL, KEYS, Classified
-from .config import Config
-from .edition import Edition, financial_year_of
-from .formatting import money, percent, uk_date
-from .outlook import Outlook
-from .register import Register
-from .schedule import ReviewItem
+from ..analysis.classify import ANNUAL, KEYS, Classified
+from ..config import Config
+from ..edition import Edition, financial_year_of
+from ..formatting import money, percent, uk_date
+from ..analysis.outlook import Outlook
+from ..input.register import Register
+from ..analysis.schedule import ReviewItem
 
 # ---------------------------------------------------------------------------------------------------
 # Look and feel

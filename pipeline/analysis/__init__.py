@@ -1,0 +1,1 @@
+"""Pure analysis of a validated register: categories, decisions, schedule, outlook, comparison."""

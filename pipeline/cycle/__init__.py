@@ -1,0 +1,1 @@
+"""The officer's yearly cycle: workbook, new year, live preview."""

@@ -1,0 +1,1 @@
+"""Machine-readable exports built from the analysis."""

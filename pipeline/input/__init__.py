@@ -1,0 +1,1 @@
+"""Reading the register: cells from CSV or Excel, validated into frozen Lines."""

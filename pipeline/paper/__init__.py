@@ -1,0 +1,1 @@
+"""From analysis to the document model: templates, prose, charts."""
