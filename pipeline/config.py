@@ -40,6 +40,7 @@ class Vocabulary:
     priorities: tuple[str, ...]
     statuses: tuple[str, ...]
     categories: tuple[str, ...]
+    procurement_routes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Config:
             priorities=tuple(v["priorities"]),
             statuses=tuple(v["statuses"]),
             categories=tuple(v["categories"]),
+            procurement_routes=tuple(v.get("procurement_routes", ())),
         )
 
 

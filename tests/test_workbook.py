@@ -12,6 +12,8 @@ import unicodedata
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
+
+from openpyxl.utils import get_column_letter
 from pathlib import Path
 
 import openpyxl
@@ -85,7 +87,7 @@ def test_register_sheet_layout(tmp_path: Path, config: Config, real: Register) -
     assert [c.value for c in ws[1]] == list(COLUMNS)
     assert all(c.font.b for c in ws[1])
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:N{len(real) + 1}"
+    assert ws.auto_filter.ref == f"A1:{get_column_letter(len(COLUMNS))}{len(real) + 1}"
     widths = [ws.column_dimensions[c].width for c in "ABCDEFGHIJKLMN"]
     assert max(widths) == MAX_WIDTH  # notes are long: capped
     assert widths[0] < 15  # ids are short
@@ -109,7 +111,8 @@ def test_drop_down_lists_come_from_the_vocabulary(tmp_path: Path, config: Config
     lists = {dv.formula1: dv for dv in ws.data_validations.dataValidation if dv.type == "list"}
     vocab = config.vocabulary
     expected = {"section": vocab.sections, "term": vocab.terms, "priority": vocab.priorities,
-                "status": vocab.statuses, "category": vocab.categories}
+                "status": vocab.statuses, "category": vocab.categories,
+                "procurement_route": vocab.procurement_routes}
     assert set(lists) == {f"list_{col}" for col in expected}
     for col, values in expected.items():
         dv = lists[f"list_{col}"]
@@ -166,7 +169,7 @@ def test_extra_columns_come_after_notes(tmp_path: Path, config: Config) -> None:
     path = tmp_path / "e.xlsx"
     write_workbook(register, config, path)
     ws = openpyxl.load_workbook(path)["Register"]
-    assert [c.value for c in ws[1]][-3:] == ["notes", "contract_ref", "Lead officer"]
+    assert [c.value for c in ws[1]][-3:] == [COLUMNS[-1], "contract_ref", "Lead officer"]
     same(register, load_register(path, config))
 
 
@@ -307,7 +310,7 @@ def _formula_workbook(path: Path, formula: str) -> None:
     ws.append(list(COLUMNS))
     ws.append(["A-1", "commissioning", "Short", "Prevention", "P", "Q", formula])
     ws.append(["A-2", "commissioning", "Short", "Prevention", "P", "Q", 5])
-    ws["P2"] = "=1/0"  # workings outside the table are not our business
+    ws["AD2"] = "=1/0"  # workings outside the table are not our business
     wb.save(path)
 
 
@@ -315,7 +318,7 @@ def test_formulas_use_the_value_excel_saved(tmp_path: Path, config: Config) -> N
     path = tmp_path / "f.xlsx"
     _formula_workbook(path, "=1000+234")
     _patch_sheet(path, b"<f>1000+234</f><v></v>", b"<f>1000+234</f><v>1234</v>")
-    _patch_sheet(path, b'<c r="P2"><f>1/0</f><v></v></c>', b'<c r="P2" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
+    _patch_sheet(path, b'<c r="AD2"><f>1/0</f><v></v></c>', b'<c r="AD2" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
     assert load_register(path, config).lines[0].spend == Decimal(1234)
 
 
@@ -333,7 +336,7 @@ def test_a_formula_showing_an_excel_error_is_reported(tmp_path: Path, config: Co
     path = tmp_path / "f.xlsx"
     _formula_workbook(path, "=G3/0")
     _patch_sheet(path, b'<c r="G2"><f>G3/0</f><v></v></c>', b'<c r="G2" t="e"><f>G3/0</f><v>#DIV/0!</v></c>')
-    _patch_sheet(path, b'<c r="P2"><f>1/0</f><v></v></c>', b'<c r="P2" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
+    _patch_sheet(path, b'<c r="AD2"><f>1/0</f><v></v></c>', b'<c r="AD2" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
     with pytest.raises(InputError) as caught:
         load_register(path, config)
     (problem,) = caught.value.problems
@@ -345,7 +348,7 @@ def test_a_text_formula_with_an_empty_result_is_a_blank_cell(tmp_path: Path, con
     path = tmp_path / "f.xlsx"
     _formula_workbook(path, '=IF(1,"","x")')
     _patch_sheet(path, b'<c r="G2"><f>IF(1,"","x")</f><v></v></c>', b'<c r="G2" t="str"><f>IF(1,"","x")</f><v></v></c>')
-    _patch_sheet(path, b'<c r="P2"><f>1/0</f><v></v></c>', b'<c r="P2" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
+    _patch_sheet(path, b'<c r="AD2"><f>1/0</f><v></v></c>', b'<c r="AD2" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
     assert load_register(path, config).lines[0].spend is None
 
 
@@ -395,7 +398,7 @@ def test_register_resaved_by_libreoffice_still_loads(tmp_path: Path, config: Con
     saved = _libreoffice_resave(path, tmp_path / "lo", tmp_path / "profile")
     same(register, load_register(saved, config))
     ws = openpyxl.load_workbook(saved)["Register"]
-    assert len([dv for dv in ws.data_validations.dataValidation if dv.type == "list"]) == 5
+    assert len([dv for dv in ws.data_validations.dataValidation if dv.type == "list"]) == 6
 
 
 def test_libreoffice_calculates_formulas_the_loader_then_reads(tmp_path: Path, config: Config) -> None:

@@ -245,11 +245,7 @@ def _write_register(register: Register, path: Path, new: Edition, config: Config
         for line in register.lines:
             extra = dict(line.extra)
             writer.writerow([
-                line.id, line.section, line.term, line.priority, line.project, line.provider,
-                _plain(line.spend), line.funding_source,
-                line.start_date.isoformat() if line.start_date else "",
-                line.end_date.isoformat() if line.end_date else "",
-                line.extension_text, line.status, line.category or "", line.notes,
+                *(_plain(line.spend) if col == "spend" else line.text(col) for col in COLUMNS),
                 *(extra.get(name, "") for name in register.extra_columns),
             ])
 

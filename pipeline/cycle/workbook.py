@@ -52,7 +52,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 # Columns whose values come from config.vocabulary, with the vocabulary attribute and whether blank is normal.
 _LISTED: dict[str, str] = {
     "section": "sections", "term": "terms", "priority": "priorities",
-    "status": "statuses", "category": "categories",
+    "status": "statuses", "category": "categories", "procurement_route": "procurement_routes",
 }
 
 # What each column means, as the officer reads it on the "How to fill in" sheet.
@@ -82,6 +82,18 @@ _HELP: dict[str, tuple[str, str]] = {
                              "the dates. Fill it in only to override that: a = recently re-commissioned, "
                              "b = ending and under review, c = review planned later, d = funded for 12 months or less."),
     "notes": ("Optional", "A sentence or two about the service that the paper can use. Plain text."),
+    "break_dates": ("Optional", "Dates at which the agreement may be ended early (break clauses), for example "
+                                "31/03/2027; 31/03/2028. Separate several dates with a semicolon."),
+    "provider_org_id": ("Optional", "The provider's organisation identifier for the transparency exports, for "
+                                    "example GB-CHC-1234567 for a charity or GB-COH-01234567 for a company "
+                                    "(see org-id.guide)."),
+    "award_date": ("Optional", "The day the contract or grant was awarded, as a date."),
+    "procurement_route": ("Optional", "How the agreement was procured. Pick from the drop-down list."),
+    "sme": ("Optional", "yes if the provider is a small or medium-sized enterprise, no if not; blank if not known."),
+    "vcse": ("Optional", "yes if the provider is a voluntary, community or social enterprise, no if not; "
+                         "blank if not known."),
+    "grant_purpose": ("Optional", "For grants: what the grant is for, as published on the transparency page."),
+    "grant_conditions": ("Optional", "For grants: the conditions attached to the grant."),
 }
 
 _GENERAL_HELP = (
@@ -144,8 +156,10 @@ def _row(line: Line, extra_columns: tuple[str, ...]) -> list[_Cell]:
         # "1+1" and "2" must stay text: Excel would otherwise add them up or store a number.
         "extension_options": _Cell(line.extension_text, "@", text=True),
         "category": _Cell(line.category or ""),
+        "award_date": _Cell(line.award_date, DATE_FORMAT),
+        "break_dates": _Cell(line.text("break_dates"), "@", text=True),
     }
-    out = [cells.get(col) or _Cell(getattr(line, col)) for col in COLUMNS]
+    out = [cells.get(col) or _Cell(line.text(col)) for col in COLUMNS]
     out.extend(_Cell(extra.get(name, "")) for name in extra_columns)
     return out
 

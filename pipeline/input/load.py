@@ -95,6 +95,50 @@ def parse_options(text: str) -> tuple[int, ...]:
     return years
 
 
+def parse_dates(text: str) -> tuple[date, ...]:
+    """One or more dates separated by ';' (each as parse_date), in date order."""
+    parts = [p.strip() for p in text.split(";") if p.strip()]
+    if not parts:
+        raise ValueError("expected one or more dates separated by ';', e.g. 31/03/2027; 31/03/2028")
+    found = []
+    for part in parts:
+        try:
+            found.append(parse_date(part))
+        except ValueError as exc:
+            raise ValueError(f'"{part}": {exc}; separate several dates with ";"') from None
+    return tuple(sorted(set(found)))
+
+
+_YES = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
+
+
+def parse_yes_no(text: str) -> bool:
+    answer = _YES.get(text.strip().lower())
+    if answer is None:
+        raise ValueError("expected yes or no (leave blank if not known)")
+    return answer
+
+
+# org-id.guide identifiers as 360Giving expects them: a list code (GB-CHC, GB-COH, ...) and the id in it,
+# or a 360Giving identifier. The two most common UK lists are checked more closely.
+_ORG_ID = re.compile(r"^(?:[A-Z]{2}-[A-Z0-9]{2,10}-[A-Za-z0-9][A-Za-z0-9._/-]*|360G-[A-Za-z0-9][A-Za-z0-9._/-]*)$")
+_ORG_ID_RULES = {
+    "GB-CHC": (re.compile(r"^\d{6,7}$"), "a charity number of 6 or 7 digits, e.g. GB-CHC-1234567"),
+    "GB-COH": (re.compile(r"^(?:\d{8}|[A-Z]{2}\d{6})$"), "a company number of 8 characters, e.g. GB-COH-01234567"),
+}
+
+
+def parse_org_id(text: str) -> str:
+    t = text.strip()
+    if not _ORG_ID.match(t):
+        raise ValueError("expected an organisation identifier such as GB-CHC-1234567 (charity), "
+                         "GB-COH-01234567 (company) or 360G-..., as listed on org-id.guide")
+    for prefix, (rule, example) in _ORG_ID_RULES.items():
+        if t.startswith(prefix + "-") and not rule.match(t[len(prefix) + 1:]):
+            raise ValueError(f"expected {example}")
+    return t
+
+
 def register_path(edition: Edition, config: Config, register: str | Path | None, data_dir: Path = DATA_DIR) -> Path:
     """The edition's register file. Two candidates (say register.csv and register.xlsx) are refused unless
     the edition's own config.toml names one, so an edit in the other file is never silently ignored."""
@@ -171,6 +215,8 @@ def validate(raw: RawTable, config: Config) -> Register:
         "section": vocab.sections, "term": vocab.terms, "priority": vocab.priorities,
         "status": vocab.statuses, "category": vocab.categories,
     }
+    if vocab.procurement_routes:  # an office that lists no routes may write its own
+        vocab_map["procurement_route"] = vocab.procurement_routes
     seen_ids: dict[str, int] = {}
     lines: list[Line] = []
 
@@ -258,6 +304,35 @@ def validate(raw: RawTable, config: Config) -> Register:
                 bad("extension_options", values["extension_options"], str(exc))
                 ok = False
 
+        breaks: tuple[date, ...] = ()
+        if values["break_dates"]:
+            try:
+                breaks = parse_dates(values["break_dates"])
+            except ValueError as exc:
+                bad("break_dates", values["break_dates"], str(exc))
+                ok = False
+            start, end = dates["start_date"], dates["end_date"]
+            outside = [d for d in breaks if (start and d <= start) or (end and d >= end)]
+            if outside:
+                bad("break_dates", values["break_dates"],
+                    "a break must fall after the start date and before the end date of the agreement "
+                    f"({', '.join(d.strftime('%d/%m/%Y') for d in outside)} does not)")
+                ok = False
+            elif not end:
+                bad("break_dates", values["break_dates"], "break dates need an end_date on the same line")
+                ok = False
+
+        parsed: dict[str, object] = {}
+        for col, parser in (("award_date", parse_date), ("sme", parse_yes_no), ("vcse", parse_yes_no),
+                            ("provider_org_id", parse_org_id)):
+            parsed[col] = None
+            if values[col]:
+                try:
+                    parsed[col] = parser(values[col])
+                except ValueError as exc:
+                    bad(col, values[col], str(exc))
+                    ok = False
+
         if not ok:
             continue
         extra = tuple((name, clean_text(cells[i])[0] if i < len(cells) else "") for name, i in extra_idx)
@@ -266,7 +341,10 @@ def validate(raw: RawTable, config: Config) -> Register:
             project=values["project"], provider=values["provider"], spend=spend,
             funding_source=values["funding_source"], start_date=dates["start_date"], end_date=dates["end_date"],
             extension_options=options, status=canon.get("status", ""), category=canon.get("category"),
-            notes=values["notes"], extra=extra, row=rownum,
+            notes=values["notes"], break_dates=breaks, provider_org_id=parsed["provider_org_id"] or "",
+            award_date=parsed["award_date"], procurement_route=canon.get("procurement_route", values["procurement_route"]),
+            sme=parsed["sme"], vcse=parsed["vcse"], grant_purpose=values["grant_purpose"],
+            grant_conditions=values["grant_conditions"], extra=extra, row=rownum,
         ))
 
     if problems:

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 COLUMNS: tuple[str, ...] = (
     "id", "section", "term", "priority", "project", "provider", "spend",
     "funding_source", "start_date", "end_date", "extension_options", "status",
-    "category", "notes",
+    "category", "notes", "break_dates",
+    # What the transparency exports need that only the officer knows (all optional).
+    "provider_org_id", "award_date", "procurement_route", "sme", "vcse", "grant_purpose", "grant_conditions",
 )
 REQUIRED: tuple[str, ...] = ("id", "section", "term", "priority", "project", "provider", "spend")
 
@@ -35,6 +37,14 @@ class Line:
     status: str = ""  # blank means active
     category: str | None = None  # officer's override
     notes: str = ""
+    break_dates: tuple[date, ...] = ()  # break clauses: the agreement may be ended at each of these dates
+    provider_org_id: str = ""  # org-id.guide identifier, e.g. GB-CHC-1234567
+    award_date: date | None = None
+    procurement_route: str = ""
+    sme: bool | None = None  # None: not recorded
+    vcse: bool | None = None
+    grant_purpose: str = ""
+    grant_conditions: str = ""
     extra: tuple[tuple[str, str], ...] = ()  # columns the register format does not define, kept as text
     row: int = field(default=0, compare=False)  # spreadsheet row, for messages only
 
@@ -45,6 +55,19 @@ class Line:
     @property
     def extension_text(self) -> str:
         return "+".join(str(n) for n in self.extension_options)
+
+    def text(self, column: str) -> str:
+        """The cell as the register writes it (ISO dates, 1+1, yes/no), for the CSV and workbook writers."""
+        value = getattr(self, column)
+        if column == "extension_options":
+            return self.extension_text
+        if column == "break_dates":
+            return ";".join(d.isoformat() for d in value)
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, date):
+            return value.isoformat()
+        return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,7 @@ class Register:
         for line in self.lines:
             rec = {f.name: getattr(line, f.name) for f in fields(Line) if f.name not in ("extra",)}
             rec["extension_options"] = line.extension_text
+            rec["break_dates"] = line.text("break_dates")
             rec.update(dict(line.extra))
             records.append(rec)
         df = pd.DataFrame.from_records(records, columns=[*COLUMNS, "row", *self.extra_columns])

@@ -88,6 +88,14 @@ class Document:
     blocks: tuple[Block, ...]
     language: str = "en-GB"
     keywords: tuple[str, ...] = field(default=())
+    # The front sheet for the Police and Crime Panel: shown before everything else (one page in Word).
+    front: tuple[Block, ...] = field(default=())
+    version: str = ""  # e.g. "1.0" or "Draft"; printed with the publication date
+    published: date | None = None  # publication or meeting date from the edition's paper.toml
+    contact: str = ""  # who to ask about the paper (name and e-mail), for the web page and front sheet
+    # Files published beside the paper, as (what it is, file name in the same folder), e.g.
+    # ("Word edition", "commissioning-framework-2024-25.docx"); the HTML edition links them.
+    downloads: tuple[tuple[str, str], ...] = field(default=())
 
     def headings(self) -> tuple[Heading, ...]:
         return tuple(b for b in self.blocks if isinstance(b, Heading))
