@@ -21,7 +21,8 @@ from .input.load import ACTION_COLUMN, load_register, normalise_header, pending_
 from .analysis.outlook import outlook
 from .problems import InputError, Problem
 from .input.register import Register
-from .analysis.schedule import schedule
+from .analysis.dates import paper_date
+from .analysis.schedule import decision_points, schedule
 
 ROOT = DATA_DIR.parent
 
@@ -109,6 +110,7 @@ def output_names(edition: Edition) -> dict[str, str]:
         "html": f"commissioning-framework-{edition.label}.html",
         "csv": "review-schedule.csv",
         "ics": "review-schedule.ics",
+        "plan": "forward-plan.csv",
     }
 
 
@@ -160,15 +162,17 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
         items = classify(reg, edition, config)
-        review = schedule(items, edition, config)
-        look = outlook(reg, edition, config)
+        points = decision_points(items, edition, config)
+        review = schedule(items, edition, config, points=points)
+        look = outlook(reg, edition, config, items)
         comparison = None
         if prev:
             from .analysis.compare import compare
 
             prev_items = classify(prev[2], prev[0], prev[1])
             comparison = compare(prev[2], reg, {c.line.id: c.category for c in prev_items},
-                                 {c.line.id: c.category for c in items})
+                                 {c.line.id: c.category for c in items}, {c.line.id: c.reason for c in items},
+                                 paper_date(edition, config))
 
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(target)
@@ -179,7 +183,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         with _stage("charts", timings):
             charts = _charts(reg, items, review, look, edition, config, tmp / "charts", build_dir / ".cache" / chart_key)
         analysis = Analysis(edition, config, reg, items, review, look, charts, comparison,
-                            prev[0] if prev else None, data_dir, pending)
+                            prev[0] if prev else None, data_dir, pending, points)
         with _stage("compose", timings):
             doc = compose(analysis, templates)
         with _stage("html", timings):
@@ -192,10 +196,11 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
             write_docx(doc, tmp / names["docx"], templates / "reference.docx")
         with _stage("exports", timings):
             from .exports.calendar import write_schedule_ics
-            from .exports.schedule_csv import write_schedule_csv
+            from .exports.schedule_csv import write_forward_plan_csv, write_schedule_csv
 
             write_schedule_csv(tmp / names["csv"], items, review)
-            write_schedule_ics(tmp / names["ics"], review, edition, config["organisation"]["name"])
+            write_forward_plan_csv(tmp / names["plan"], points)
+            write_schedule_ics(tmp / names["ics"], points, edition, config["organisation"]["name"])
             if comparison is not None:
                 from .exports.changes_csv import write_comparison_csv
 

@@ -10,14 +10,17 @@ import pytest
 from icalendar import Calendar
 
 from pipeline.build import load_edition
-from pipeline.analysis.classify import ANNUAL, classify, classify_line, override_warnings
+from pipeline.analysis.classify import ANNUAL, COMPLETING, DECOMMISSIONED, UNDATED, classify, classify_line, data_gaps, override_warnings
 from pipeline.edition import Edition, parse_edition
 from pipeline.exports.calendar import write_schedule_ics
 from pipeline.exports.schedule_csv import write_schedule_csv
 from pipeline.analysis.outlook import outlook
 from pipeline.problems import InputError
 from pipeline.input.register import Line, Register
-from pipeline.analysis.schedule import by_quarter, schedule
+from pipeline.analysis.decisions import decisions_for, rules
+from pipeline.analysis.outlook import shares
+from pipeline.analysis.schedule import by_quarter, decision_points, schedule
+from pipeline.config import Config
 
 Y = Edition(2024)
 
@@ -48,11 +51,28 @@ def test_malformed_edition_year_is_refused_clearly(bad):
     assert "financial year written like 2024-25" in info.value.report()
 
 
-# --- category rules at their boundaries --------------------------------------------------------
+def with_settings(config, table: str, **values) -> Config:
+    return Config({**config.raw, table: {**config.raw.get(table, {}), **values}})
 
-def test_no_end_date_is_reviewed_in_the_annual_budget_round(config):
-    assert cat(config) == ANNUAL
+
+def points(config, *lines, edition=Y, as_at=None):
+    items = classify(Register("t", lines), edition, config, as_at)
+    return decision_points(items, edition, config, as_at)
+
+
+# --- category rules: status first, then dates ---------------------------------------------------
+
+def test_partnership_and_annual_lines_without_an_end_date_are_reviewed_in_the_budget_round(config):
+    assert cat(config, term="Partnership") == ANNUAL
+    assert cat(config, term="Annual") == ANNUAL
     assert "budget round" in classify_line(line(term="Partnership"), Y, config)[1]
+
+
+@pytest.mark.parametrize("term", ["Short", "Med", "Long"])
+def test_a_fixed_term_line_without_an_end_date_is_a_gap_not_an_annual_line(config, term):
+    c, reason = classify_line(line(term=term), Y, config)
+    assert c == UNDATED and "no end date recorded" in reason
+    assert points(config, line(term=term)) == ()
 
 
 def test_exactly_twelve_months_is_d_and_a_day_more_is_not(config):
@@ -65,10 +85,15 @@ def test_ending_on_the_last_day_of_the_year_is_b_and_a_day_later_is_not(config):
     assert cat(config, start_date=date(2022, 4, 1), end_date=date(2025, 4, 1)) == "c"
 
 
-def test_missing_start_date_depends_on_the_section(config):
-    # A grant with no start is funded for the edition year only; a contract with no start ending this year needs a decision.
-    assert cat(config, section="grants", end_date=date(2025, 3, 31)) == "d"
-    assert cat(config, section="commissioning", end_date=date(2025, 3, 31)) == "b"
+def test_a_grant_with_no_start_date_is_not_printed_as_one_years_funding(config):
+    c, reason = classify_line(line(section="grants", end_date=date(2025, 3, 31)), Y, config)
+    assert c == "b" and "start not recorded" in reason and "only" not in reason
+
+
+def test_the_single_year_assumption_is_opt_in_and_says_it_is_an_assumption(config):
+    assuming = with_settings(config, "classify", assume_single_year_sections=["grants"])
+    c, reason = classify_line(line(section="grants", end_date=date(2025, 3, 31)), Y, assuming)
+    assert c == "d" and reason.startswith("assumed funded for 2024-25 only (start not recorded)")
 
 
 def test_recent_start_running_beyond_the_medium_term_is_a(config):
@@ -79,93 +104,229 @@ def test_recent_start_running_beyond_the_medium_term_is_a(config):
 
 
 def test_review_horizon_is_configurable(config):
-    from pipeline.config import Config
-
-    wider = Config({**config.raw, "classify": {**config["classify"], "review_horizon_months": 6}})
+    wider = with_settings(config, "classify", review_horizon_months=6)
     l = line(start_date=date(2022, 4, 1), end_date=date(2025, 9, 30))
     assert classify_line(l, Y, config)[0] == "c"
     assert classify_line(l, Y, wider)[0] == "b"
 
 
+def test_under_review_is_b_whatever_the_end_date(config):
+    c, reason = classify_line(line(status="under review", end_date=date(2027, 3, 31)), Y, config)
+    assert c == "b" and reason == "under review (ends 31/03/2027)"
+    assert cat(config, status="under review", term="Annual") == "b"
+
+
+def test_a_decommissioned_line_leaves_the_categories_the_decisions_and_the_money_at_risk(config):
+    gone = line(id="G", status="decommissioned", end_date=date(2025, 3, 31), spend=Decimal(5000))
+    ended = line(id="E", status="decommissioned", end_date=date(2024, 3, 31), section="grants")
+    items = classify(Register("t", (gone, ended)), Y, config)
+    assert [c.category for c in items] == [DECOMMISSIONED, DECOMMISSIONED]
+    assert items[0].reason == "decommissioned; ends 31/03/2025" and items[1].reason == "decommissioned; ended 31/03/2024"
+    assert not any(c.lapsed for c in items)
+    found = decision_points(items, Y, config)
+    assert [(d.kind, d.line.id, d.overdue) for d in found] == [("exit", "G", False)]  # a notice step, not a decision
+    assert schedule(items, Y, config) == ()
+    look = outlook(Register("t", (gone, ended)), Y, config, items)
+    assert look.causes == () and look.ending == ()
+
+
+def test_a_planned_completion_is_shown_as_such_not_as_lost_capacity(config):
+    done = line(id="SS5", section="grants", status="ending", end_date=date(2025, 3, 31), spend=Decimal(348902),
+                funding_source="Home Office")
+    items = classify(Register("t", (done,)), Y, config)
+    assert items[0].category == COMPLETING and "completes as agreed on 31/03/2025" in items[0].reason
+    assert decision_points(items, Y, config) == ()
+    look = outlook(Register("t", (done,)), Y, config, items)
+    assert [(c.key, c.total) for c in look.causes] == [("completion", Decimal(348902))]
+
+
+def test_a_line_past_its_end_date_with_no_decision_is_lapsed(config):
+    l = line(section="grants", end_date=date(2024, 3, 31))
+    (c,) = classify(Register("t", (l,)), Y, config)
+    assert c.category == "b" and c.lapsed and c.reason == "lapsed: ended 31/03/2024 with no decision recorded"
+    (d,) = decision_points((c,), Y, config)
+    assert d.kind == "grant-end" and d.overdue
+    assert ("agreements past their end date with no decision recorded", (l,)) in data_gaps((c,), config)
+
+
+def test_the_paper_date_is_a_setting_of_the_edition_not_the_clock(config):
+    l = line(end_date=date(2024, 10, 31))
+    assert not classify(Register("t", (l,)), Y, config)[0].lapsed  # paper date defaults to 1 April 2024
+    later = with_settings(config, "edition", paper_date="2024-11-15")
+    assert classify(Register("t", (l,)), Y, later)[0].lapsed
+    from datetime import date as d
+    toml_date = with_settings(config, "edition", paper_date=d(2024, 11, 15))
+    assert classify(Register("t", (l,)), Y, toml_date)[0].lapsed
+
+
 def test_override_wins_but_both_letters_are_kept_and_warned(config):
-    reg = Register("t", (line(category="a", end_date=date(2025, 3, 31), start_date=date(2022, 4, 1)),))
-    (c,) = classify(reg, Y, config)
+    reg = Register("t", (line(category="a", end_date=date(2025, 3, 31), start_date=date(2022, 4, 1)),
+                         line(id="T-2", category="c", status="decommissioned", end_date=date(2025, 3, 31))))
+    c, gone = classify(reg, Y, config)
     assert (c.category, c.computed, c.disagrees) == ("a", "b", True)
-    assert "sets category a, but the rules give b" in override_warnings((c,))[0]
+    assert (gone.category, gone.computed) == ("c", DECOMMISSIONED)
+    warnings = override_warnings((c, gone))
+    assert "sets category a, but the rules give b" in warnings[0]
+    assert "sets category c, but the rules give decommissioned" in warnings[1]
 
 
-def test_reasons_name_the_dates_used(config):
+def test_reasons_name_the_dates_used_and_say_when_the_start_is_not_recorded(config):
     reason = classify_line(line(end_date=date(2025, 3, 31), extension_options=(2,)), Y, config)[1]
-    assert reason == "ends 31/03/2025, within 2024-25, with a 2-year option"
+    assert reason == "ends 31/03/2025, within 2024-25, with a 2-year option; start not recorded"
 
 
 def test_2024_25_outcomes(config):
     edition, config, reg = load_edition("2024-25")
-    by_project = {}
-    for c in classify(reg, edition, config):
-        by_project.setdefault(c.line.project, set()).add(c.category)
-    assert by_project["Victim First"] == {"a"}
-    assert by_project["Helpline and Engagement (DA Services)"] == {"b"}
-    assert by_project["Sexual Violence and Abuse Services"] == {"b"}
-    for sm in ("Leicester City Substance Misuse", "Leicestershire County Substance Misuse", "Rutland County Substance Misuse"):
-        assert by_project[sm] == {"c"}
-    for grant in ("Project 360", "DA Perpetrator Programme, Jenkins Centre", "Safer Streets 5 VAWG", "Serious Violence Duty"):
-        assert by_project[grant] == {"d"}
-    assert by_project["CSP - Leicester City PLF"] == {ANNUAL}
-    assert len(classify(reg, edition, config)) == 64  # nothing dropped
+    items = classify(reg, edition, config)
+    by_id = {c.line.id: c for c in items}
+    assert by_id["VS-001"].category == "a"  # Victim First
+    assert by_id["VS-005"].category == by_id["VS-006"].category == "b"  # Freeva, options to take this year
+    for sm in ("VU-001", "VU-002", "VU-003"):
+        assert by_id[sm].category == "c"
+    for under_review in ("PR-014", "CS-010", "VA-001"):  # Warning Zone, Neighbourhood Watch, Safety Fund
+        assert by_id[under_review].category == "b" and by_id[under_review].reason.startswith("under review")
+    for done in ("CSG-001", "CSG-002", "CSG-003", "PRG-002"):  # Safer Streets 5, Serious Violence Duty
+        assert by_id[done].category == COMPLETING
+    for gap in ("VSG-012", "VU-004", "PR-013"):  # ISVA Funding, Recovery Hub, Pathfinder
+        assert by_id[gap].category == UNDATED
+    assert by_id["CS-001"].category == ANNUAL
+    assert not any("only" in c.reason for c in items)  # no grant is said to be one year's funding
+    assert len(items) == 64  # nothing dropped
+    gaps = dict(data_gaps(items, config))
+    assert {l.id for l in gaps["fixed-term lines with no end date"]} == {"VSG-012", "VU-004", "PR-013"}
+    assert len(gaps["grants with no start date"]) == 17  # every grant: the seed dates none of them
 
 
-# --- schedule ----------------------------------------------------------------------------------
+# --- decision points --------------------------------------------------------------------------
 
-def test_schedule_dates_follow_options_notice_and_value(config):
-    big = line(id="B", spend=Decimal(435455), end_date=date(2025, 3, 31), extension_options=(2,))
-    small = line(id="S", spend=Decimal(20000), end_date=date(2025, 3, 31), extension_options=(1, 1))
-    items = classify(Register("t", (big, small)), Y, config)
-    rb, rs = sorted(schedule(items, Y, config), key=lambda r: r.item.line.id)
-    assert rb.latest_end == date(2027, 3, 31) and rs.latest_end == date(2027, 3, 31)
-    assert (rb.decision_due, rb.review_start) == (date(2024, 9, 30), date(2023, 9, 30))  # 6 months notice, 12 lead
-    assert (rs.decision_due, rs.review_start) == (date(2024, 12, 31), date(2024, 6, 30))  # 3 months notice, 6 lead
-    assert rb.overdue and not rs.overdue
-
-
-def test_review_starting_on_the_first_day_of_the_year_is_not_overdue(config):
-    l = line(spend=Decimal(1000), end_date=date(2024, 12, 31))  # 3 + 6 months before: 1 April 2024
-    (r,) = schedule(classify(Register("t", (l,)), Y, config), Y, config)
-    assert r.review_start == date(2024, 3, 31) and r.overdue
-    l2 = line(spend=Decimal(1000), end_date=date(2025, 1, 1))
-    (r2,) = schedule(classify(Register("t", (l2,)), Y, config), Y, config)
-    assert r2.review_start >= Y.start and not r2.overdue
+def test_each_break_is_its_own_decision_and_recommissioning_runs_from_the_latest_end(config):
+    vf = line(id="VF", term="Long", spend=Decimal(500000), start_date=date(2024, 4, 1), end_date=date(2029, 3, 31),
+              break_dates=(date(2027, 3, 31), date(2028, 3, 31)), status="recommissioned")
+    found = points(config, vf)
+    assert [(d.kind, d.on, d.due, d.start) for d in found] == [
+        ("break", date(2027, 3, 31), date(2026, 9, 30), date(2025, 9, 30)),  # 6 months' notice, 12 months' review
+        ("break", date(2028, 3, 31), date(2027, 9, 30), date(2026, 9, 30)),
+        # whole-life value £2.5m (60 months): 18 months to procure, awarded 6 months before the end
+        ("recommission", date(2029, 3, 31), date(2028, 9, 30), date(2027, 9, 30)),
+    ]
+    assert "whole-life value £2,500,000 (60 months from 01/04/2024)" in found[-1].note
 
 
-def test_schedule_is_ordered_by_decision_and_grouped_by_quarter(config):
+def test_extension_options_are_decided_in_turn_from_the_current_end(config):
+    sm = line(id="SM", spend=Decimal(219287), end_date=date(2026, 3, 31), extension_options=(1, 1))
+    found = points(config, sm)
+    assert [(d.kind, d.on, d.due) for d in found] == [
+        ("extension", date(2026, 3, 31), date(2025, 9, 30)),
+        ("extension", date(2027, 3, 31), date(2026, 9, 30)),
+        ("recommission", date(2028, 3, 31), date(2027, 11, 30)),
+    ]
+    assert "option 1 of 2" in found[0].note and "to 31/03/2027" in found[0].note
+
+
+def test_freeva_helpline_needs_a_recommissioning_milestone_in_2025_26(config):
+    helpline = line(id="VS-005", spend=Decimal(435455), end_date=date(2025, 3, 31), extension_options=(2,))
+    option, recommission = points(config, helpline)
+    assert option.kind == "extension" and option.due == date(2024, 9, 30) and option.overdue
+    assert recommission.on == date(2027, 3, 31)
+    assert Edition(2025).start <= recommission.start <= Edition(2025).end
+    assert "whole-life value £1,306,365" in recommission.note and "start not recorded" in recommission.note
+
+
+def test_a_grant_end_is_a_sustainability_decision(config):
+    g = line(section="grants", spend=Decimal(30000), end_date=date(2025, 3, 31))
+    (d,) = points(config, g)
+    assert (d.kind, d.due, d.start) == ("grant-end", date(2024, 12, 31), date(2024, 6, 30))
+
+
+def test_lead_times_come_from_the_settings(config):
+    slower = Config({**config.raw, "decisions": {**config["decisions"], "procurement_bands": [
+        {"min_value": 0, "lead_months": 24, "mobilisation_months": 6}]}})
+    (d,) = points(slower, line(spend=Decimal(1000), end_date=date(2027, 3, 31)))
+    assert (d.start, d.due) == (date(2025, 3, 31), date(2026, 9, 30))
+
+
+def test_overdue_means_work_should_have_started_before_the_paper_date(config):
+    l = line(section="grants", spend=Decimal(1000), end_date=date(2024, 12, 31))  # 3 + 6 months before: 31/03/2024
+    (d,) = points(config, l)
+    assert d.start == date(2024, 3, 31) and d.overdue
+    (d2,) = points(config, line(section="grants", spend=Decimal(1000), end_date=date(2025, 1, 1)))
+    assert d2.start >= Y.start and not d2.overdue
+    (d3,) = points(config, l, as_at=date(2024, 3, 1))
+    assert not d3.overdue
+
+
+def test_breaks_and_options_already_past_at_the_paper_date_are_not_scheduled(config):
+    l = line(spend=Decimal(1000), start_date=date(2020, 4, 1), end_date=date(2026, 3, 31),
+             break_dates=(date(2023, 3, 31), date(2025, 3, 31)))
+    assert [d.on for d in points(config, l) if d.kind == "break"] == [date(2025, 3, 31)]
+
+
+def test_review_schedule_keeps_one_item_per_line_with_its_next_decision(config):
+    vf = line(id="VF", spend=Decimal(500000), start_date=date(2024, 4, 1), end_date=date(2029, 3, 31),
+              break_dates=(date(2027, 3, 31),))
+    other = line(id="O", spend=Decimal(1000), end_date=date(2025, 3, 31))
+    items = classify(Register("t", (vf, other)), Y, config)
+    review = schedule(items, Y, config)
+    assert [r.item.line.id for r in review] == ["O", "VF"]
+    assert review[1].next.kind == "break" and len(review[1].decisions) == 2
+    assert review[1].decision_due == date(2026, 9, 30)
+
+
+def test_2024_25_schedule_is_ordered_and_grouped_by_quarter(config):
     edition, config, reg = load_edition("2024-25")
-    review = schedule(classify(reg, edition, config), edition, config)
+    items = classify(reg, edition, config)
+    review = schedule(items, edition, config)
     assert [r.decision_due for r in review] == sorted(r.decision_due for r in review)
-    assert len(review) == sum(1 for l in reg if l.end_date)
     groups = by_quarter(review)
-    assert groups[0][0] == "2024-25 Q2 (July to September 2024)"
     assert sum(len(g) for _, g in groups) == len(review)
+    found = decision_points(items, edition, config)
+    vf = [(d.kind, d.on) for d in found if d.line.id == "VS-001"]
+    assert vf == [("break", date(2027, 3, 31)), ("break", date(2028, 3, 31)), ("recommission", date(2029, 3, 31))]
+    assert not any(d.line.id in ("CSG-001", "PRG-002") for d in found)  # planned completions need no decision
 
 
-# --- outlook -----------------------------------------------------------------------------------
+# --- money at risk by cause ------------------------------------------------------------------------
 
-def test_cliff_edge_totals_by_source_and_priority(config):
+def test_2024_25_money_at_risk_leads_with_the_moj_cliff_edge(config):
     edition, config, reg = load_edition("2024-25")
-    look = outlook(reg, edition, config)
-    ending = [l for l in reg if l.end_date and l.end_date <= edition.end and not l.extension_options]
-    assert look.ending_total == sum(l.spend for l in ending)
-    sources = dict(look.ending_by_source)
-    moj = sum(l.spend for l in reg if l.funding_source == "MoJ grant")
-    assert sources["MoJ grant"] == moj == Decimal(807202)
-    assert sum(sources.values()) == sum(dict(look.ending_by_priority).values()) == look.ending_total
-    assert look.years[0].committed + look.years[0].annual == reg.total()
+    items = classify(reg, edition, config)
+    look = outlook(reg, edition, config, items)
+    causes = {c.key: c for c in look.causes}
+    assert look.causes[0].key == "external"
+    assert causes["external"].by_funder == (("MoJ grant", Decimal(807202), date(2025, 3, 31)),)
+    assert len(causes["external"].lines) == 12
+    assert causes["completion"].total == Decimal(348902) + Decimal(194313)
+    assert {l.id for l in causes["local-choice"].lines} == {"PR-014", "CS-010", "VA-001"}
+    assert causes["local-choice"].total == Decimal(469995)
+    assert {l.id for l in causes["options"].lines} == {"VS-005", "VS-006", "PR-008", "PR-009"}
+    every = [l.id for c in look.causes for l in c.lines]
+    assert len(every) == len(set(every))  # each line counts once
+    assert look.ending_total == Decimal(1460412)  # every ending, whatever its cause: not "lost capacity"
+
+
+def test_external_funding_is_every_source_but_the_offices_own(config):
+    mine = line(id="M", spend=Decimal(10), end_date=date(2025, 3, 31), funding_source="OPCC budget")
+    theirs = line(id="H", spend=Decimal(20), end_date=date(2025, 3, 31), funding_source="Home Office")
+    blank = line(id="B", spend=Decimal(40), end_date=date(2025, 3, 31))
+    items = classify(Register("t", (mine, theirs, blank)), Y, config)
+    look = outlook(Register("t", (mine, theirs, blank)), Y, config, items)
+    assert [(c.key, c.total) for c in look.causes] == [("external", Decimal(20)), ("other", Decimal(50))]
+
+
+def test_percentages_add_up_to_their_total():
+    parts = [Decimal(1), Decimal(1), Decimal(1)]
+    assert shares(parts) == [Decimal(34), Decimal(33), Decimal(33)]
+    assert sum(shares([Decimal(807202), Decimal(543215), Decimal(469995), Decimal(664558), Decimal(90000)])) == 100
+    assert sum(shares([Decimal(2), Decimal(3), Decimal(5)], 1)) == Decimal(100)
 
 
 def test_years_ahead_split_committed_optional_and_annual(config):
     lines = (line(id="A", spend=Decimal(100), end_date=date(2026, 3, 31)),
              line(id="B", spend=Decimal(10), end_date=date(2025, 3, 31), extension_options=(1,)),
-             line(id="C", spend=Decimal(1)))
-    look = outlook(Register("t", lines), Y, config)
+             line(id="C", spend=Decimal(1), term="Annual"),
+             line(id="D", spend=Decimal(1000), end_date=date(2027, 3, 31), status="decommissioned"))
+    items = classify(Register("t", lines), Y, config)
+    look = outlook(Register("t", lines), Y, config, items)
     nxt = look.years[1]
     assert (nxt.committed, nxt.optional, nxt.annual) == (Decimal(100), Decimal(10), Decimal(1))
     assert look.ending == ()  # B has an option, so it is not a cliff edge
@@ -175,7 +336,7 @@ def test_years_ahead_split_committed_optional_and_annual(config):
 
 def test_schedule_csv_has_every_line_and_neutralises_formulas(config, tmp_path):
     reg = Register("t", (line(project="=HYPERLINK(\"http://x\")", provider="@evil", end_date=date(2025, 3, 31)),
-                         line(id="T-2", provider="-1+1")))
+                         line(id="T-2", provider="-1+1", term="Annual")))
     items = classify(reg, Y, config)
     path = tmp_path / "s.csv"
     write_schedule_csv(path, items, schedule(items, Y, config))
@@ -184,27 +345,35 @@ def test_schedule_csv_has_every_line_and_neutralises_formulas(config, tmp_path):
     assert rows[0]["project"] == "'=HYPERLINK(\"http://x\")" and rows[0]["provider"] == "'@evil"
     assert rows[1]["provider"] == "'-1+1"
     assert rows[0]["end_date"] == "2025-03-31" and rows[0]["overdue"] in ("yes", "no")
-    for col in ("id", "project", "provider", "section", "priority", "spend", "category", "computed_category", "reason",
-                "start_date", "end_date", "latest_end_date", "review_start", "decision_due", "overdue"):
-        assert col in rows[0]
+    assert rows[0]["next_decision"] == "Re-commissioning" and rows[1]["next_decision"] == ""
 
 
-def test_calendar_has_a_review_start_and_decision_event_per_dated_line(config, tmp_path):
+def test_forward_plan_has_one_row_per_decision_in_due_order(config, tmp_path):
+    from pipeline.exports.schedule_csv import write_forward_plan_csv
+
     edition, config, reg = load_edition("2024-25")
-    review = schedule(classify(reg, edition, config), edition, config)
+    found = decision_points(classify(reg, edition, config), edition, config)
+    path = tmp_path / "plan.csv"
+    write_forward_plan_csv(path, found)
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+    assert len(rows) == len(found)
+    assert [r["decision_due"] for r in rows] == sorted(r["decision_due"] for r in rows)
+    vf = [r for r in rows if r["id"] == "VS-001"]
+    assert [r["kind"] for r in vf] == ["Break clause", "Break clause", "Re-commissioning"]
+    assert {r["overdue"] for r in rows} == {"yes", "no"}
+
+
+def test_calendar_has_every_decision_and_each_event_names_the_line(config, tmp_path):
+    edition, config, reg = load_edition("2024-25")
+    found = decision_points(classify(reg, edition, config), edition, config)
     path = tmp_path / "s.ics"
-    write_schedule_ics(path, review, edition, "OPCC")
+    write_schedule_ics(path, found, edition, "OPCC")
     cal = Calendar.from_ical(path.read_bytes())
     events = list(cal.walk("VEVENT"))
-    assert len(events) == 2 * len(review)
-    vf = [e for e in events if str(e["summary"]).split(": ", 1)[1] == "Victim First (Catch 22)"]
-    assert {e.decoded("dtstart") for e in vf} == {date(2027, 9, 30), date(2028, 9, 30)}
+    assert len(events) == sum(1 if d.kind == "exit" else 2 for d in found)
+    assert all(any(f"({d.line.id})" in str(e["summary"]) for d in found) for e in events)
+    vf = [e for e in events if "(VS-001)" in str(e["summary"]) and str(e["summary"]).startswith("Decision due")]
+    assert sorted(e.decoded("dtstart") for e in vf) == [date(2026, 9, 30), date(2027, 9, 30), date(2028, 9, 30)]
     assert len({str(e["uid"]) for e in events}) == len(events)
-    write_schedule_ics(tmp_path / "again.ics", review, edition, "OPCC")
+    write_schedule_ics(tmp_path / "again.ics", found, edition, "OPCC")
     assert (tmp_path / "again.ics").read_bytes() == path.read_bytes()
-
-
-def test_an_agreement_that_ended_before_the_year_began_needs_a_decision(config):
-    # A rolled-forward grant still showing last year's end date is not "funded for this year".
-    c, reason = classify_line(line(section="grants", end_date=date(2024, 3, 31)), Y, config)
-    assert c == "b" and "ended 31/03/2024, before 2024-25 began" in reason

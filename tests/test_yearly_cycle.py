@@ -55,7 +55,7 @@ def test_new_year_then_edit_then_report_shows_what_changed(data, tmp_path):
             out.append(r)
         out.append({**rows[0], "id": "NEW-001", "project": "Immediate Justice", "provider": "OPCC", "section": "grants",
                     "term": "Short", "priority": "Prevention", "spend": "500,000", "start_date": "", "end_date": "31/03/2026",
-                    "extension_options": "", "status": "", "notes": "", "new_year_action": ""})
+                    "extension_options": "", "break_dates": "", "status": "", "notes": "", "new_year_action": ""})
         return out
 
     _edit(reg, edit)
@@ -71,6 +71,13 @@ def test_new_year_then_edit_then_report_shows_what_changed(data, tmp_path):
     assert ("added", "NEW-001") in kinds and ("ended", "CSG-001") in kinds and ("spend increase", "CS-001") in kinds
     moved = {r["id"]: (r["previous_category"], r["current_category"]) for r in changes if r["change"] == "category moved"}
     assert moved["VS-005"] == ("b", "a")  # re-commissioned: decision made, now committed
+    why = {r["id"]: r["detail"] for r in changes if r["change"] == "category moved"}
+    assert why["VS-005"].startswith("re-commissioned and runs to 31/03/2030")
+    details = {(r["change"], r["id"]): r["detail"] for r in changes}
+    assert details[("status", "VS-005")] == "status changed from active to recommissioned"
+    assert details[("end date", "VS-005")] == "end date extended from 31/03/2025 to 31/03/2030"
+    for t in (text, word):
+        assert "status changed from active to recommissioned" in t
 
 
 def _resolve_all(rows):

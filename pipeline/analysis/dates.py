@@ -2,26 +2,56 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
+from ..config import Config
+from ..edition import Edition, financial_year_of
 
-from ..edition import financial_year_of
+
+def _days_in(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
 
 
 def add_months(day: date, months: int) -> date:
-    """Calendar months, keeping month ends sensible (31 Mar + 6 months = 30 Sep)."""
-    return day + relativedelta(months=months)
+    """Calendar months, keeping month ends sensible (31 Mar + 6 months = 30 Sep).
+
+    Written out rather than through dateutil: the schedule of a large register calls it hundreds of
+    thousands of times, and this is several times faster with the same results.
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, _days_in(year, month)))
 
 
 def last_day_of_month(day: date) -> date:
-    return day + relativedelta(day=31)
+    return date(day.year, day.month, _days_in(day.year, day.month))
 
 
 def shift_months_end(day: date, months: int) -> date:
     """Move by whole months and keep a month-end date at month end (28 Feb 2025 + 1 month = 31 Mar 2025, not 28 Mar)."""
     moved = add_months(day, months)
-    return last_day_of_month(moved) if day == last_day_of_month(day) else moved
+    return last_day_of_month(moved) if day.day == _days_in(day.year, day.month) else moved
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from a start date to an end date inclusive: 01/04/2024 to 31/03/2027 is 36."""
+    after = date.fromordinal(end.toordinal() + 1)
+    months = (after.year - start.year) * 12 + (after.month - start.month)
+    if after.day < start.day:
+        months -= 1
+    return max(months, 0)
+
+
+def paper_date(edition: Edition, config: Config) -> date:
+    """The date the paper speaks as at ([edition] paper_date), else the first day of the edition year."""
+    value = config.raw.get("edition", {}).get("paper_date", "")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        return date.fromisoformat(value.strip())
+    return edition.start
 
 
 def financial_quarter(day: date) -> tuple[str, int]:

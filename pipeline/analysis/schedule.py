@@ -1,30 +1,21 @@
-"""The schedule of review and scrutiny: when each review must start and each decision is due.
+"""The schedule of review and scrutiny: every line's decision points, and each line's next decision.
 
-For every line with an end date:
-  latest_end   = end date plus all extension options
-  decision_due = end date minus the notice period (extend, re-commission or decommission by then)
-  review_start = decision_due minus the review lead time
-Lead times and notice depend on the line's spend, from the [schedule] bands in data/config.toml.
+`decision_points` gives one row per decision (the forward plan, the calendar); `schedule` gives one
+item per line that still needs a decision, ordered by its next decision (review-schedule.csv, the
+paper's schedule, the timeline chart). The rules are in decisions.py and data/config.toml.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from itertools import groupby
 
-from .classify import Classified
 from ..config import Config
-from .dates import financial_quarter, quarter_label, shift_months_end
 from ..edition import Edition
-
-
-@dataclass(frozen=True)
-class Band:
-    min_spend: Decimal
-    review_lead_months: int
-    notice_months: int
+from .classify import Classified
+from .dates import financial_quarter, paper_date, quarter_label
+from .decisions import Band, Decision, band_for, bands_from, decisions_for, latest_end, rules
 
 
 @dataclass(frozen=True)
@@ -32,10 +23,25 @@ class ReviewItem:
     item: Classified
     end_date: date
     latest_end: date
-    decision_due: date
-    review_start: date
-    overdue: bool  # the review should already have started when the edition year began
+    decisions: tuple[Decision, ...]  # every decision still to take, by due date
     band: Band
+
+    @property
+    def next(self) -> Decision:
+        return self.decisions[0]
+
+    @property
+    def decision_due(self) -> date:
+        return self.next.due
+
+    @property
+    def review_start(self) -> date:
+        return self.next.start
+
+    @property
+    def overdue(self) -> bool:
+        """Work on at least one of its decisions should already have started at the paper date."""
+        return any(d.overdue for d in self.decisions)
 
     @property
     def quarter(self) -> str:
@@ -49,31 +55,28 @@ class ReviewItem:
 
 
 def bands(config: Config) -> tuple[Band, ...]:
-    found = [Band(Decimal(str(b["min_spend"])), int(b["review_lead_months"]), int(b["notice_months"]))
-             for b in config["schedule"]["bands"]]
-    return tuple(sorted(found, key=lambda b: b.min_spend, reverse=True))
+    return bands_from(config)
 
 
-def band_for(spend: Decimal | None, table: tuple[Band, ...]) -> Band:
-    value = spend or Decimal(0)
-    for band in table:
-        if value >= band.min_spend:
-            return band
-    return table[-1]
+def decision_points(items: tuple[Classified, ...], edition: Edition, config: Config,
+                    as_at: date | None = None) -> tuple[Decision, ...]:
+    """Every decision (and exit step) of every line, ordered by due date, then line id."""
+    as_at = as_at or paper_date(edition, config)
+    r = rules(config)
+    found = [d for c in items for d in decisions_for(c, r, as_at, edition.start)]
+    return tuple(sorted(found, key=lambda d: (d.due, d.line.id, d.on)))
 
 
-def schedule(items: tuple[Classified, ...], edition: Edition, config: Config) -> tuple[ReviewItem, ...]:
+def schedule(items: tuple[Classified, ...], edition: Edition, config: Config,
+             as_at: date | None = None, points: tuple[Decision, ...] | None = None) -> tuple[ReviewItem, ...]:
+    points = decision_points(items, edition, config, as_at) if points is None else points
     table = bands(config)
-    out = []
-    for c in items:
-        end = c.line.end_date
-        if end is None:
-            continue
-        band = band_for(c.line.spend, table)
-        latest = shift_months_end(end, 12 * c.line.extension_years)
-        decision = shift_months_end(end, -band.notice_months)
-        review = shift_months_end(decision, -band.review_lead_months)
-        out.append(ReviewItem(c, end, latest, decision, review, review < edition.start, band))
+    per_line: dict[str, list[Decision]] = {}
+    for d in points:
+        if d.counts:
+            per_line.setdefault(d.line.id, []).append(d)
+    out = [ReviewItem(c, c.line.end_date, latest_end(c), tuple(per_line[c.line.id]), band_for(c.line.spend, table))
+           for c in items if c.line.id in per_line]
     out.sort(key=lambda r: (r.decision_due, r.item.line.id))
     return tuple(out)
 

@@ -10,7 +10,8 @@ from ..analysis.compare import Comparison
 from .csvfile import neutralise
 
 CSV_COLUMNS = ("change", "id", "section", "project", "provider", "previous_spend", "current_spend",
-               "difference", "percent", "previous_category", "current_category")
+               "difference", "percent", "previous_category", "current_category", "previous_value",
+               "current_value", "detail")
 _safe = neutralise  # text a spreadsheet would run as a formula gets a leading quote
 
 
@@ -32,10 +33,11 @@ def write_comparison_csv(comparison: Comparison, path: Path) -> None:
     def text_row(change: str, line_id: str, section: str, project: str, provider: str,
                  was: Decimal | None = None, now: Decimal | None = None,
                  difference: Decimal | None = None, percent: Decimal | None = None,
-                 was_cat: str | None = None, now_cat: str | None = None) -> None:
+                 was_cat: str | None = None, now_cat: str | None = None,
+                 before: str = "", after: str = "", detail: str = "") -> None:
         rows.append((change, _safe(line_id), _safe(section), _safe(project), _safe(provider),
                      _number(was), _number(now), _number(difference), _number(percent),
-                     _safe(was_cat or ""), _safe(now_cat or "")))
+                     _safe(was_cat or ""), _safe(now_cat or ""), _safe(before), _safe(after), _safe(detail)))
 
     for line in comparison.added:
         text_row("added", line.id, line.section, line.project, line.provider, None, line.spend, line.spend)
@@ -46,7 +48,11 @@ def write_comparison_csv(comparison: Comparison, path: Path) -> None:
         text_row(f"spend {ch.kind}", ch.id, ch.section, ch.project, ch.provider, ch.previous, ch.current,
                  ch.difference, ch.percent)
     for mv in comparison.category_moves:
-        text_row("category moved", mv.id, mv.section, mv.project, mv.provider, was_cat=mv.previous, now_cat=mv.current)
+        text_row("category moved", mv.id, mv.section, mv.project, mv.provider, was_cat=mv.previous, now_cat=mv.current,
+                 detail=mv.reason)
+    for ch in comparison.line_changes:
+        text_row(ch.kind, ch.id, ch.section, ch.project, ch.provider, before=ch.previous, after=ch.current,
+                 detail=ch.detail)
     for t in (*comparison.sections, comparison.overall):
         text_row("total", "", t.section or "all sections", "", "", t.previous, t.current, t.difference, t.percent)
 

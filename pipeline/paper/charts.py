@@ -288,7 +288,8 @@ def _category_labels(config: Config) -> dict[str, str]:
     labels = dict(CATEGORY_LABELS)
     for key, spec in (config.raw.get("categories", {}) or {}).items():
         if isinstance(spec, dict) and spec.get("label"):
-            labels[key] = spec["label"] if key == ANNUAL else f"{key}: {spec['label']}"
+            # Only the commissioning categories carry their letter; the groups outside a-d do not.
+            labels[key] = f"{key}: {spec['label']}" if key in config.vocabulary.categories else spec["label"]
     return labels
 
 
@@ -485,7 +486,8 @@ def spend_by_category(items: Sequence[Classified]) -> tuple[tuple[str, int, Deci
             keys.append(c.category)
         count[c.category] += 1
         spend[c.category] += _d(c.line.spend)
-    return tuple((k, count[k], spend[k]) for k in keys)
+    # a-d and the annual round always show (a zero is news); the other groups only when they occur.
+    return tuple((k, count[k], spend[k]) for k in keys if k in KEYS[:5] or count[k])
 
 
 def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config: Config) -> Drawing:

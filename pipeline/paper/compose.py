@@ -28,6 +28,7 @@ from .model import Block, Column, Contents, Document, Figure, Table
 from ..analysis.outlook import Outlook
 from ..problems import InputError, Problem
 from ..input.register import Line, Register, total_spend
+from ..analysis.decisions import Decision
 from ..analysis.schedule import ReviewItem
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -49,6 +50,7 @@ class Analysis:
     previous: Edition | None = None
     data_dir: Path | None = None
     pending: tuple[Line, ...] = ()  # lines whose new-year action is unresolved; set only for a draft build
+    decisions: tuple[Decision, ...] = ()  # every decision point, by due date (the forward plan)
 
 
 def _finalize(value: Any) -> str:
@@ -184,10 +186,15 @@ class _Context:
                                          _columns(columns, ("text", "text", "money", "money", "money", "number"),
                                                   (2.2, 1.8, 1.0, 1.0, 1.0, 0.8)), rows, wide=True))
         if kind == "category":
-            rows = tuple((c.project, c.provider, c.previous or "", c.current or "") for c in cmp.category_moves)
+            rows = tuple((c.project, c.provider, c.previous or "", c.current or "", c.reason) for c in cmp.category_moves)
             return self.blocks.add(Table("table-changes-category", caption,
-                                         _columns(columns, ("text", "text", "text", "text"), (2.2, 1.8, 1.0, 1.0)), rows))
-        raise ValueError(f"unknown changes table {kind!r}; use totals, added, ended, spend or category")
+                                         _columns(columns, ("text", "text", "text", "text", "text"),
+                                                  (2.0, 1.6, 0.7, 0.7, 3.0)), rows))
+        if kind == "agreements":
+            rows = tuple((c.project, c.provider, c.detail) for c in cmp.line_changes)
+            return self.blocks.add(Table("table-changes-agreements", caption,
+                                         _columns(columns, ("text", "text", "text"), (2.0, 1.6, 3.6)), rows))
+        raise ValueError(f"unknown changes table {kind!r}; use totals, added, ended, spend, category or agreements")
 
     # --- officer prose ---------------------------------------------------------------------
     def prose(self, name: str) -> Markup:
