@@ -17,6 +17,7 @@ from .paper.compose import TEMPLATES, Analysis, compose
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
 from .formatting import money, plural
+from .input.paper_settings import read_paper_settings
 from .input.load import ACTION_COLUMN, load_register, normalise_header, pending_actions, register_path
 from .analysis.outlook import outlook
 from .problems import InputError, Problem
@@ -53,11 +54,30 @@ def summary(edition: Edition, config: Config, reg: Register) -> str:
             out.append(f"  {section:<15} {plural(len(lines), 'line'):>10}   {money(reg.total(lines)):>12}")
     out.append(f"  {'total':<15} {plural(len(reg), 'line'):>10}   {money(reg.total()):>12}")
     out.extend(f"  note: {w}" for w in reg.warnings)
+    out.extend(f"  note: {n}" for n in analysis_notes(edition, config, reg))
     pending = [l.id for l in pending_actions(reg)]
     if pending:
         out.append(f"  note: {plural(len(pending), 'line')} still {'has' if len(pending) == 1 else 'have'} a "
                    f"new_year_action to resolve ({', '.join(pending[:8])}{', ...' if len(pending) > 8 else ''})")
     return "\n".join(out)
+
+
+def analysis_notes(edition: Edition, config: Config, reg: Register) -> list[str]:
+    """What the officer should know before the paper is built: register gaps and unexplained acronyms."""
+    from .analysis.classify import classify, data_gaps
+    from .paper.glossary import unknown_acronyms
+
+    notes = []
+    for what, lines in data_gaps(classify(reg, edition, config), config):
+        ids = ", ".join(l.id for l in lines[:12]) + (", ..." if len(lines) > 12 else "")
+        notes.append(f"{what}: {len(lines)} ({ids}); they still build, and the paper names them in its "
+                     "data quality section")
+    glossary = config.raw.get("glossary", {})
+    ignore = config.raw.get("glossary_settings", {}).get("ignore", [])
+    for word, ids in unknown_acronyms(reg, glossary, ignore).items():
+        notes.append(f"{word} (in {', '.join(ids[:6])}{', ...' if len(ids) > 6 else ''}) is not in the [glossary] of "
+                     "config.toml: add what it stands for, or add it to [glossary_settings] ignore")
+    return notes
 
 
 def check_register(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR) -> str:
@@ -182,8 +202,10 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     try:
         with _stage("charts", timings):
             charts = _charts(reg, items, review, look, edition, config, tmp / "charts", build_dir / ".cache" / chart_key)
+        downloads = _downloads(names, comparison is not None and f"changes-since-{prev[0].label}.csv")
         analysis = Analysis(edition, config, reg, items, review, look, charts, comparison,
-                            prev[0] if prev else None, data_dir, pending, points)
+                            prev[0] if prev else None, data_dir, pending, points,
+                            read_paper_settings(data_dir / edition.label), downloads)
         with _stage("compose", timings):
             doc = compose(analysis, templates)
         with _stage("html", timings):
@@ -213,6 +235,20 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     warnings = (*reg.warnings, *override_warnings(items))
     files = tuple(sorted(p for p in target.rglob("*") if p.is_file() and p.name != ".fingerprint"))
     return BuildResult(edition, target, files, False, warnings, tuple(timings))
+
+
+# What each published file is, as the web page's download list names it.
+_DOWNLOAD_LABELS = {
+    "docx": "Word edition", "pdf": "PDF edition", "csv": "Review schedule (CSV)", "plan": "Forward plan of decisions (CSV)",
+    "ics": "Decision dates (calendar file)",
+}
+
+
+def _downloads(names: dict[str, str], changes: str | bool) -> tuple[tuple[str, str], ...]:
+    found = [(label, names[key]) for key, label in _DOWNLOAD_LABELS.items() if key in names]
+    if changes:
+        found.append(("Changes since the previous edition (CSV)", str(changes)))
+    return tuple(found)
 
 
 def _charts(reg, items, review, look, edition, config, out_dir: Path, cache: Path):

@@ -12,7 +12,9 @@ import pytest
 from pipeline.build import build_edition
 from pipeline.formatting import money
 
-from .conftest import copy_data
+from pipeline.problems import InputError
+
+from .conftest import ROOT, copy_data
 from .readback import docx_paragraphs, docx_table_rows, html_table_rows, html_text
 
 YEAR = "2024-25"
@@ -142,4 +144,164 @@ def test_the_built_word_edition_opens_in_libreoffice(edition, tmp_path):
                     "--outdir", str(tmp_path), str(edition["docx"])], check=True, capture_output=True, timeout=240)
     pdf = tmp_path / edition["docx"].with_suffix(".pdf").name
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    assert "Schedule of review and scrutiny" in text and "4,654,011" in text and "Page 1 of" in text
+    assert "Schedule of decisions" in text and "4,654,011" in text and "Page 1 of" in text
+
+
+# --- content: front sheet, decisions, money at risk, data quality, glossary (issues 11 and 13) -------
+
+def _document(tmp_path, edit=None, paper_toml=None, draft=False):
+    """Compose the 2024-25 paper from a private copy of data/, optionally edited first."""
+    import csv as _csv
+    import io
+
+    from pipeline.analysis.classify import classify
+    from pipeline.analysis.outlook import outlook
+    from pipeline.analysis.schedule import decision_points, schedule
+    from pipeline.build import load_edition
+    from pipeline.input.paper_settings import read_paper_settings
+    from pipeline.paper.compose import Analysis, compose
+
+    data = copy_data(tmp_path)
+    if edit:
+        path = data / "2024-25" / "register.csv"
+        rows = list(_csv.DictReader(path.open(encoding="utf-8")))
+        rows = edit(rows)
+        buf = io.StringIO()
+        writer = _csv.DictWriter(buf, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        path.write_text(buf.getvalue(), encoding="utf-8")
+    if paper_toml is not None:
+        (data / "2024-25" / "paper.toml").write_text(paper_toml, encoding="utf-8")
+    edition, config, reg = load_edition("2024-25", data_dir=data)
+    items = classify(reg, edition, config)
+    points = decision_points(items, edition, config)
+    review = schedule(items, edition, config, points=points)
+    pending = reg.lines[:1] if draft else ()
+    a = Analysis(edition, config, reg, items, review, outlook(reg, edition, config, items), (), None, None, data,
+                 pending, points, read_paper_settings(data / "2024-25"))
+    return compose(a)
+
+
+def _text(blocks) -> str:
+    from pipeline.paper.model import BulletList, Heading, Paragraph, Table
+
+    out = []
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            out.append("".join(r.text for r in b.runs))
+        elif isinstance(b, BulletList):
+            out.extend("".join(r.text for r in item) for item in b.items)
+        elif isinstance(b, Heading):
+            out.append(b.text)
+        elif isinstance(b, Table):
+            out.append(b.caption)
+            out.extend(" | ".join(row) for row in (*b.rows, *b.totals))
+    return "\n".join(out)
+
+
+def _table(doc, anchor):
+    return next(b for b in (*doc.front, *doc.blocks) if getattr(b, "anchor", None) == anchor)
+
+
+def test_front_sheet_comes_from_paper_toml_with_a_computed_summary(tmp_path):
+    doc = _document(tmp_path)
+    front = _text(doc.front)
+    details = dict(_table(doc, "table-front-sheet").rows)
+    assert details["Meeting"] == "Police and Crime Panel" and details["Report of"] == "Police and Crime Commissioner"
+    assert details["Recommendation"].startswith("The Panel is asked to note")
+    assert "Date of meeting" not in details  # not given, so left out of the final paper
+    assert "Decisions due in 2024-25: 19" in front
+    assert "External funding ends: £807,202 on 12 lines (MoJ grant £807,202, ending 31/03/2025)" in front
+    assert "Planned completions: £543,215 on 4 lines" in front
+    assert doc.version == "1.0"
+
+
+def test_a_draft_front_sheet_shows_placeholders_for_missing_details(tmp_path):
+    original = (ROOT / "data" / "2024-25" / "paper.toml").read_text(encoding="utf-8")
+    facts = original[original.index("[facts]"):]
+    doc = _document(tmp_path, paper_toml="[front]\nmeeting = \"Police and Crime Panel\"\n\n" + facts, draft=True)
+    details = dict(_table(doc, "table-front-sheet").rows)
+    assert details["Date of meeting"] == details["Author"] == "[to be completed]"
+    assert details["Version"] == "Draft" and doc.version == "Draft"
+
+
+def test_a_front_sheet_mistake_is_reported_with_the_file_and_field(tmp_path):
+    with pytest.raises(InputError) as caught:
+        _document(tmp_path, paper_toml="[front]\ndate = \"next Tuesday\"\nmeting = \"Panel\"\n")
+    text = caught.value.report()
+    assert "paper.toml" in text and "front.date" in text and "front.meting" in text
+
+
+def test_money_at_risk_leads_with_the_moj_cliff_and_shares_add_up(tmp_path):
+    doc = _document(tmp_path)
+    table = _table(doc, "table-money-at-risk")
+    assert [r[0] for r in table.rows][:2] == ["External funding ends", "Planned completions"]
+    assert table.rows[0][2] == "807,202"
+    assert sum(int(r[3].rstrip("%")) for r in table.rows) == 100
+    warning = next(b for b in doc.blocks if getattr(b, "role", "") == "warning" and "MoJ grant funding" in _text([b]))
+    assert "£807,202" in _text([warning]) and "1,460,412" not in _text(doc.blocks)
+
+
+def test_every_decision_of_a_line_is_in_its_category_table(tmp_path):
+    doc = _document(tmp_path)
+    a = {r[0]: r for r in _table(doc, "table-category-a").rows}
+    assert a["Victim First"][3].count("Break clause") == 2 and "Re-commissioning: start 30/09/2027" in a["Victim First"][3]
+    b = {r[0]: r for r in _table(doc, "table-category-b").rows}
+    assert "(overdue)" in b["Helpline and Engagement (DA Services)"][3]
+    assert "start not recorded" in b["Project 360"][2]
+    assert not any("only" in r[2] for r in b.values())
+
+
+def test_decommissioning_and_review_edits_move_lines_as_an_officer_expects(tmp_path):
+    def edit(rows):
+        for r in rows:
+            if r["id"] == "VU-010":
+                r["status"] = "decommissioned"
+            if r["id"] == "VS-004":
+                r["status"] = "under review"
+        return rows
+
+    doc = _document(tmp_path, edit)
+    ending = {r[0]: r for r in _table(doc, "table-ending").rows}
+    assert ending["PAVE/OOCD/DTOA Custody"][3:] == ("decommissioned", "31/03/2026")
+    everywhere = [r[0] for b in doc.blocks if getattr(b, "anchor", "").startswith("table-category-") for r in b.rows]
+    assert "PAVE/OOCD/DTOA Custody" not in everywhere
+    assert "Paediatric SARC" in [r[0] for r in _table(doc, "table-category-b").rows]
+
+
+def test_data_quality_names_every_gap_by_id(tmp_path):
+    text = _text(_document(tmp_path).blocks)
+    section = text[text.index("Data quality"):text.index("Additional information")]
+    for ident in ("VSG-012", "VU-004", "PR-013", "PRG-001", "VSG-011"):
+        assert ident in section
+
+
+def test_acronyms_are_spelled_out_once_in_prose_and_listed_but_names_are_untouched(tmp_path):
+    doc = _document(tmp_path)
+    body = _text(doc.blocks)
+    assert body.count("Multi-Agency Risk Assessment Conference (MARAC)") == 1
+    glossary = dict(_table(doc, "table-glossary").rows)
+    for acronym in ("CSP", "YOS", "IOM", "ISVA", "IDVA", "VAWG", "OOCR", "MARAC", "SARC"):
+        assert acronym in glossary
+    assert "PAVE/OOCD/DTOA Custody" in body  # a project's name is never rewritten
+    assert "Independent Sexual Violence Adviser (ISVA) Funding" not in body
+
+
+def test_check_notes_gaps_and_unexplained_acronyms():
+    from pipeline.build import check_register
+
+    out = check_register("2024-25")
+    assert "fixed-term lines with no end date: 3 (VU-004, PR-013, VSG-012)" in out
+    assert "PLF (in CS-001" in out and "[glossary]" in out
+
+
+def test_no_figure_is_typed_into_the_prose():
+    """Figures in the paper's words are computed ({{ }}) or named facts from paper.toml, never typed."""
+    import re
+
+    typed = re.compile(r"£\s?\d|\b\d{1,3}(?:,\d{3})+\b|\b(?:19|20)\d{2}\b")
+    for path in [*(ROOT / "data").glob("*/prose/*.md"), *(ROOT / "templates").glob("*.md")]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            outside = re.sub(r"\{\{.*?\}\}|\{#.*?#\}|\{%.*?%\}|\]\(https?://[^)]*\)", "", line)
+            assert not typed.search(outside), f"{path.name}, line {number}: a figure is typed: {line.strip()[:80]}"

@@ -267,7 +267,7 @@ def _copy_drafts(source: Path, work: Path, previous: Edition, register_file: Pat
         rel = path.relative_to(source)
         if path == register_file or rel.name == CHECKLIST_FILE or rel.name.startswith((".", "~$")):
             continue
-        if path.suffix.lower() == ".md" or rel == Path("config.toml"):
+        if path.suffix.lower() == ".md" or rel in (Path("config.toml"), Path("paper.toml")):
             dest = work / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, dest)
@@ -275,9 +275,11 @@ def _copy_drafts(source: Path, work: Path, previous: Edition, register_file: Pat
             text = path.read_text(encoding="utf-8", errors="replace").splitlines()
             rows = [str(n) for n, line in enumerate(text, start=1) if mentions.search(line)]
             where = f"; it mentions {previous.label} on {'line' if len(rows) == 1 else 'lines'} {', '.join(rows)}" if rows else ""
-            what = "settings copied unchanged" if rel == Path("config.toml") else "prose copied as a draft"
+            what = {Path("config.toml"): "settings copied unchanged (set [edition] paper_date anew if it is there)",
+                    Path("paper.toml"): "front sheet copied: update the meeting, date, agenda item and version"
+                    }.get(rel, "prose copied as a draft")
             items.append(ChecklistItem("file", f"{rel.as_posix()}: {what}{where}."))
         else:
-            items.append(ChecklistItem("file", f"{rel.as_posix()}: not copied (only the register, prose .md files "
-                                               f"and config.toml are carried forward); copy it by hand if it is still needed."))
+            items.append(ChecklistItem("file", f"{rel.as_posix()}: not copied (only the register, prose .md files, "
+                                               f"config.toml and paper.toml are carried forward); copy it by hand if it is still needed."))
     return copied, items

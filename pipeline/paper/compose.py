@@ -20,7 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from .. import formatting as fmt
-from ..analysis.classify import ANNUAL, Classified
+from ..analysis.classify import ANNUAL, KEYS, Classified
 from ..config import Config
 from ..edition import Edition
 from .markdown import to_blocks
@@ -28,7 +28,12 @@ from .model import Block, Column, Contents, Document, Figure, Table
 from ..analysis.outlook import Outlook
 from ..problems import InputError, Problem
 from ..input.register import Line, Register, total_spend
+from ..analysis.classify import data_gaps
+from ..analysis.dates import paper_date
 from ..analysis.decisions import Decision
+from ..input.paper_settings import PaperSettings
+from . import sections as parts
+from .glossary import VALUE_END, VALUE_START, expand_first_use, used
 from ..analysis.schedule import ReviewItem
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -51,15 +56,18 @@ class Analysis:
     data_dir: Path | None = None
     pending: tuple[Line, ...] = ()  # lines whose new-year action is unresolved; set only for a draft build
     decisions: tuple[Decision, ...] = ()  # every decision point, by due date (the forward plan)
+    front: PaperSettings | None = None  # data/<year>/paper.toml: the front sheet's details
+    downloads: tuple[tuple[str, str], ...] = ()  # (what, file name) of the files built beside the paper
 
 
 def _finalize(value: Any) -> str:
-    """Every {{ value }} lands in Markdown: escape it so it can only ever be text."""
+    """Every {{ value }} lands in Markdown: escape it so it can only ever be text, and mark it as a value
+    (not the author's words) so the glossary never rewrites a project's or provider's name."""
     if value is None:
         return ""
     if isinstance(value, Markup):
         return str(value)
-    return _MD_SPECIAL.sub(r"\\\1", str(value))
+    return VALUE_START + _MD_SPECIAL.sub(r"\\\1", str(value)) + VALUE_END
 
 
 def words(n: int) -> str:
@@ -92,6 +100,7 @@ class _Context:
         self.a, self.blocks, self.env, self.prose_dir = a, blocks, env, prose_dir
         self.by_id = {c.line.id: c for c in a.items}
         self.figures = 0
+        self.glossary_slot: tuple[int, str, list[str]] | None = None  # filled in once the whole text is known
 
     # --- selections ------------------------------------------------------------------------
     def lines(self, **filters: Any) -> list[Line]:
@@ -196,6 +205,34 @@ class _Context:
                                          _columns(columns, ("text", "text", "text"), (2.0, 1.6, 3.6)), rows))
         raise ValueError(f"unknown changes table {kind!r}; use totals, added, ended, spend, category or agreements")
 
+    def category_schedule(self, key: str, caption: str, columns: list[str], none_scheduled: str,
+                          overdue_mark: str = "overdue") -> Markup:
+        return self.blocks.add(parts.category_schedule_table(key, self.a.items, self.a.review, caption, columns,
+                                                                none_scheduled, overdue_mark))
+
+    def ending_table(self, caption: str, columns: list[str], labels: dict[str, str]) -> Markup:
+        return self.blocks.add(parts.ending_table(self.a.items, tuple(labels), labels, caption, columns))
+
+    def causes_table(self, caption: str, columns: list[str], labels: dict[str, str]) -> Markup:
+        return self.blocks.add(parts.causes_table(self.a.outlook.causes, labels, caption, columns))
+
+    def front_table(self, caption: str, labels: dict[str, str], placeholder: str) -> Markup:
+        """The front sheet's details: a row per field given; a placeholder for a missing one in a draft."""
+        front = (self.a.front or PaperSettings()).values
+        draft = bool(self.a.pending)
+        rows = tuple((label, front.get(key) or placeholder) for key, label in labels.items()
+                     if front.get(key) or draft)
+        if draft:
+            rows = tuple((k, "Draft" if k == labels.get("version") else v) for k, v in rows)
+        return self.blocks.add(Table("table-front-sheet", caption, _columns(["Item", "Detail"], ("text", "text"),
+                                                                            (1.2, 4.0)), rows, row_header=True))
+
+    def glossary_table(self, caption: str, columns: list[str]) -> Markup:
+        """The acronyms the paper uses; filled in after the rest of the paper is written."""
+        marker = self.blocks.add(Table("table-glossary", caption, _columns(columns, ("text", "text"), (1.0, 4.0)), ()))
+        self.glossary_slot = (len(self.blocks.items) - 1, caption, columns)
+        return marker
+
     # --- officer prose ---------------------------------------------------------------------
     def prose(self, name: str) -> Markup:
         """Include data/<year>/prose/<name>.md, itself a template that may quote computed figures."""
@@ -212,7 +249,7 @@ class _Context:
         vocab = a.config.vocabulary
         cats = a.config["categories"]
         categories = []
-        for key in (*vocab.categories, ANNUAL):
+        for key in (*vocab.categories, *(k for k in KEYS if k not in vocab.categories and k in cats)):
             members = self.in_category(key)
             categories.append({"key": key, "label": cats[key]["label"], "description": cats[key]["description"],
                                "members": members, "count": len(members),
@@ -240,6 +277,14 @@ class _Context:
             "category_table": self.category_table, "schedule_table": self.schedule_table,
             "breakdown_table": self.breakdown_table,
             "changes_table": self.changes_table, "prose": self.prose,
+            "decisions": a.decisions, "overdue_decisions": [d for d in a.decisions if d.overdue],
+            "due_this_year": parts.decisions_in(a.decisions, a.edition.start, a.edition.end),
+            "gaps": data_gaps(a.items, a.config), "causes": a.outlook.causes, "as_at": paper_date(a.edition, a.config),
+            "term_entries": lambda term: parts.term_entries(a.items, term),
+            "category_schedule": self.category_schedule, "ending_table": self.ending_table,
+            "causes_table": self.causes_table, "glossary_table": self.glossary_table, "front_table": self.front_table,
+            "front": (a.front or PaperSettings()).values, "draft": bool(a.pending),
+            "facts": (a.front or PaperSettings()).facts,
         }
 
 
@@ -251,11 +296,7 @@ def _pct(value: Decimal | None) -> str:
     return "" if value is None else f"{value:+.1f}%"
 
 
-def _columns(titles: list[str], kinds: tuple[str, ...], widths: tuple[float, ...] | None) -> tuple[Column, ...]:
-    if len(titles) != len(kinds):
-        raise ValueError(f"expected {len(kinds)} column titles, got {len(titles)}")
-    return tuple(Column(t, "right" if k in ("money", "number") else "left", k, widths[i] if widths else 1.0)
-                 for i, (t, k) in enumerate(zip(titles, kinds)))
+_columns = parts.columns
 
 
 def _environment(templates: Path) -> SandboxedEnvironment:
@@ -283,14 +324,32 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
     blocks = _Blocks()
     prose_dir = a.data_dir / a.edition.label / a.config["paper"].get("prose_dir", "prose") if a.data_dir else None
     ctx = _Context(a, blocks, env, prose_dir)
+    values = ctx.values()
     skeleton = templates / "paper.md"
-    source = render_source(env, skeleton.read_text(encoding="utf-8"), str(skeleton), ctx.values())
-    body = to_blocks(source, lambda i: blocks.items[i])
+    source = render_source(env, skeleton.read_text(encoding="utf-8"), str(skeleton), values)
+    glossary = {str(k): str(v) for k, v in a.config.raw.get("glossary", {}).items()}
+    if ctx.glossary_slot is not None:
+        index, caption, titles = ctx.glossary_slot
+        register_text = (f"{l.project} {l.provider} {l.notes} {l.funding_source}" for l in a.register.lines)
+        rows = tuple((acronym, glossary[acronym]) for acronym in used([source, *register_text], glossary))
+        blocks.items[index] = Table("table-glossary", caption, _columns(titles, ("text", "text"), (1.0, 4.0)), rows,
+                                    row_header=True)
+    front_source = templates / "front.md"
+    front: tuple = ()
+    if front_source.exists():
+        rendered = render_source(env, front_source.read_text(encoding="utf-8"), str(front_source), values)
+        front = tuple(to_blocks(rendered, lambda i: blocks.items[i]))
+    # Acronyms are spelled out at their first use, the front sheet being read first.
+    everything = expand_first_use((*front, *to_blocks(source, lambda i: blocks.items[i])), glossary)
+    front, body = everything[:len(front)], everything[len(front):]
     org = a.config["organisation"]
     names = {"short_name": org["short_name"], "name": org["name"], "area": org.get("area", ""), "year": a.edition.label}
     paper = a.config["paper"]
     return Document(
         title=paper["title"].format(**names) + (" (draft)" if a.pending else ""), subtitle=org["name"], author=org.get("author", org["name"]),
         subject=paper["subject"].format(**names), date=a.edition.start, blocks=tuple(body),
-        keywords=tuple(paper.get("keywords", ())),
+        keywords=tuple(paper.get("keywords", ())), front=front,
+        version=("Draft" if a.pending else (a.front.get("version") if a.front else "")),
+        published=a.front.meeting_date if a.front else None,
+        contact=a.front.get("contact") if a.front else "", downloads=a.downloads,
     )
