@@ -192,7 +192,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
             prev_items = classify(prev[2], prev[0], prev[1])
             comparison = compare(prev[2], reg, {c.line.id: c.category for c in prev_items},
                                  {c.line.id: c.category for c in items}, {c.line.id: c.reason for c in items},
-                                 paper_date(edition, config))
+                                 paper_date(edition, config), paper_date(prev[0], prev[1]))
 
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(target)

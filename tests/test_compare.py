@@ -135,3 +135,44 @@ def test_csv_neutralises_text_a_spreadsheet_would_run(tmp_path: Path, text: str)
         for key, value in r.items():
             if key not in ("difference", "percent"):
                 assert not value.startswith(("=", "+", "-", "@")), (key, value)
+
+
+# --- changes to agreements (issue 11) ------------------------------------------------------------
+
+def _agreement(**kw) -> Line:
+    from datetime import date
+
+    base = dict(id="VF", section="commissioning", term="Long", priority="Victim Services", project="Victim First",
+                provider="Catch 22", spend=Decimal(500000), start_date=date(2024, 4, 1), end_date=date(2029, 3, 31),
+                break_dates=(date(2027, 3, 31), date(2028, 3, 31)))
+    base.update(kw)
+    return Line(**base)
+
+
+def test_status_end_date_option_and_break_changes_are_listed() -> None:
+    from datetime import date
+
+    from pipeline.analysis.compare import line_changes
+
+    took = line_changes(_agreement(end_date=date(2025, 3, 31), extension_options=(1, 1), break_dates=()),
+                        _agreement(end_date=date(2026, 3, 31), extension_options=(1,), break_dates=()))
+    assert [(c.kind, c.detail) for c in took] == [
+        ("option taken", "extension option taken: the end moved from 31/03/2025 to 31/03/2026, with options 1 left")]
+    status = line_changes(_agreement(), _agreement(status="under review"))
+    assert [(c.kind, c.previous, c.current) for c in status] == [("status", "active", "under review")]
+    moved = line_changes(_agreement(), _agreement(end_date=date(2030, 3, 31)))
+    assert moved[0].detail == "end date extended from 31/03/2029 to 31/03/2030"
+    passed = line_changes(_agreement(), _agreement(), break_passed_before=date(2027, 4, 1), since=date(2026, 4, 1))
+    assert [c.detail for c in passed] == ["the break on 31/03/2027 passed and the agreement continues"]
+    assert line_changes(_agreement(), _agreement(), date(2028, 4, 1), since=date(2027, 4, 1))[0].previous == "31/03/2028"
+    assert line_changes(_agreement(), _agreement(status="decommissioned"), date(2027, 4, 1), date(2026, 4, 1))[0].kind == "status"
+
+
+def test_category_moves_carry_the_reason() -> None:
+    before = Register("p", (_agreement(),))
+    after = Register("c", (_agreement(status="under review"),))
+    cmp = compare(before, after, {"VF": "a"}, {"VF": "b"}, {"VF": "under review (ends 31/03/2029)"})
+    (move,) = cmp.category_moves
+    assert (move.previous, move.current, move.reason) == ("a", "b", "under review (ends 31/03/2029)")
+    assert cmp.changes("status")[0].current == "under review"
+    assert not cmp.unchanged

@@ -126,7 +126,8 @@ def _uk(d: date | None) -> str:
     return d.strftime("%d/%m/%Y") if d else "none"
 
 
-def line_changes(was: Line, now: Line, break_passed_before: date | None = None) -> list[LineChange]:
+def line_changes(was: Line, now: Line, break_passed_before: date | None = None,
+                 since: date | None = None) -> list[LineChange]:
     """What changed in one agreement between two editions, in the order an officer reads it."""
     out: list[LineChange] = []
 
@@ -151,9 +152,11 @@ def line_changes(was: Line, now: Line, break_passed_before: date | None = None) 
     elif was.extension_options != now.extension_options:
         add("options", was.extension_text or "none", now.extension_text or "none",
             f"extension options changed from {was.extension_text or 'none'} to {now.extension_text or 'none'}")
-    if break_passed_before:
+    if break_passed_before and now.status != "decommissioned":
+        # A break between the two papers' dates that the agreement outlived: it was not used.
         for when in was.break_dates:
-            if when < break_passed_before and when not in now.break_dates:
+            if (since is None or when >= since) and when < break_passed_before and (
+                    now.end_date is None or now.end_date > when):
                 add("break passed", _uk(when), "",
                     f"the break on {_uk(when)} passed and the agreement continues")
     return out
@@ -163,7 +166,7 @@ def compare(previous: Register, current: Register,
             prev_categories: dict[str, str] | None = None,
             curr_categories: dict[str, str] | None = None,
             reasons: dict[str, str] | None = None,
-            as_at: date | None = None) -> Comparison:
+            as_at: date | None = None, previous_as_at: date | None = None) -> Comparison:
     """Compare two registers by line id. Category maps (id -> category) are optional and used together;
     `reasons` (id -> the current category's reason) explains each move; breaks before `as_at` (the
     current paper date) that no longer appear have passed."""
@@ -181,7 +184,7 @@ def compare(previous: Register, current: Register,
 
     why = {_key(k): v for k, v in (reasons or {}).items()}
     moves: tuple[CategoryMove, ...] = ()
-    changed: tuple[LineChange, ...] = tuple(c for was, now in both for c in line_changes(was, now, as_at))
+    changed: tuple[LineChange, ...] = tuple(c for was, now in both for c in line_changes(was, now, as_at, previous_as_at))
     if prev_categories is not None and curr_categories is not None:
         was_cat = {_key(k): v for k, v in prev_categories.items()}
         now_cat = {_key(k): v for k, v in curr_categories.items()}
