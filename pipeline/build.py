@@ -55,6 +55,9 @@ def summary(edition: Edition, config: Config, reg: Register) -> str:
     out.append(f"  {'total':<15} {plural(len(reg), 'line'):>10}   {money(reg.total()):>12}")
     out.extend(f"  note: {w}" for w in reg.warnings)
     out.extend(f"  note: {n}" for n in analysis_notes(edition, config, reg))
+    from .exports.transparency import transparency_gaps
+
+    out.extend(f"  note: {g}" for g in transparency_gaps(reg, config))
     pending = [l.id for l in pending_actions(reg)]
     if pending:
         out.append(f"  note: {plural(len(pending), 'line')} still {'has' if len(pending) == 1 else 'have'} a "
@@ -100,6 +103,7 @@ class BuildResult:
     skipped: bool  # nothing changed since the last build
     warnings: tuple[str, ...] = ()
     timings: tuple[tuple[str, float], ...] = ()
+    notes: tuple[str, ...] = ()  # what the transparency exports leave blank (logged, so --quiet hides them)
 
 
 @contextmanager
@@ -131,6 +135,9 @@ def output_names(edition: Edition) -> dict[str, str]:
         "csv": "review-schedule.csv",
         "ics": "review-schedule.ics",
         "plan": "forward-plan.csv",
+        "grants_json": "grants-360giving.json",
+        "grants_csv": "grants-360giving.csv",
+        "contracts_csv": "contracts-register.csv",
     }
 
 
@@ -159,6 +166,9 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
                                       "this new-year action is not resolved yet: act on it and clear the cell, "
                                       "or build a draft with --draft") for l in pending])
         prev = previous_register(edition, data_dir)
+        from .exports.transparency import transparency_gaps
+
+        gaps = transparency_gaps(reg, config)  # also checks the [transparency] settings before any work
     target = Path(out) if out else build_dir / edition.label
     if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / ".fingerprint").exists())):
         raise InputError([Problem(str(target), None, None, "",
@@ -223,6 +233,11 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
             write_schedule_csv(tmp / names["csv"], items, review)
             write_forward_plan_csv(tmp / names["plan"], points)
             write_schedule_ics(tmp / names["ics"], points, edition, config["organisation"]["name"])
+            from .exports.contracts import write_contracts_csv
+            from .exports.giving360 import write_grants
+
+            write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], reg, config)
+            write_contracts_csv(tmp / names["contracts_csv"], reg, config, _contract_dates(review))
             if comparison is not None:
                 from .exports.changes_csv import write_comparison_csv
 
@@ -233,14 +248,24 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     warnings = (*reg.warnings, *override_warnings(items))
+    for gap in gaps:
+        log.info("note: %s", gap)
     files = tuple(sorted(p for p in target.rglob("*") if p.is_file() and p.name != ".fingerprint"))
-    return BuildResult(edition, target, files, False, warnings, tuple(timings))
+    return BuildResult(edition, target, files, False, warnings, tuple(timings), tuple(gaps))
+
+
+def _contract_dates(review) -> dict:
+    """The contracts register's review date and latest end after options, per line id: the one place the
+    exports read the schedule."""
+    return {r.item.line.id: (r.review_start, r.latest_end) for r in review}
 
 
 # What each published file is, as the web page's download list names it.
 _DOWNLOAD_LABELS = {
     "docx": "Word edition", "pdf": "PDF edition", "csv": "Review schedule (CSV)", "plan": "Forward plan of decisions (CSV)",
     "ics": "Decision dates (calendar file)",
+    "grants_json": "Grants as 360Giving data (JSON)", "grants_csv": "Grants as 360Giving data (CSV)",
+    "contracts_csv": "Contracts register (CSV)",
 }
 
 
