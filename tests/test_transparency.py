@@ -213,7 +213,7 @@ def test_check_and_report_list_what_the_register_does_not_record(real_build):
     text = check_register(YEAR, data_dir=data)
     assert "note: 360Giving: no award_date, so Award Date (required) is blank (all 12 grants)" in text
     assert "prefix and funder_org_id not set" in text
-    assert "last_modified is not set" in text
+    assert "neither [transparency] last_modified nor [edition] paper_date is set" in text
     assert "the provider names no organisation; give each recipient its own line (1 line: VSG-012)" in text
     assert "contracts register: no spend" in text and "VU-006, VU-008" in text
     assert "irrecoverable_vat is not set" in text
@@ -407,6 +407,19 @@ def test_recipient_ids_are_left_blank_when_the_office_turns_name_ids_off(complet
     assert "id" not in women["recipientOrganization"][0]
     assert any("Recipient Org:Identifier (required) is blank" in g and "VSG-007" in g
                for g in transparency_gaps(reg, config))
+
+
+def test_last_modified_falls_back_to_the_editions_paper_date_never_the_clock(tmp_path):
+    data = copy_data(tmp_path)
+    (data / YEAR / "config.toml").write_text("[edition]\npaper_date = 2024-07-01\n", encoding="utf-8")
+    _, config, reg = load_edition(YEAR, data_dir=data)
+    assert {g["dateModified"] for g in grants_package(reg, config)["grants"]} == {"2024-07-01T00:00:00Z"}
+    assert not [g for g in transparency_gaps(reg, config) if "Last Modified" in g]
+    # The edition's own last_modified wins over the paper date.
+    (data / YEAR / "config.toml").write_text("[edition]\npaper_date = 2024-07-01\n[transparency]\n"
+                                             "last_modified = 2025-02-14\n", encoding="utf-8")
+    _, config, reg = load_edition(YEAR, data_dir=data)
+    assert {g["dateModified"] for g in grants_package(reg, config)["grants"]} == {"2025-02-14T00:00:00Z"}
 
 
 def test_wrong_settings_are_named_one_by_one(complete_data):
