@@ -21,6 +21,7 @@ from matplotlib.text import Text
 from PIL import Image
 
 from pipeline.paper import charts
+from pipeline.paper.chart_files import print_images
 from pipeline.build import load_edition
 from pipeline.analysis.classify import classify
 from pipeline.formatting import money
@@ -207,15 +208,21 @@ def test_outlook_table_and_cliff_edge(inputs, rendered, drawings):
     chart = rendered["funding-outlook"]
     table = chart.data
     assert [r[0] for r in table.rows] == [y.edition.label for y in look.years]
+    titles = [c.title for c in table.columns]
+    assert titles == ["Financial year", "Committed", "Of which ends 31/03/2025 with no extension option",
+                      "Available only if options are used", "Annual budget round", "Total"]
     for y, row in zip(look.years, table.rows):
-        assert [_money_cell(c) for c in row[1:]] == [y.committed, y.optional, y.annual,
-                                                     y.committed + y.optional + y.annual]
-    # The cliff edge, summed straight from the register.
+        assert [_money_cell(c) for c in (row[1], *row[3:])] == [y.committed, y.optional, y.annual,
+                                                                y.committed + y.optional + y.annual]
+    # The cliff edge, summed straight from the register, in its own column of the edition year's row
+    # (not under "Committed" in a totals row, where it read as the committed total).
     ending = sum(l.spend or 0 for l in register.lines
                  if l.end_date is not None and l.end_date <= edition.end and not l.extension_options)
     assert ending == look.ending_total == Decimal("1460412")
     assert chart.alt.startswith("£1,460,412 ends on 31/03/2025 with no extension option.")
-    assert _money_cell(table.totals[0][1]) == ending
+    assert _money_cell(table.rows[0][2]) == ending
+    assert [row[2] for row in table.rows[1:]] == [""] * (len(table.rows) - 1)
+    assert table.totals == ()
     texts = [t.get_text() for t in drawings["funding-outlook"].figure.findobj(Text)]
     assert any("£1,460,412 ends on 31/03/2025" in t for t in texts)
 
@@ -240,9 +247,14 @@ def test_timeline_has_one_bar_per_dated_line(inputs, drawings):
     assert _bars(fig, "_funded_start_not_recorded") == sum(1 for l in dated if l.start_date is None)
     assert _bars(fig, "_extension_options") == sum(1 for l in dated if l.extension_options)
     assert _bars(fig, "_review_window") == len(dated)
+    # Labels name the project, never the internal id, and are never cut short: a long name wraps
+    # onto a second line. The ids and full names are in the data table.
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert sorted(t.split(" ")[0] for t in ticks) == sorted(l.id for l in dated)
+    assert sorted(" ".join(t.split()) for t in ticks) == sorted(l.project for l in dated)
+    assert not any(l.id in t for t in ticks for l in dated)
+    assert any("\n" in t for t in ticks) and all(t.count("\n") <= 1 for t in ticks)
     assert len(drawing.data.rows) == len(dated)
+    assert sorted((row[0], row[1]) for row in drawing.data.rows) == sorted((l.id, l.project) for l in dated)
     # Grouped by category, in the order a, b, c, d.
     cats = [row[2] for row in drawing.data.rows]
     assert cats == sorted(cats)
@@ -347,15 +359,111 @@ def test_every_mark_has_3_to_1_contrast_and_text_4_5_to_1(drawings):
                 assert charts.contrast_ratio(text.get_color()) >= 4.5, (slug, text.get_text())
 
 
-def test_no_text_smaller_than_9pt_at_print_size(drawings):
+def _printed(drawings):
+    """Every image that is printed: each chart whole, or its print parts when it has them."""
     for slug, drawing in drawings.items():
-        fig = drawing.figure
+        for n, fig in enumerate(drawing.print_parts or (drawing.figure,)):
+            yield f"{slug} part {n + 1}", fig
+
+
+def test_no_text_smaller_than_9pt_at_print_size(drawings):
+    for name, fig in [*_printed(drawings), *((slug, d.figure) for slug, d in drawings.items())]:
         assert fig.get_figwidth() == pytest.approx(charts.FIGURE_WIDTH_IN)
         fig.draw_without_rendering()
         texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
         assert len(texts) > 5
         for text in texts:
-            assert text.get_fontsize() >= 9, (slug, text.get_text(), text.get_fontsize())
+            assert text.get_fontsize() >= 9, (name, text.get_text(), text.get_fontsize())
+
+
+def test_every_printed_chart_fits_under_half_a_page(drawings, rendered):
+    """So Word and the PDF insert it at full width (text at its printed size) and a chart that moves
+    to the next page never leaves the page before it less than half full."""
+    for name, fig in _printed(drawings):
+        assert fig.get_figheight() <= charts.PRINT_MAX_HEIGHT_IN, name
+    for chart in rendered.values():
+        for png in print_images(chart.png):
+            with Image.open(png) as im:
+                assert im.size[0] == round(charts.FIGURE_WIDTH_IN * charts.DPI)
+                assert im.size[1] <= charts.PRINT_MAX_HEIGHT_IN * charts.DPI + 1, png.name
+
+
+def _undrawn_tick_labels(fig) -> set[int]:
+    """Tick labels matplotlib keeps but does not draw: their tick lies outside the axis' view."""
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in (*axis.get_major_ticks(), *axis.get_minor_ticks()):
+                if not lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
+                    hidden.update({id(tick.label1), id(tick.label2)})
+    return hidden
+
+
+def test_no_label_is_cut_off(drawings):
+    for name, fig in [*_printed(drawings), *((slug, d.figure) for slug, d in drawings.items())]:
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        page = fig.bbox
+        hidden = _undrawn_tick_labels(fig)
+        for text in fig.findobj(Text):
+            if not (text.get_visible() and text.get_text().strip()) or id(text) in hidden:
+                continue
+            box = text.get_window_extent(renderer)
+            assert (box.x0 >= page.x0 - 1 and box.x1 <= page.x1 + 1 and box.y0 >= page.y0 - 1
+                    and box.y1 <= page.y1 + 1), (name, text.get_text())
+            assert "…" not in text.get_text(), (name, text.get_text())
+
+
+def test_tall_timeline_prints_in_parts_that_line_up(inputs, drawings, rendered):
+    register, _, sched, *_ = inputs
+    drawing = drawings["timeline"]
+    whole = drawing.figure.get_figheight()
+    assert whole > charts.PRINT_MAX_HEIGHT_IN  # 32 bars: too tall for half a page
+    parts = drawing.print_parts
+    assert len(parts) == -(-whole // charts.PRINT_MAX_HEIGHT_IN) == 3
+    # Every bar is drawn once across the parts, in the whole chart's order.
+    labels = [t.get_text() for part in parts for t in part.axes[0].get_yticklabels()]
+    assert labels == [t.get_text() for t in drawing.figure.axes[0].get_yticklabels()]
+    assert sum(_bars(part, "_funded", "_funded_start_not_recorded") for part in parts) == len(sched)
+    # Parts are of even height (no stub of one bar) and share the time axis, edge for edge.
+    heights = [p.get_figheight() for p in parts]
+    assert max(heights) - min(heights) < 0.5
+    edges = {(round(p.axes[0].get_position().x0, 4), round(p.axes[0].get_position().x1, 4)) for p in parts}
+    assert len(edges) == 1
+    assert len({p.axes[0].get_xlim() for p in parts}) == 1
+    # The legend is given once, on the first part; a category running on is headed "continued".
+    assert parts[0].legends and not any(p.legends for p in parts[1:])
+    headers = [t.get_text() for p in parts[1:] for t in p.axes[0].texts]
+    assert any(h.endswith("(continued)") for h in headers)
+    # Written beside the whole chart, which the web edition keeps.
+    png = rendered["timeline"].png
+    assert [p.name for p in print_images(png)] == [f"timeline.print-{n}.png" for n in (1, 2, 3)]
+
+
+def test_short_timeline_prints_whole(inputs):
+    *_, edition, config = inputs
+    few = _synthetic(6, edition, config)
+    items, sched, _ = _analyse(few, edition, config)
+    drawing = charts.draw_timeline(sched, edition, config)
+    assert drawing.print_parts == ()
+    assert drawing.figure.get_figheight() <= charts.PRINT_MAX_HEIGHT_IN
+
+
+def test_stale_print_parts_are_removed(inputs, tmp_path):
+    *_, edition, config = inputs
+    (tmp_path / "timeline.print-1.png").write_bytes(b"old")
+    (tmp_path / "timeline.print-7.png").write_bytes(b"old")
+    items, sched, _ = _analyse(_synthetic(6, edition, config), edition, config)
+    charts.write_drawing(charts.draw_timeline(sched, edition, config), tmp_path)
+    assert not (tmp_path / "timeline.print-1.png").exists()
+    assert print_images(tmp_path / "timeline.png") == (tmp_path / "timeline.png",)
+
+
+def test_long_project_names_wrap_between_words():
+    label = charts._bar_label("Domestic Violence Caseworker, Victim First")
+    assert label == "Domestic Violence\nCaseworker, Victim First"
+    assert charts._bar_label("SARC") == "SARC"
 
 
 def test_series_differ_by_pattern_not_only_colour(drawings):

@@ -36,6 +36,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
 from . import model
+from .chart_files import print_part_path, stale_print_parts
 from ..analysis.classify import ANNUAL, KEYS, Classified
 from ..config import Config
 from ..edition import Edition, financial_year_of
@@ -51,6 +52,10 @@ from ..analysis.schedule import ReviewItem
 #: so Word inserts it at this width by default and the font sizes below are the printed sizes.
 FIGURE_WIDTH_IN = 6.25
 DPI = 200
+#: Tallest image printed: with its caption it stays under half the A4 text height (24.7 cm), so a
+#: chart that does not fit at the foot of a page never leaves that page less than half full.
+#: Taller charts (the timeline) are also drawn as several print pages of at most this height.
+PRINT_MAX_HEIGHT_IN = 4.4
 MIN_FONT_PT = 9.0
 FONT_PT = 9.0  # tick labels, bar labels, legend
 LABEL_PT = 10.0  # axis titles
@@ -163,6 +168,9 @@ class Drawing:
     figure: Figure
     bars: int = 0  # bars drawn (the timeline: one per agreement, or one per group)
     grouped: bool = False
+    # The chart cut into pages for print when the whole is taller than PRINT_MAX_HEIGHT_IN
+    # (written as <slug>.print-<n>.png, see chart_files); empty when the whole chart prints as it is.
+    print_parts: tuple[Figure, ...] = ()
 
 
 def render_charts(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
@@ -192,6 +200,8 @@ def write_drawing(drawing: Drawing, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     svg = out_dir / f"{drawing.slug}.svg"
     png = out_dir / f"{drawing.slug}.png"
+    for stale in stale_print_parts(png):  # an earlier drawing's pages must not pass for this one's
+        stale.unlink()
     with _chart_style():
         matplotlib.rcParams["svg.hashsalt"] = f"commissioning-framework-{drawing.slug}"
         canvas = drawing.figure.canvas
@@ -202,6 +212,10 @@ def write_drawing(drawing: Drawing, out_dir: Path) -> tuple[Path, Path]:
         # The layout is settled by the SVG pass; freezing it saves solving it again for the PNG.
         drawing.figure.set_layout_engine("none")
         drawing.figure.savefig(png, format="png", dpi=DPI, metadata=_PNG_METADATA)
+        for n, part in enumerate(drawing.print_parts, 1):
+            if not isinstance(part.canvas, FigureCanvasAgg):
+                FigureCanvasAgg(part)
+            part.savefig(print_part_path(png, n), format="png", dpi=DPI, metadata=_PNG_METADATA)
     return svg, png
 
 
@@ -306,6 +320,12 @@ def _new_figure(height_in: float) -> Figure:
     FigureCanvasAgg(fig)
     fig.get_layout_engine().set(h_pad=0.04, w_pad=0.04)
     return fig
+
+
+def _bar_chart_height(chrome_in: float, bars: int) -> float:
+    """Height of a bar chart: 0.42 in a bar, closer together when that would print taller than
+    PRINT_MAX_HEIGHT_IN (the labels stay at full size; only the bars get thinner)."""
+    return min(chrome_in + 0.42 * bars, max(PRINT_MAX_HEIGHT_IN, chrome_in + 0.2 * bars))
 
 
 def _legend(fig: Figure, handles: list, ncols: int) -> None:
@@ -433,7 +453,7 @@ def draw_spend_by_priority(register: Register, edition: Edition, config: Config)
     # Picture
     n = len(data)
     with _chart_style():
-        fig = _new_figure(1.3 + 0.42 * n)
+        fig = _new_figure(_bar_chart_height(1.3, n))
         ax = fig.add_subplot()
         y = list(range(n))
         left = [0.0] * n
@@ -528,7 +548,7 @@ def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config
 
     n = len(data)
     with _chart_style():
-        fig = _new_figure(1.0 + 0.42 * n)
+        fig = _new_figure(_bar_chart_height(1.0, n))
         ax = fig.add_subplot()
         y = list(range(n))
         values = [float(s) for _, _, s in data]
@@ -591,16 +611,18 @@ def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Dra
         (y.edition.label, *(money(getattr(y, attr)) for attr, *_ in _OUTLOOK_SERIES),
          money(y.committed + y.optional + y.annual))
         for y in years)
-    table = model.Table(
-        anchor=f"data-{slug}", caption=f"Data for: {title}", columns=columns, rows=rows,
-        totals=((f"Ends {uk_date(edition.end)} with no extension option", money(cliff), "", "", ""),),
-        row_header=True,
-    )
+    # The cliff edge is part of the edition year's committed funding: its own column, filled for
+    # the edition year only (nothing after that year can end on its last day).
+    columns = (*columns[:2], _money_col(f"Of which ends {uk_date(edition.end)} with no extension option"),
+               *columns[2:])
+    rows = tuple((*row[:2], money(cliff) if i == 0 else "", *row[2:]) for i, row in enumerate(rows))
+    table = model.Table(anchor=f"data-{slug}", caption=f"Data for: {title}", columns=columns, rows=rows,
+                        row_header=True)
 
     # Picture
     n = len(years)
     with _chart_style():
-        fig = _new_figure(4.3)
+        fig = _new_figure(3.9)
         ax = fig.add_subplot()
         x = list(range(n))
         bottom = [0.0] * n
@@ -656,7 +678,7 @@ def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Dra
 
 @dataclass(frozen=True)
 class _Bar:
-    label: str
+    label: str  # as printed: the project's name, wrapped onto at most two lines (no internal id)
     start: date
     start_known: bool
     end: date
@@ -665,12 +687,48 @@ class _Bar:
     decision_due: date
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One row of the timeline, top to bottom: a category header, or a bar."""
+    header: str | None = None
+    bar: _Bar | None = None
+
+    @property
+    def units(self) -> float:
+        """Height in row units: a label wrapped onto two lines needs half a row more."""
+        return 1.5 if self.bar is not None and "\n" in self.bar.label else 1.0
+
+
+#: Timeline geometry, in inches at print size: a row unit, and the room for everything else
+#: (the legend, the year labels above and the axis below; a continued part has no legend).
+_ROW_IN = 0.21
+_CHROME_IN = 1.65
+_CHROME_CONTINUED_IN = 1.05
+#: A label longer than this many characters wraps onto a second line; a second line that would
+#: still be longer is shortened with an ellipsis (the data table has the full name and the id).
+_LABEL_CHARS = 36
+
+
 def _ordinal(day: date) -> float:
     return float(day.toordinal())
 
 
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _bar_label(text: str, width: int = _LABEL_CHARS) -> str:
+    """`text` on one line, or on two of about even length broken between words when it is longer
+    than `width`; a second line still too long ends in an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if not spaces:
+        return _truncate(text, width)
+    cut = min(spaces, key=lambda i: (max(i, len(text) - i - 1) > width, max(i, len(text) - i - 1)))
+    first, second = text[:cut], text[cut + 1:]
+    return f"{_truncate(first, width)}\n{_truncate(second, width)}"
 
 
 def _category_order(keys: Iterable[str]) -> list[str]:
@@ -693,7 +751,9 @@ def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config)
     rows: list[tuple[str, ...]] = []
     if not grouped:
         title = f"Timeline of agreements with an end date, {edition.label}"
-        columns = (model.Column("Line", width=2.6), model.Column("Category", width=0.7),
+        # The chart names each line by its project only; the id that finds it in the register is here.
+        columns = (model.Column("Ref", width=0.7), model.Column("Project", width=2.2),
+                   model.Column("Category", width=0.7),
                    model.Column("Start", kind="date"), model.Column("End", kind="date"),
                    model.Column("Latest end with options", kind="date"),
                    model.Column("Review starts", kind="date"), model.Column("Decision due", kind="date"))
@@ -702,13 +762,13 @@ def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config)
             for r in sorted(by_cat[k], key=lambda r: (r.end_date, r.decision_due, r.item.line.id)):
                 line = r.item.line
                 start = line.start_date if line.start_date is not None else min(edition.start, r.end_date)
-                bars.append(_Bar(_truncate(f"{line.id} {line.project}", 34), start, line.start_date is not None,
+                bars.append(_Bar(_bar_label(line.project), start, line.start_date is not None,
                                  r.end_date, r.latest_end, r.review_start, r.decision_due))
-                rows.append((f"{line.id} {line.project}", k, uk_date(line.start_date, "not recorded"),
+                rows.append((line.id, line.project, k, uk_date(line.start_date, "not recorded"),
                              uk_date(r.end_date), uk_date(r.latest_end), uk_date(r.review_start),
                              uk_date(r.decision_due)))
             groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')})", bars))
-        totals = ((f"Total: {_count(len(sched), 'line')}", "", "", "", "", "", ""),)
+        totals = ((f"Total: {_count(len(sched), 'line')}", "", "", "", "", "", "", ""),)
     else:
         title = f"Timeline of agreements with an end date, grouped by category and year of ending, {edition.label}"
         columns = (model.Column("Category", width=1.6), model.Column("Ends in"),
@@ -744,9 +804,80 @@ def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config)
                         totals=totals, wide=True, row_header=True)
     alt = _timeline_alt(sched, edition, grouped, sum(len(b) for _, b in groups))
 
+    timeline_rows = [row for header, bars in groups for row in (_Row(header=header), *(_Row(bar=b) for b in bars))]
+    span = _time_span([row.bar for row in timeline_rows if row.bar is not None], edition)
     with _chart_style():
-        fig, count = _draw_timeline_figure(groups, edition, grouped)
-    return Drawing(slug, title, alt, table, fig, bars=count, grouped=grouped)
+        fig = _draw_timeline_figure(timeline_rows, edition, grouped, span)
+        parts: tuple[Figure, ...] = ()
+        pages = _print_pages(timeline_rows)
+        if len(pages) > 1:
+            parts = tuple(_draw_timeline_figure(page, edition, grouped, span, legend=n == 0)
+                          for n, page in enumerate(pages))
+            _align([fig, *parts])
+    return Drawing(slug, title, alt, table, fig, bars=sum(len(b) for _, b in groups), grouped=grouped,
+                   print_parts=parts)
+
+
+def _timeline_height(rows: Sequence[_Row], legend: bool = True) -> float:
+    return (_CHROME_IN if legend else _CHROME_CONTINUED_IN) + _ROW_IN * max(sum(r.units for r in rows), 1)
+
+
+def _print_pages(rows: Sequence[_Row]) -> list[list[_Row]]:
+    """The rows cut into as few parts as print at most PRINT_MAX_HEIGHT_IN tall each (the first with
+    the legend), as even in height as the rows allow, so no part is a stub of one bar."""
+    if _timeline_height(rows) <= PRINT_MAX_HEIGHT_IN:
+        return [list(rows)]
+    fewest = _pack(rows, PRINT_MAX_HEIGHT_IN)
+    # The lowest cap that still needs no more parts than the tallest cap evens the parts out.
+    cap = min(_timeline_height(rows), PRINT_MAX_HEIGHT_IN)
+    best = fewest
+    while cap > _CHROME_IN + 2 * _ROW_IN:
+        cap -= _ROW_IN / 2
+        trial = _pack(rows, cap)
+        if len(trial) > len(fewest):
+            break
+        best = trial
+    return best
+
+
+def _pack(rows: Sequence[_Row], cap: float) -> list[list[_Row]]:
+    """Rows into parts of at most `cap` inches, in order. A part never ends on a category header;
+    a category that runs on into the next part has its header repeated there, marked continued."""
+    pages: list[list[_Row]] = [[]]
+    header: str | None = None
+    for row in rows:
+        page = pages[-1]
+        if row.header is not None:
+            header = row.header
+        # A header only goes where one bar at least fits under it.
+        need = [*page, row] if row.header is None else [*page, row, _Row()]
+        if _timeline_height(need, legend=len(pages) == 1) > cap and any(r.bar for r in page):
+            page = []
+            pages.append(page)
+            if row.header is None and header is not None:
+                page.append(_Row(header=f"{header} (continued)"))
+        page.append(row)
+    return pages
+
+
+def _align(figures: Sequence[Figure]) -> None:
+    """Give every figure's axes the same left and right edges (those of the widest labels), so the
+    print parts of a chart line up down the pages. Run after each figure's own layout."""
+    boxes = []
+    for fig in figures:
+        fig.draw_without_rendering()
+        boxes.append(fig.axes[0].get_position())
+    left, right = max(b.x0 for b in boxes), min(b.x1 for b in boxes)
+    for fig, box in zip(figures, boxes):
+        fig.set_layout_engine("none")
+        fig.axes[0].set_position([left, box.y0, right - left, box.height])
+
+
+def _time_span(bars: Sequence[_Bar], edition: Edition) -> tuple[Edition, Edition]:
+    """The financial years the time axis covers: every bar's dates and the edition year."""
+    days = [d for b in bars for d in (b.start, b.latest_end, b.review_start, b.decision_due)]
+    days += [edition.start, edition.end]
+    return financial_year_of(min(days)), financial_year_of(max(days))
 
 
 def _timeline_alt(sched: Sequence[ReviewItem], edition: Edition, grouped: bool, bars: int) -> str:
@@ -765,7 +896,7 @@ def _timeline_alt(sched: Sequence[ReviewItem], edition: Edition, grouped: bool, 
                  f"{uk_date(edition.start)}.")
     else:
         text += "."
-    text += f" The first decision is due on {uk_date(first.decision_due)} ({first.item.line.id} {first.item.line.project})."
+    text += f" The first decision is due on {uk_date(first.decision_due)} ({first.item.line.project})."
     if grouped:
         text += f" Agreements are grouped into {_count(bars, 'bar')} by category and year of ending."
     return text
@@ -777,24 +908,23 @@ _OPTION = dict(facecolor=WHITE, edgecolor=VERMILLION, linewidth=1.0, hatch="\\\\
 _REVIEW = dict(facecolor=INK, edgecolor="none", linewidth=0)
 
 
-def _draw_timeline_figure(groups: list[tuple[str, list[_Bar]]], edition: Edition, grouped: bool) -> tuple[Figure, int]:
-    # Rows top to bottom: a header per category, then its bars.
+def _draw_timeline_figure(rows: Sequence[_Row], edition: Edition, grouped: bool,
+                          span: tuple[Edition, Edition], legend: bool = True) -> Figure:
+    # Row positions top to bottom: each row's centre, a two-line label taking half a row more.
     ypos: list[float] = []
     bars: list[_Bar] = []
-    ticks: list[str] = []
     headers: list[tuple[float, str]] = []
-    y = 0
-    for header, group in groups:
-        headers.append((y, header))
-        y += 1
-        for bar in group:
-            ypos.append(y)
-            bars.append(bar)
-            ticks.append(bar.label)
-            y += 1
-    rows = max(y, 1)
-    height = 1.55 + 0.2 * rows
-    fig = _new_figure(height)
+    y = 0.0
+    for row in rows:
+        centre = y + (row.units - 1) / 2
+        if row.bar is not None:
+            ypos.append(centre)
+            bars.append(row.bar)
+        else:
+            headers.append((centre, row.header or ""))
+        y += row.units
+    extent = max(y, 1.0)
+    fig = _new_figure(_timeline_height(rows, legend))
     ax = fig.add_subplot()
     h = 0.62
 
@@ -821,10 +951,9 @@ def _draw_timeline_figure(groups: list[tuple[str, list[_Bar]]], edition: Edition
     ax.plot(decision, ypos, linestyle="none", marker="D", markersize=6, markerfacecolor=WHITE,
             markeredgecolor=INK, markeredgewidth=1.3, label="_decision_due", zorder=4)
 
-    # Time axis: one tick per financial year, labelled in the paper's 24/25 shorthand.
-    days = start + latest + review + decision + [_ordinal(edition.start), _ordinal(edition.end) + 1]
-    first_fy = financial_year_of(date.fromordinal(int(min(days))))
-    last_fy = financial_year_of(date.fromordinal(int(max(days)) - 1))
+    # Time axis: one tick per financial year, labelled in the paper's 24/25 shorthand. Every print
+    # part shares the whole chart's span, so the parts line up down the pages.
+    first_fy, last_fy = span
     bounds = [Edition(y).start for y in range(first_fy.first_year, last_fy.first_year + 2)]
     step = max(1, -(-(len(bounds) - 1) // 9))
     ax.set_xlim(_ordinal(bounds[0]) - 10, _ordinal(bounds[-1]) + 10)
@@ -836,8 +965,10 @@ def _draw_timeline_figure(groups: list[tuple[str, list[_Bar]]], edition: Edition
     ax.grid(axis="x", which="major")
     ax.set_xlabel("Financial year (1 April to 31 March)")
 
-    ax.set_yticks(ypos, ticks)
-    ax.set_ylim(rows - 0.5, -0.5)
+    ax.set_yticks(ypos, [b.label for b in bars])
+    for tick in ax.get_yticklabels():
+        tick.set_linespacing(1.0)
+    ax.set_ylim(extent - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     # Category headers start at the figure's left edge, on rows of their own.
@@ -855,17 +986,18 @@ def _draw_timeline_figure(groups: list[tuple[str, list[_Bar]]], edition: Edition
     ax.annotate(f" End of {edition.label}", xy=(e, 1.0), xycoords=("data", "axes fraction"), ha="left",
                 va="bottom", fontsize=FONT_PT, color=INK, annotation_clip=False)
 
-    handles = [
-        Patch(label="Funded period", **_KNOWN),
-        Patch(label=f"Start not recorded: drawn from {uk_date(edition.start)}", **_UNKNOWN),
-        Patch(label="Extension options, if used", **_OPTION),
-        Line2D([], [], color=INK, linewidth=4, solid_capstyle="butt",
-               label="Review window" if not grouped else "Review window (first start to last decision)"),
-        Line2D([], [], linestyle="none", marker="D", markersize=6, markerfacecolor=WHITE, markeredgecolor=INK,
-               markeredgewidth=1.3, label="Decision due" if not grouped else "Last decision due"),
-    ]
-    _legend(fig, handles, ncols=3)
+    if legend:
+        handles = [
+            Patch(label="Funded period", **_KNOWN),
+            Patch(label=f"Start not recorded: drawn from {uk_date(edition.start)}", **_UNKNOWN),
+            Patch(label="Extension options, if used", **_OPTION),
+            Line2D([], [], color=INK, linewidth=4, solid_capstyle="butt",
+                   label="Review window" if not grouped else "Review window (first start to last decision)"),
+            Line2D([], [], linestyle="none", marker="D", markersize=6, markerfacecolor=WHITE, markeredgecolor=INK,
+                   markeredgewidth=1.3, label="Decision due" if not grouped else "Last decision due"),
+        ]
+        _legend(fig, handles, ncols=3)
     if not bars:
         ax.text(0.5, 0.5, "No agreement has an end date", transform=ax.transAxes, ha="center", va="center",
                 fontsize=LABEL_PT, color=INK)
-    return fig, len(bars)
+    return fig
