@@ -55,6 +55,20 @@ def chart_png(folder: Path) -> Path:
     return path
 
 
+FRONT = (
+    Table("table-front-sheet", "Report to the Police and Crime Panel",
+          (Column("Item", width=1.2), Column("Detail", width=4.0)),
+          (("Meeting", "Police and Crime Panel"), ("Date of meeting", "18 September 2024"),
+           ("Agenda item", "7"), ("Report of", "Police and Crime Commissioner"),
+           ("Purpose of the report", "To set out the services and grants the Commissioner funds."),
+           ("Recommendation", "The Panel is asked to note the commissioning framework.")),
+          row_header=True),
+    Paragraph((Run("Summary.", bold=True), Run(" This paper covers 64 lines worth £6,674,237."))),
+    BulletList(((Run("Decisions due in 2024-25:", bold=True), Run(" 23.")),
+                (Run("External funding ends:", bold=True), Run(" £1,460,412 on 27 lines.")))),
+)
+
+
 def sample_document(folder: Path) -> Document:
     figure_data = Table("figure-1-data", "Data for Figure 1",
                         (Column("Priority"), Column("Spend", align="right", kind="money")),
@@ -67,6 +81,7 @@ def sample_document(folder: Path) -> Document:
         subject="Commissioned services and grants",
         date=EDITION,
         keywords=("commissioning", "grants", "victims"),
+        front=FRONT,
         blocks=(
             Heading(1, "OPCC Commissioning Framework 2024-25", "title"),
             Contents(),
@@ -164,9 +179,11 @@ def test_contents_is_a_toc_field_word_updates_on_open(built, word):
     assert kinds.count("begin") == kinds.count("separate") == kinds.count("end")
     settings = part_xml(built[1], "word/settings.xml")
     assert settings.xpath("//w:updateFields/@w:val", namespaces=W) == ["true"]
-    # Until Word rebuilds it, the field shows the sections (LibreOffice's PDF keeps this).
-    assert ("TOC 2", "1.1 Long term committed activity") in [
-        (s.upper(), t) for s, t in paragraph_styles(word)]
+    # Until Word rebuilds it, the field shows the sections (LibreOffice's PDF keeps this),
+    # the appendix of chart data included.
+    entries = [(s.upper(), t) for s, t in paragraph_styles(word) if s.upper().startswith("TOC ")]
+    assert ("TOC 2", "1.1 Long term committed activity") in entries
+    assert entries[-1] == ("TOC 1", "Appendix: the numbers behind the charts")
 
 
 def test_every_section_has_page_x_of_y_footer(word):
@@ -331,10 +348,18 @@ def test_columns_leave_room_for_their_longest_word_or_value(tmp_path):
     assert grid[2] == max(grid)
 
 
-def test_last_line_stays_with_the_total(word):
-    rows = services_table(word)._tbl.tr_lst
-    keeps = [all(tc.xpath("./w:p/w:pPr/w:keepNext") for tc in r.tc_lst) for r in rows]
-    assert keeps == [False] * (len(rows) - 2) + [True, False]
+def _row_keeps(table) -> list[bool]:
+    return [all(tc.xpath("./w:p/w:pPr/w:keepNext") for tc in r.tc_lst) for r in table._tbl.tr_lst]
+
+
+def test_no_row_is_left_alone_on_a_page(word, tmp_path):
+    # The header stays with the first line; the last line stays with the total.
+    keeps = _row_keeps(services_table(word))
+    assert keeps == [True] + [False] * (len(keeps) - 3) + [True, False]
+    # Without a total, the last two lines stay together.
+    plain = Table("t-plain", "Plain", SERVICES.columns, SERVICES.rows[:5])
+    (table,) = docx.Document(str(write(tmp_path, "plain", plain))).tables
+    assert _row_keeps(table) == [True, False, False, False, True, False]
 
 
 def sections_of(body) -> list[int]:
@@ -347,29 +372,75 @@ def sections_of(body) -> list[int]:
     return numbers
 
 
-def test_wide_figure_data_goes_landscape_after_the_figure(tmp_path):
+def test_chart_data_goes_to_an_appendix_at_the_end(tmp_path):
+    """A chart's numbers would split the text the chart illustrates: the chart links to them in an
+    appendix at the end, where a wide table has a landscape page."""
     wide_data = Table("figure-2-data", "Data for Figure 2", SQUEEZED.columns, SQUEEZED.rows,
                       wide=True, row_header=True)
     figure = Figure("figure-2", "Figure 2: Timeline", "Most agreements end in March 2025.",
                     tmp_path / "t.svg", chart_png(tmp_path), wide_data)
     path = write(tmp_path, "wide-figure", Heading(2, "Timeline", "timeline"),
-                 Paragraph((Run("Intro."),)), figure, Paragraph((Run("After the data."),)))
+                 Paragraph((Run("Intro."),)), figure, Paragraph((Run("After the chart."),)),
+                 Heading(2, "Register", "register"), SQUEEZED)
     word = docx.Document(str(path))
-    assert [s.orientation for s in word.sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE,
-                                                      WD_ORIENT.PORTRAIT]
+    assert [s.orientation for s in word.sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE]
     body = list(word.element.body)
     where = sections_of(body)
+    text = [el.xpath("string(.)") for el in body]
     picture = next(i for i, el in enumerate(body) if el.xpath(".//wp:inline"))
-    caption = next(i for i, el in enumerate(body) if el.xpath("string(.)") == figure.caption)
-    table = body.index(word.tables[0]._tbl)
-    after = next(i for i, el in enumerate(body) if el.xpath("string(.)") == "After the data.")
-    assert where[picture] == where[caption] == 0  # the chart stays on a portrait page
-    assert body[caption].xpath("./w:pPr/w:sectPr")  # its caption ends that section: no empty line
-    assert where[table] == where[table - 1] == 1  # data caption and table: landscape
-    assert where[after] == 2
-    # The data table spans the landscape page: wider than a portrait page's text.
-    grid = [int(w) for w in body[table].xpath("./w:tblGrid/w:gridCol/@w:w")]
-    assert sum(grid) > Cm(16) / 635
+    caption = text.index(figure.caption)
+    link = text.index("The numbers behind this chart are in the appendix")
+    assert picture + 1 == caption and caption + 1 == link
+    assert body[link].xpath("./w:hyperlink/@w:anchor") == [bookmark_name("figure-2-data")]
+    assert text.index("After the chart.") == link + 1
+    # The appendix comes last, after the paper's own last table, with the data in landscape.
+    appendix = text.index("Appendix: the numbers behind the charts")
+    data = body.index(word.tables[-1]._tbl)
+    assert body.index(word.tables[0]._tbl) < appendix < data
+    assert text[data - 1] == "Data for Figure 2"
+    assert where[picture] == where[text.index("After the chart.")] == 0
+    assert where[appendix] == where[data] == 1
+    grid = [int(w) for w in body[data].xpath("./w:tblGrid/w:gridCol/@w:w")]
+    assert sum(grid) > Cm(16) / 635  # the data spans the landscape page
+
+
+def test_chart_printed_in_parts_runs_on_with_continued_captions(tmp_path):
+    png = chart_png(tmp_path)
+    for n in (1, 2):
+        shutil.copy(png, tmp_path / f"spend.print-{n}.png")
+    data = Table("figure-3-data", "Data for Figure 3", (Column("A"),), (("a",),))
+    figure = Figure("figure-3", "Figure 3: Timeline", "Most agreements end in March 2025.",
+                    tmp_path / "spend.svg", png, data)
+    word = docx.Document(str(write(tmp_path, "parts", figure)))
+    shapes = word.element.body.xpath(".//wp:inline/wp:docPr")
+    assert [d.get("descr") for d in shapes] == [figure.alt, "Figure 3: Timeline (continued)"]
+    captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
+    assert captions[:2] == ["Figure 3: Timeline", "Figure 3: Timeline (continued)"]
+
+
+def test_tables_of_the_same_kind_share_column_widths(tmp_path):
+    columns = (Column("Project", width=2.0), Column("Provider"), Column("Ends", kind="date"),
+               Column("Spend", align="right", kind="money"))
+    short = Table("t-a", "Category a", columns, (("Victim First", "Catch 22", "31/03/2029", "£500,000"),))
+    long = Table("t-b", "Category b", columns, (
+        ("Neighbourhood Watch Co-ordinator", "Leicestershire Neighbourhood Watch Association",
+         "31/10/2024 (overdue)", "£1,234,567"),))
+    other = Table("t-c", "Other", columns[:3], (("x", "y", "01/01/2025"),))
+    word = docx.Document(str(write(tmp_path, "kinds", short, Paragraph((Run("Between."),)), long, other)))
+    grids = [[int(w) for w in t._tbl.xpath("./w:tblGrid/w:gridCol/@w:w")] for t in word.tables]
+    assert grids[0] == grids[1]
+    assert grids[2] != grids[0][:3]
+
+
+def test_front_sheet_is_the_first_page(built, word):
+    body = list(word.element.body)
+    text = [el.xpath("string(.)") for el in body]
+    assert text[0] == "Report to the Police and Crime Panel"  # the front sheet's table caption
+    assert body[1].tag == qn("w:tbl") and word.tables[0].rows[1].cells[1].text == "Police and Crime Panel"
+    title = text.index("OPCC Commissioning Framework 2024-25")
+    assert title > text.index("External funding ends: £1,460,412 on 27 lines.")
+    assert body[title].xpath("./w:pPr/w:pageBreakBefore")
+    assert len(word.element.body.xpath(".//w:pageBreakBefore")) == 1
 
 
 def test_heading_and_introduction_move_with_a_wide_table(tmp_path):
@@ -451,6 +522,7 @@ def test_figure_has_alt_text_caption_and_data(built, word):
     assert styles[picture + 1] == ("Caption", "Figure 1: Spend by priority 2024-25")
     data = next(t for t in word.tables if t.rows[0].cells[0].text == "Priority")
     assert [c.text for c in data.rows[1].cells] == ["Victims", "£2,100,000"]
+    assert word.tables[-1]._tbl is data._tbl  # in the appendix, at the end
 
 
 def test_lists_roles_and_run_formatting(word):

@@ -800,8 +800,10 @@ def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config)
             groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')})", bars))
         totals = (("Total", "", f"{len(sched):,}", "", "", "", "", "", money(spend_total)),)
 
+    # One line a row fits a portrait page (the writers turn it if its words need more room);
+    # the grouped table, with spend, needs a landscape one.
     table = model.Table(anchor=f"data-{slug}", caption=f"Data for: {title}", columns=columns, rows=tuple(rows),
-                        totals=totals, wide=True, row_header=True)
+                        totals=totals, wide=grouped, row_header=True)
     alt = _timeline_alt(sched, edition, grouped, sum(len(b) for _, b in groups))
 
     timeline_rows = [row for header, bars in groups for row in (_Row(header=header), *(_Row(bar=b) for b in bars))]

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from copy import deepcopy
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from io import BytesIO
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Union
+from typing import Callable, Iterable, Iterator
 
 import docx
 from docx.document import Document as WordDocument
@@ -29,9 +28,10 @@ from docx.shared import Cm, Emu, Length, Pt
 from docx.text.paragraph import Paragraph as WordParagraph
 from lxml.etree import _Element
 
-from ..paper.model import (Block, BulletList, Column, Contents, Document, Figure, Heading, Paragraph,
-                    Run, Table)
+from ..paper.model import BulletList, Column, Contents, Document, Heading, Paragraph, Run, Table
 from .reproducible import ZIP_EPOCH, normalise_zip
+from .print_layout import ChartImage, DataLink, PrintBlock, PrintWords, load_words, orientations, print_edition
+from .table_widths import BODY, HEADING, NO_WRAP_KINDS, TOTAL, TableMetrics
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "templates" / "reference.docx"
 
@@ -53,7 +53,10 @@ TOC_INSTRUCTION = r'TOC \o "1-3" \h \z \u'
 TOC_PLACEHOLDER = "Right-click to update the table of contents (or press F9)."
 MAX_PICTURE_WIDTH = Cm(16)
 SPACE_AFTER_TABLE = Pt(10)  # the paragraph after a table starts at least this far below it
-NO_WRAP_KINDS = ("money", "number", "date")  # columns whose cells must never break
+
+# pPr children that come before w:numPr (Word validates the order).
+_BEFORE_NUMPR = {qn(t) for t in ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore",
+                                 "w:framePr", "w:widowControl")}
 
 # Characters XML 1.0 cannot hold: C0 controls bar tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -71,9 +74,13 @@ _AFTER_UPDATE_FIELDS = ("w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:
 
 
 def write_docx(doc: Document, path: Path, reference: Path | None = None) -> None:
-    """Write `doc` as a Word document at `path`, using the styles and page set-up of `reference`."""
-    word = docx.Document(str(reference or DEFAULT_REFERENCE))
-    _Writer(word, doc).write()
+    """Write `doc` as a Word document at `path`, using the styles and page set-up of `reference`.
+
+    The print words (templates/print/words.toml) are read from beside the reference.
+    """
+    reference = Path(reference or DEFAULT_REFERENCE)
+    word = docx.Document(str(reference))
+    _Writer(word, doc, load_words(reference.parent)).write()
     buffer = BytesIO()
     word.save(buffer)
     Path(path).write_bytes(normalise_zip(buffer.getvalue(), _zip_time(doc.date)))
@@ -196,46 +203,52 @@ class _Bookmarks:
         p.append(_el("w:bookmarkEnd", id=ident))
 
 
-def _anchors(blocks: Iterable[Block]) -> Iterator[str]:
+def _anchors(blocks: Iterable[PrintBlock]) -> Iterator[str]:
     for block in blocks:
         if isinstance(block, (Heading, Table)):
             yield block.anchor
-        elif isinstance(block, Figure):
-            yield block.anchor
-            yield block.data.anchor
+        elif isinstance(block, ChartImage) and block.first:
+            yield block.figure.anchor
 
 
 # --- The writer ------------------------------------------------------------------------------
 
 class _Writer:
-    def __init__(self, word: WordDocument, doc: Document) -> None:
+    def __init__(self, word: WordDocument, doc: Document, words: PrintWords) -> None:
         self.word, self.doc = word, doc
+        self.edition = print_edition(doc, words)
         self.style_ids = _style_ids(word)
-        self.bookmarks = _Bookmarks(_anchors(doc.blocks))
+        self.bookmarks = _Bookmarks(_anchors((*self.edition.front, *self.edition.body)))
         self.landscape = False
+        self.new_page = False  # the next paragraph starts a page (after the front sheet)
         self.figures = 0
         first = word.sections[0]
         self.portrait = (min(first.page_width, first.page_height),
                          max(first.page_width, first.page_height))
-        self.metrics = _TableMetrics(word)
+        self.metrics = _table_metrics(word)
+        self.metrics.share(b for b in (*self.edition.front, *self.edition.body) if isinstance(b, Table))
         self._space_before: dict[str, int] = {}
 
     def write(self) -> None:
         self.word.element.body.clear_content()  # keeps the final w:sectPr (page set-up, footer)
         self._drop_thumbnail()
-        items = _layout_items(self.doc.blocks)
-        for item, landscape in zip(items, _orientations(items, self._needs_landscape)):
+        self._front()
+        items = list(self.edition.body)
+        for item, landscape in zip(items, orientations(items, self._needs_landscape)):
             self._orient(landscape)
-            if isinstance(item, _Picture):
-                self._picture(item.figure)
-            else:
-                self._block(item)
+            self._block(item)
         self._footers()
         self._settings()
         self._language()
         self._core_properties()
 
-    def _block(self, block: Block) -> None:
+    def _front(self) -> None:
+        """The front sheet on a page of its own (portrait): the paper starts on the next page."""
+        for block in self.edition.front:
+            self._block(block)
+        self.new_page = bool(self.edition.front)
+
+    def _block(self, block: PrintBlock) -> None:
         if isinstance(block, Heading):
             self._heading(block)
         elif isinstance(block, Paragraph):
@@ -244,9 +257,10 @@ class _Writer:
             self._list(block)
         elif isinstance(block, Table):
             self._table(block)
-        elif isinstance(block, Figure):
+        elif isinstance(block, ChartImage):
             self._picture(block)
-            self._table(block.data)
+        elif isinstance(block, DataLink):
+            self._paragraph([Run(block.text, href="#" + block.anchor)], "Normal")
         elif isinstance(block, Contents):
             self._contents(block)
         else:
@@ -258,6 +272,9 @@ class _Writer:
         p = _el("w:p")
         ppr = _el("w:pPr")
         ppr.append(_el("w:pStyle", val=self.style_ids[style]))
+        if self.new_page:
+            ppr.append(_el("w:pageBreakBefore"))
+            self.new_page = False
         p.append(ppr)
         self._append(p)
         return p
@@ -325,7 +342,9 @@ class _Writer:
                 num_pr = _el("w:numPr")
                 num_pr.append(_el("w:ilvl", val="0"))
                 num_pr.append(_el("w:numId", val=str(num_id)))
-                p.find(qn("w:pPr")).find(qn("w:pStyle")).addnext(num_pr)
+                ppr = p.find(qn("w:pPr"))
+                before = [el for el in ppr if el.tag in _BEFORE_NUMPR]
+                before[-1].addnext(num_pr)
 
     def _restarted_numbering(self, style: str) -> int | None:
         """A new w:num on the style's numbering, restarting at 1; None if the style has none."""
@@ -347,7 +366,7 @@ class _Writer:
         an 'update me' placeholder; page numbers are left out because none can be known here.
         """
         self._paragraph([Run(block.title)], TOC_HEADING)
-        entries = [h for h in self.doc.headings() if 2 <= h.level <= 4]
+        entries = list(self.edition.headings)
         if not entries:
             self._new_paragraph("Normal").extend(_field_runs(TOC_INSTRUCTION, TOC_PLACEHOLDER))
             return
@@ -395,11 +414,11 @@ class _Writer:
         total = self._row_prototype(table.columns, widths, TABLE_TOTAL, no_wrap)
         rows = [_fill_row(header, [c.title for c in table.columns], table.anchor)]
         rows.extend(_fill_row(body, row, table.anchor) for row in table.rows)
-        if table.totals and table.rows:
-            # the last line stays on the page of the total, which never starts a page alone
-            for p in rows[-1].iterchildren(qn("w:tc")):
-                _keep_with_next(p.find(qn("w:p")))
         rows.extend(_fill_row(total, row, table.anchor) for row in table.totals)
+        # No row is left alone on a page: the header stays with the first line, and the last two
+        # rows (the last line and the total, or the last two lines) stay together.
+        for row in {0, len(rows) - 2} if len(rows) > 2 else {0}:
+            _keep_row_with_next(rows[row])
         return tbl, rows
 
     def _row_prototype(self, columns: tuple[Column, ...], widths: list[int], style: str,
@@ -425,7 +444,7 @@ class _Writer:
         width, _ = self.portrait
         first = self.word.sections[0]
         text = _emu_to_twips(width - first.left_margin - first.right_margin)
-        return sum(self.metrics.minimum_widths(table, text)) > text
+        return self.metrics.too_wide(table, text)
 
     def _text_width(self) -> int:
         section = self.word.sections[-1]
@@ -440,6 +459,7 @@ class _Writer:
             _set_orientation(self.word.sections[-1], landscape, self.portrait)
             return
         _set_orientation(self._section_break(), landscape, self.portrait)
+        self.new_page = False  # the new section starts a page already
 
     def _section_break(self) -> Section:
         """End the current section at the last paragraph written and start a new one.
@@ -470,24 +490,24 @@ class _Writer:
 
     # --- figures ---
 
-    def _picture(self, figure: Figure) -> None:
-        """The chart and its caption; its data table is laid out as a table of its own after it
-        (wide data goes into a landscape section, see _orientations)."""
+    def _picture(self, image: ChartImage) -> None:
+        """One printed image of a chart, with its caption under it (its numbers are in the appendix)."""
         self.figures += 1
         p_el = self._new_paragraph("Normal")
         _keep_with_next(p_el)  # picture stays with its caption
         p = WordParagraph(p_el, self.word._body)
-        width, height = self._picture_size(figure.png)
-        shape = p.add_run().add_picture(BytesIO(figure.png.read_bytes()), width=width,
-                                        height=height)
+        width, height = self._picture_size(image.png)
+        shape = p.add_run().add_picture(BytesIO(image.png.read_bytes()), width=width, height=height)
         doc_pr = shape._inline.docPr
         doc_pr.set("name", f"Figure {self.figures}")
-        doc_pr.set("descr", clean(figure.alt))  # the alt text screen readers announce
-        doc_pr.set("title", clean(figure.caption))
+        doc_pr.set("descr", clean(image.alt))  # the alt text screen readers announce
+        doc_pr.set("title", clean(image.caption))
         for c_nv_pr in shape._inline.xpath(".//pic:cNvPr"):
             c_nv_pr.set("name", f"figure-{self.figures}.png")
-        caption = self._paragraph([Run(figure.caption)], CAPTION)
-        self.bookmarks.place(caption, figure.anchor)
+        caption = self._paragraph([Run(image.caption)], CAPTION)
+        _keep_with_next(caption)  # and the caption with the link to its numbers
+        if image.first:
+            self.bookmarks.place(caption, image.figure.anchor)
 
     def _picture_size(self, png: Path) -> tuple[Length, Length]:
         image = Image.from_file(str(png))
@@ -599,157 +619,6 @@ def _style_ids(word: WordDocument) -> dict[str, str]:
     return ids
 
 
-@dataclass(frozen=True)
-class _Picture:
-    """A figure's chart and caption, laid out apart from the figure's data table."""
-    figure: Figure
-
-
-_LayoutItem = Union[Block, _Picture]
-_TEXT = (Paragraph, BulletList)
-
-
-def _layout_items(blocks: Iterable[Block]) -> list[_LayoutItem]:
-    """The blocks in the order laid out; a figure becomes its picture, then its data table."""
-    items: list[_LayoutItem] = []
-    for block in blocks:
-        if isinstance(block, Figure):
-            items += [_Picture(block), block.data]
-        else:
-            items.append(block)
-    return items
-
-
-def _orientations(items: list[_LayoutItem],
-                  too_wide: Callable[[Table], bool] = lambda table: False) -> list[bool]:
-    """Landscape for each wide table (a figure's data table too, and any table `too_wide` for a
-    portrait page), and for the text that leads into it: the section heading(s) just before it
-    with the paragraphs and lists between heading and table. Without this look-ahead the heading
-    and its introduction would be stranded on a nearly blank portrait page before the section
-    break.
-
-    Text between two landscape parts stays landscape too, rather than filling a portrait page
-    of its own between two section breaks.
-    """
-    def wide(item: _LayoutItem) -> bool:
-        return isinstance(item, Table) and (item.wide or too_wide(item))
-
-    def section_heading(item: _LayoutItem) -> bool:
-        return isinstance(item, Heading) and item.level > 1
-
-    landscape = [wide(item) for item in items]
-    for i, item in enumerate(items):
-        if not wide(item):
-            continue
-        intro = i
-        while intro > 0 and isinstance(items[intro - 1], _TEXT):
-            intro -= 1
-        heading = intro
-        while heading > 0 and section_heading(items[heading - 1]):
-            heading -= 1
-        if heading < intro:  # the lead-in opens with a heading: it moves with the table
-            for j in range(heading, i):
-                landscape[j] = True
-    i = 0
-    while i < len(items):
-        j = i
-        while j < len(items) and not landscape[j] and (isinstance(items[j], _TEXT)
-                                                        or section_heading(items[j])):
-            j += 1
-        if j > i and i > 0 and j < len(items) and landscape[i - 1] and landscape[j]:
-            for k in range(i, j):
-                landscape[k] = True
-        i = max(j, i + 1)
-    return landscape
-
-
-# Advance widths of Arial (metrically Helvetica) for ASCII 32-126, in thousandths of an em.
-_ARIAL = dict(zip(map(chr, range(32, 127)), (
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
-    *[556] * 10, 278, 278, 584, 584, 584, 556, 1015,
-    667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722,
-    667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333,
-    556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333,
-    500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584)))
-_ARIAL.update({"£": 556, "€": 556, "–": 556, "—": 1000, "’": 222, "‘": 222, "“": 333, "”": 333})
-_BOLD = 1.1  # Arial Bold is about a tenth wider than Arial
-_SAFETY = 1.06  # estimates err on the wide side: a word must never be split
-_SLACK = 40  # twips of room beyond the cell margins
-_MAX_WORD_SHARE = 0.4  # a text column's longest word claims at most this share of the width
-
-
-class _TableMetrics:
-    """Estimates how much room table text needs, to size columns so that no word is split.
-
-    Widths are Arial's (the reference's table font) at the sizes of the table styles in the
-    reference, plus the cell margins of its table style.
-    """
-
-    def __init__(self, word: WordDocument) -> None:
-        default = _style_font_size(word, TABLE_TEXT) or Pt(10)
-        self.sizes = {name: (_style_font_size(word, name) or default) / 12700 * 20
-                      for name in (TABLE_TEXT, TABLE_HEADING, TABLE_TOTAL)}  # twips per em
-        self.padding = _cell_margins(word) + _SLACK
-        self._cache: dict[tuple[str, str, bool], float] = {}
-
-    def width(self, text: str, style: str = TABLE_TEXT, bold: bool = False) -> float:
-        """Twips the longest line of `text` takes on one line (no cell margins)."""
-        key = (text, style, bold)
-        if key not in self._cache:
-            ems = max((sum(_ARIAL.get(c, 1000 if ord(c) >= 0x2E80 else 600) for c in line)
-                       for line in text.splitlines() or [""]), default=0) / 1000
-            self._cache[key] = ems * self.sizes[style] * (_BOLD if bold else 1) * _SAFETY
-        return self._cache[key]
-
-    def longest_word(self, text: str, style: str = TABLE_TEXT, bold: bool = False) -> float:
-        return max((self.width(word, style, bold) for word in text.split()), default=0)
-
-    def fits(self, text: str, column_width: int, bold: bool = False) -> bool:
-        return self.width(text, TABLE_HEADING, bold) + self.padding <= column_width
-
-    def minimum_widths(self, table: Table, total: int) -> list[int]:
-        """Per column: room for its longest word (header included), or for its longest value
-        whole in money, number and date columns, which never wrap."""
-        minimums = []
-        for j, column in enumerate(table.columns):
-            whole = column.kind in NO_WRAP_KINDS
-            measure = self.width if whole else self.longest_word
-            bold_body = table.row_header and j == 0
-            need = self.longest_word(column.title, TABLE_HEADING, bold=True)
-            for rows, style, bold in ((table.rows, TABLE_TEXT, bold_body),
-                                      (table.totals, TABLE_TOTAL, True)):
-                values = {row[j] for row in rows if j < len(row)}
-                need = max([need, *(measure(clean(v), style, bold) for v in values)])
-            need += self.padding
-            if not whole:
-                need = min(need, total * _MAX_WORD_SHARE)
-            minimums.append(int(need + 0.999))
-        return minimums
-
-    def column_widths(self, table: Table, total: int) -> list[int]:
-        """Column widths in twips summing to at most `total`: each column at least its minimum
-        (see minimum_widths), the rest shared in proportion to Column.width."""
-        return _share_widths(self.minimum_widths(table, total),
-                             [max(c.width, 0.01) for c in table.columns], total)
-
-
-def _share_widths(minimums: list[int], weights: list[float], total: int) -> list[int]:
-    if sum(minimums) >= total:  # not even the minimums fit: shrink them all alike
-        return [int(total * m / sum(minimums)) for m in minimums]
-    fixed: dict[int, int] = {}
-    while True:
-        free = [j for j in range(len(weights)) if j not in fixed]
-        left = total - sum(fixed.values())
-        weight = sum(weights[j] for j in free)
-        share = {j: left * weights[j] / weight for j in free}
-        short = [j for j in free if share[j] < minimums[j]]
-        if not short:
-            break
-        for j in short:  # too narrow at its share: give it its minimum, share out the rest again
-            fixed[j] = minimums[j]
-    return [fixed[j] if j in fixed else int(share[j]) for j in range(len(weights))]
-
-
 def _resolved_style(word: WordDocument, name_or_id: str, attribute: Callable) -> object:
     """The first value `attribute(style)` gives along the style's basedOn chain (None if none)."""
     style = next((s for s in word.styles
@@ -762,6 +631,14 @@ def _resolved_style(word: WordDocument, name_or_id: str, attribute: Callable) ->
             return value
         style = style.base_style
     return None
+
+
+def _table_metrics(word: WordDocument) -> TableMetrics:
+    """Column sizing at the reference's table font sizes and its table style's cell margins."""
+    default = _style_font_size(word, TABLE_TEXT) or Pt(10)
+    sizes = {kind: (_style_font_size(word, name) or default).pt
+             for kind, name in ((BODY, TABLE_TEXT), (HEADING, TABLE_HEADING), (TOTAL, TABLE_TOTAL))}
+    return TableMetrics(sizes, _cell_margins(word))
 
 
 def _style_font_size(word: WordDocument, name: str) -> Length | None:
@@ -797,6 +674,11 @@ def _fill_row(prototype: _Element, cells: Iterable[str], anchor: str) -> _Elemen
         else:
             r[0].text = value  # fast path: plain text into the prototype's empty w:t
     return row
+
+
+def _keep_row_with_next(row: _Element) -> None:
+    for tc in row.iterchildren(qn("w:tc")):
+        _keep_with_next(tc.find(qn("w:p")))
 
 
 def _keep_with_next(p: _Element) -> None:
