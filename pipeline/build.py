@@ -132,6 +132,7 @@ def output_names(edition: Edition) -> dict[str, str]:
     return {
         "docx": f"commissioning-framework-{edition.label}.docx",
         "html": f"commissioning-framework-{edition.label}.html",
+        "pdf": f"commissioning-framework-{edition.label}.pdf",
         "csv": "review-schedule.csv",
         "ics": "review-schedule.ics",
         "plan": "forward-plan.csv",
@@ -226,6 +227,10 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
             from .writers.docx import write_docx
 
             write_docx(doc, tmp / names["docx"], templates / "reference.docx")
+        with _stage("pdf", timings):
+            from .writers.pdf import write_pdf
+
+            write_pdf(doc, tmp / names["pdf"], templates)
         with _stage("exports", timings):
             from .exports.calendar import write_schedule_ics
             from .exports.schedule_csv import write_forward_plan_csv, write_schedule_csv

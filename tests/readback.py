@@ -75,3 +75,59 @@ def html_table_rows(path: Path) -> list[list[str]]:
     p = _Text()
     p.feed(path.read_text(encoding="utf-8"))
     return p.rows
+
+
+# --- PDF ---
+
+def _tool(name: str) -> str:
+    import shutil
+
+    import pytest
+
+    found = shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is not installed; CI needs it (apt-get install -y --no-install-recommends poppler-utils)")
+    return found
+
+
+def pdf_pages_text(path: Path, layout: bool = True) -> list[str]:
+    """The text of each page as poppler lays it out (one string a page)."""
+    import subprocess
+
+    flags = ["-layout"] if layout else []
+    text = subprocess.run([_tool("pdftotext"), *flags, str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = text.split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def pdf_page_sizes(path: Path) -> list[tuple[float, float]]:
+    """(width, height) of each page in points."""
+    from pypdf import PdfReader
+
+    return [(float(p.mediabox.width), float(p.mediabox.height)) for p in PdfReader(str(path)).pages]
+
+
+def pdf_to_pngs(path: Path, folder: Path, dpi: int = 30) -> list[Path]:
+    """Each page as a grey PNG (for measuring how full the pages are)."""
+    import subprocess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run([_tool("pdftoppm"), "-gray", "-png", "-r", str(dpi), str(path), str(folder / "page")],
+                   check=True, capture_output=True)
+    return sorted(folder.glob("page-*.png"))
+
+
+def page_fill(png: Path, margin_cm: float = 2.5) -> float:
+    """How far down the text area of a page its content reaches, from 0 (empty) to 1 (full).
+    The footer, in the bottom margin, is not counted."""
+    from PIL import Image
+
+    with Image.open(png) as im:
+        grey = im.convert("L")
+        width, height = grey.size
+        long_side_cm = 29.7 if height >= width else 21.0
+        margin = round(height * margin_cm / long_side_cm)
+        box = grey.crop((0, margin, width, height - margin))
+        ink = [y for y in range(box.height) if min(box.crop((0, y, width, y + 1)).getdata()) < 200]
+    return (max(ink) + 1) / box.height if ink else 0.0

@@ -435,9 +435,12 @@ def test_tables_of_the_same_kind_share_column_widths(tmp_path):
 def test_front_sheet_is_the_first_page(built, word):
     body = list(word.element.body)
     text = [el.xpath("string(.)") for el in body]
-    assert text[0] == "Report to the Police and Crime Panel"  # the front sheet's table caption
-    assert body[1].tag == qn("w:tbl") and word.tables[0].rows[1].cells[1].text == "Police and Crime Panel"
-    title = text.index("OPCC Commissioning Framework 2024-25")
+    # The sheet names the paper it fronts, then the meeting's details (its table) and the summary.
+    assert text[:3] == ["OPCC Commissioning Framework 2024-25", "Police and Crime Panel, 18 September 2024",
+                        "Report to the Police and Crime Panel"]
+    assert body[3].tag == qn("w:tbl") and word.tables[0].rows[1].cells[1].text == "Police and Crime Panel"
+    # The paper starts on the next page, with its title.
+    title = text.index("OPCC Commissioning Framework 2024-25", 1)
     assert title > text.index("External funding ends: £1,460,412 on 27 lines.")
     assert body[title].xpath("./w:pPr/w:pageBreakBefore")
     assert len(word.element.body.xpath(".//w:pageBreakBefore")) == 1
@@ -635,6 +638,16 @@ def test_libreoffice_opens_it_and_the_pdf_reads_right(built, tmp_path):
                      "<script>alert(1)</script> {{ 7*7 }}", f"Page 1 of {pages}",
                      f"Page {pages} of {pages}"):
         assert expected in text, expected
+
+
+def test_front_sheet_is_one_page_and_the_paper_starts_on_page_two(built, tmp_path):
+    _, layout, _ = to_pdf(built[1], tmp_path)
+    pages = [" ".join(page.split()) for page in layout.split("\f")]
+    assert pages[0].startswith("OPCC Commissioning Framework 2024-25 Police and Crime Panel, 18 September 2024 "
+                               "Report to the Police and Crime Panel")
+    assert "External funding ends: £1,460,412 on 27 lines." in pages[0] and "Contents" not in pages[0]
+    assert pages[1].startswith("OPCC Commissioning Framework 2024-25 Police and Crime Panel, 18 September 2024 "
+                               "Contents")
 
 
 def test_libreoffice_keeps_words_dates_and_money_whole(tmp_path):

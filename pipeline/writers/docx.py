@@ -28,9 +28,10 @@ from docx.shared import Cm, Emu, Length, Pt
 from docx.text.paragraph import Paragraph as WordParagraph
 from lxml.etree import _Element
 
-from ..paper.model import BulletList, Column, Contents, Document, Heading, Paragraph, Run, Table
+from ..paper.model import BulletList, Column, Contents, Document, Figure, Heading, Paragraph, Run, Table
 from .reproducible import ZIP_EPOCH, normalise_zip
-from .print_layout import ChartImage, DataLink, PrintBlock, PrintWords, load_words, orientations, print_edition
+from .print_layout import (_NOT_XML, ChartImage, DataLink, PrintBlock, PrintWords, clean, load_words,
+                           orientations, print_edition)
 from .table_widths import BODY, HEADING, NO_WRAP_KINDS, TOTAL, TableMetrics
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "templates" / "reference.docx"
@@ -58,8 +59,6 @@ SPACE_AFTER_TABLE = Pt(10)  # the paragraph after a table starts at least this f
 _BEFORE_NUMPR = {qn(t) for t in ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore",
                                  "w:framePr", "w:widowControl")}
 
-# Characters XML 1.0 cannot hold: C0 controls bar tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BREAKS = re.compile(r"(\r\n|\r|\n|\t)")
 _BOOKMARK_BAD = re.compile(r"[^A-Za-z0-9_]")
 
@@ -84,11 +83,6 @@ def write_docx(doc: Document, path: Path, reference: Path | None = None) -> None
     buffer = BytesIO()
     word.save(buffer)
     Path(path).write_bytes(normalise_zip(buffer.getvalue(), _zip_time(doc.date)))
-
-
-def clean(text: str) -> str:
-    """`text` without the characters XML 1.0 cannot hold (Word would refuse the file)."""
-    return _NOT_XML.sub("", text)
 
 
 def bookmark_name(anchor: str) -> str:
@@ -203,6 +197,15 @@ class _Bookmarks:
         p.append(_el("w:bookmarkEnd", id=ident))
 
 
+def _tables(doc: Document) -> Iterator[Table]:
+    """Every table the paper prints, the charts' data included."""
+    for block in (*doc.front, *doc.blocks):
+        if isinstance(block, Table):
+            yield block
+        elif isinstance(block, Figure):
+            yield block.data
+
+
 def _anchors(blocks: Iterable[PrintBlock]) -> Iterator[str]:
     for block in blocks:
         if isinstance(block, (Heading, Table)):
@@ -216,9 +219,7 @@ def _anchors(blocks: Iterable[PrintBlock]) -> Iterator[str]:
 class _Writer:
     def __init__(self, word: WordDocument, doc: Document, words: PrintWords) -> None:
         self.word, self.doc = word, doc
-        self.edition = print_edition(doc, words)
         self.style_ids = _style_ids(word)
-        self.bookmarks = _Bookmarks(_anchors((*self.edition.front, *self.edition.body)))
         self.landscape = False
         self.new_page = False  # the next paragraph starts a page (after the front sheet)
         self.figures = 0
@@ -226,7 +227,9 @@ class _Writer:
         self.portrait = (min(first.page_width, first.page_height),
                          max(first.page_width, first.page_height))
         self.metrics = _table_metrics(word)
-        self.metrics.share(b for b in (*self.edition.front, *self.edition.body) if isinstance(b, Table))
+        self.metrics.share(_tables(doc))
+        self.edition = print_edition(doc, words, self._needs_landscape)
+        self.bookmarks = _Bookmarks(_anchors((*self.edition.front, *self.edition.body)))
         self._space_before: dict[str, int] = {}
 
     def write(self) -> None:
@@ -244,6 +247,10 @@ class _Writer:
 
     def _front(self) -> None:
         """The front sheet on a page of its own (portrait): the paper starts on the next page."""
+        if self.edition.front_title:
+            self._paragraph([Run(self.edition.front_title)], TITLE)
+            if self.doc.subtitle:
+                self._paragraph([Run(self.doc.subtitle)], SUBTITLE)
         for block in self.edition.front:
             self._block(block)
         self.new_page = bool(self.edition.front)

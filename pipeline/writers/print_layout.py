@@ -8,6 +8,7 @@ part, each part with its caption. The few words this adds live in templates/prin
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -17,8 +18,15 @@ from ..paper.chart_files import print_images
 from ..paper.model import Block, BulletList, Document, Figure, Heading, Paragraph, Table
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# Characters XML 1.0 cannot hold: C0 controls bar tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 WORDS = Path("print") / "words.toml"
 CHART_DATA_ANCHOR = "appendix-chart-data"
+
+
+def clean(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot hold (Word refuses the file, HTML parsers the page)."""
+    return _NOT_XML.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,9 @@ class PrintEdition:
     front: tuple[Block, ...]  # the front sheet: a page of its own
     body: tuple[PrintBlock, ...]  # the paper, then the appendix of chart data
     headings: tuple[Heading, ...]  # what the contents lists (levels 2-4), appendix included
+    # The paper's title at the head of the front sheet, so the sheet names the report it fronts
+    # ("" when there is no front sheet, or when the sheet names the paper already).
+    front_title: str = ""
 
 
 def chart_images(figure: Figure, words: PrintWords) -> tuple[ChartImage, ...]:
@@ -78,8 +89,10 @@ def chart_images(figure: Figure, words: PrintWords) -> tuple[ChartImage, ...]:
                  for n, png in enumerate(images))
 
 
-def print_edition(doc: Document, words: PrintWords) -> PrintEdition:
-    """The document as printed: figures without their tables, the tables in a closing appendix."""
+def print_edition(doc: Document, words: PrintWords,
+                  too_wide: Callable[[Table], bool] = lambda table: False) -> PrintEdition:
+    """The document as printed: figures without their tables, the tables in a closing appendix.
+    `too_wide` tells which tables the writer will turn landscape (besides those marked wide)."""
     body: list[PrintBlock] = []
     tables: list[Table] = []
     anchors = {b.anchor for b in (*doc.front, *doc.blocks) if isinstance(b, (Heading, Table, Figure))}
@@ -96,9 +109,19 @@ def print_edition(doc: Document, words: PrintWords) -> PrintEdition:
             anchor, n = f"{CHART_DATA_ANCHOR}-{n}", n + 1
         body.append(Heading(2, words.chart_data_title, anchor))
         # Tables that need a landscape page go last: one change of orientation, not one per table.
-        body.extend(sorted(tables, key=lambda t: t.wide))
+        body.extend(sorted(tables, key=lambda t: t.wide or too_wide(t)))
     headings = tuple(b for b in (*doc.front, *body) if isinstance(b, Heading) and 2 <= b.level <= 4)
-    return PrintEdition(tuple(doc.front), tuple(body), headings)
+    named = any(_text(b) == " ".join(doc.title.split()) for b in doc.front)
+    return PrintEdition(tuple(doc.front), tuple(body), headings,
+                        doc.title if doc.front and not named else "")
+
+
+def _text(block: Block) -> str:
+    if isinstance(block, Heading):
+        return " ".join(block.text.split())
+    if isinstance(block, Paragraph):
+        return " ".join("".join(r.text for r in block.runs).split())
+    return ""
 
 
 _TEXT = (Paragraph, BulletList, DataLink)

@@ -1,0 +1,244 @@
+"""The PDF edition: what a Panel member and their screen reader get from the agenda pack's PDF."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject, IndirectObject
+
+from pipeline.paper.model import Column, Document, Figure, Heading, Table
+from pipeline.writers.pdf import render_print_html, write_pdf
+from tests.readback import _tool, pdf_page_sizes, pdf_pages_text
+from tests.test_write_docx import FRONT, HOSTILE, SERVICES, chart_png, sample_document
+
+A4 = (595.3, 841.9)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Document, Path]:
+    folder = tmp_path_factory.mktemp("pdf")
+    doc = sample_document(folder)
+    path = folder / "framework.pdf"
+    write_pdf(doc, path)
+    return doc, path
+
+
+@pytest.fixture(scope="module")
+def pages(built) -> list[str]:
+    return pdf_pages_text(built[1])
+
+
+@pytest.fixture(scope="module")
+def reader(built) -> PdfReader:
+    return PdfReader(str(built[1]))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _structure(reader: PdfReader) -> list[DictionaryObject]:
+    """Every structure element of the tag tree, in reading order."""
+    out: list[DictionaryObject] = []
+
+    def walk(node) -> None:
+        node = node.get_object() if isinstance(node, IndirectObject) else node
+        if not isinstance(node, DictionaryObject):
+            return
+        if node.get("/Type") == "/StructElem":
+            out.append(node)
+        kids = node.get("/K")
+        if kids is None:
+            return
+        for kid in kids if isinstance(kids, list) else [kids]:
+            walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return out
+
+
+# --- pages and text ---
+
+def test_front_sheet_is_page_one_and_the_paper_starts_on_page_two(pages):
+    first = _one_line(pages[0])
+    # The sheet names the paper it fronts, then gives the meeting's details and the summary.
+    assert first.startswith("OPCC Commissioning Framework 2024-25 Police and Crime Panel, 18 September 2024 "
+                            "Report to the Police and Crime Panel")
+    for text in ("Meeting Police and Crime Panel", "Agenda item 7",
+                 "Recommendation The Panel is asked to note the commissioning framework.",
+                 "External funding ends: £1,460,412 on 27 lines."):
+        assert text in first, text
+    assert "Contents" not in first and "1. Purpose of the report" not in first
+    assert _one_line(pages[1]).startswith("OPCC Commissioning Framework 2024-25")
+
+
+def test_every_page_has_a_page_x_of_y_footer(pages):
+    for n, text in enumerate(pages, 1):
+        assert text.rstrip().endswith(f"Page {n} of {len(pages)}"), n
+
+
+def test_contents_gives_the_page_each_section_starts_on(pages, built):
+    doc = built[0]
+    entries = {}
+    for line in pages[1].splitlines():
+        match = re.match(r"\s*(.+?)\s*\.{3,}\s*(\d+)\s*$", line)
+        if match:
+            entries[match.group(1)] = int(match.group(2))
+    wanted = [h.text for h in doc.headings() if 2 <= h.level <= 4]
+    assert list(entries) == [*wanted, "Appendix: the numbers behind the charts"]
+    for heading, page in entries.items():
+        assert 2 <= page <= len(pages)
+        assert heading in [l.strip() for l in pages[page - 1].splitlines()], (heading, page)
+    assert entries["2. Commissioned services"] < entries["3. Spend by priority"]
+
+
+def test_text_reads_literally(pages):
+    text = _one_line(" ".join(pages))
+    for expected in ("<script>alert(1)</script> {{ 7*7 }}", "Funding beyond March 2025 is not confirmed.",
+                     "£820,000", "Service 40", "Victims Code"):
+        assert expected in text, expected
+
+
+def test_wide_table_is_on_landscape_pages(built, pages):
+    sizes = pdf_page_sizes(built[1])
+    portrait = [(w, h) == pytest.approx(A4, abs=1) for w, h in sizes]
+    landscape = [(h, w) == pytest.approx(A4, abs=1) for w, h in sizes]
+    assert all(p or l for p, l in zip(portrait, landscape))
+    assert portrait[:2] == [True, True]
+    wide = [n for n, text in enumerate(pages) if "Service 40" in text or SERVICES.caption in text]
+    assert wide and all(landscape[n] for n in wide)
+    # The section heading that leads into the wide table moves to the landscape page with it.
+    assert "2. Commissioned services" in pages[wide[0]]
+
+
+def test_chart_links_to_its_numbers_in_the_appendix(pages):
+    chart = next(n for n, text in enumerate(pages) if "Figure 1: Spend by priority 2024-25" in text)
+    match = re.search(r"The numbers behind this chart are in the appendix \(page (\d+)\)", _one_line(pages[chart]))
+    assert match
+    target = int(match.group(1))
+    assert target >= chart + 1
+    appendix = _one_line(pages[target - 1])
+    assert "Data for Figure 1" in appendix
+    assert appendix.index("Data for Figure 1") < appendix.index("Victims £2,100,000")
+    assert "Appendix: the numbers behind the charts" in _one_line(" ".join(pages[target - 2:target]))
+
+
+# --- accessibility: PDF/UA-1 ---
+
+def test_tagged_pdf_ua_with_title_and_language(reader):
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"] == True  # noqa: E712 (a PDF boolean)
+    assert root["/Lang"] == "en-GB"
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712
+    assert reader.metadata.title == "OPCC Commissioning Framework 2024-25"
+    assert reader.metadata.author == "Office of the Police and Crime Commissioner"
+    xmp = reader.xmp_metadata.stream.get_data().decode("utf-8")
+    assert 'pdfuaid:part="1"' in xmp and "OPCC Commissioning Framework 2024-25" in xmp
+
+
+def test_tags_carry_headings_lists_tables_and_figures(reader, built):
+    kinds = [e["/S"] for e in _structure(reader)]
+    levels = [h.level for h in built[0].headings()]
+    assert kinds.count("/H1") == levels.count(1) == 1  # the front sheet's title is text, not a second H1
+    assert kinds.count("/H2") == levels.count(2) + 2  # and the contents' and the appendix's titles
+    assert (kinds.count("/H3"), kinds.count("/H4")) == (levels.count(3), levels.count(4))
+    assert kinds.index("/H1") < kinds.index("/H2")
+    for kind in ("/L", "/LI", "/Table", "/TR", "/TH", "/TD", "/Caption", "/Link", "/P"):
+        assert kind in kinds, kind
+    (figure,) = [e for e in _structure(reader) if e["/S"] == "/Figure"]
+    assert figure["/Alt"] == next(b for b in built[0].blocks if isinstance(b, Figure)).alt
+
+
+def test_bookmarks_follow_the_headings(reader, built):
+    titles = []
+
+    def walk(items) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    wanted = [h.text for h in built[0].headings()]
+    assert [t for t in titles if t != "Contents"] == [*wanted, "Appendix: the numbers behind the charts"]
+
+
+def test_fonts_are_embedded(built):
+    reader = PdfReader(str(built[1]))
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                fonts[str(font["/BaseFont"])] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), fonts
+    assert any("Liberation-Sans" in name for name in fonts)
+    # poppler agrees: every font embedded
+    import subprocess
+
+    listing = subprocess.run([_tool("pdffonts"), str(built[1])], capture_output=True, text=True, check=True).stdout
+    rows = [l.split() for l in listing.splitlines()[2:] if l.strip()]
+    assert rows and all(r[-5] == "yes" for r in rows), listing
+
+
+# --- reproducible and safe ---
+
+def test_same_model_gives_the_same_bytes_wherever_the_charts_are(built, tmp_path):
+    doc, first = built
+    elsewhere = tmp_path / "moved"
+    elsewhere.mkdir()
+    figure = next(b for b in doc.blocks if isinstance(b, Figure))
+    png = Path(shutil.copy(figure.png, elsewhere / figure.png.name))
+    moved = Document(**{**doc.__dict__, "blocks": tuple(
+        Figure(**{**b.__dict__, "png": png}) if b is figure else b for b in doc.blocks)})
+    again = tmp_path / "again.pdf"
+    write_pdf(moved, again)
+    assert again.read_bytes() == first.read_bytes()
+
+
+def test_no_date_from_the_clock(built):
+    meta = PdfReader(str(built[1])).metadata
+    assert meta["/CreationDate"] == meta["/ModDate"] == "D:20240918"
+
+
+def test_chart_printed_in_parts_runs_on(tmp_path):
+    png = chart_png(tmp_path)
+    for n in (1, 2, 3):
+        shutil.copy(png, tmp_path / f"spend.print-{n}.png")
+    data = Table("figure-3-data", "Data for Figure 3", (Column("A"),), (("a",),))
+    figure = Figure("figure-3", "Figure 3: Timeline", "Most agreements end in March 2025.",
+                    tmp_path / "spend.svg", png, data)
+    doc = Document("T", "", "OPCC", "S", sample_document(tmp_path).date, (Heading(1, "T", "t"), figure))
+    path = tmp_path / "parts.pdf"
+    write_pdf(doc, path)
+    figures = [e for e in _structure(PdfReader(str(path))) if e["/S"] == "/Figure"]
+    assert [f["/Alt"] for f in figures] == [figure.alt, *["Figure 3: Timeline (continued)"] * 2]
+
+
+def test_bad_input_is_refused_with_a_clear_message(tmp_path):
+    bad = Table("t-bad", "Bad", (Column("A"), Column("B")), (("only one",),))
+    doc = Document("T", "", "OPCC", "S", sample_document(tmp_path).date, (Heading(1, "T", "t"), bad))
+    with pytest.raises(ValueError, match="table 't-bad': row 1 has 1 cells but the table has 2 columns"):
+        write_pdf(doc, tmp_path / "bad.pdf")
+    missing = Figure("f", "F", "alt", tmp_path / "none.svg", tmp_path / "none.png",
+                     Table("d", "D", (Column("A"),), ()))
+    doc = Document("T", "", "OPCC", "S", sample_document(tmp_path).date, (missing,))
+    with pytest.raises(FileNotFoundError, match="draw the charts before writing the PDF"):
+        write_pdf(doc, tmp_path / "missing.pdf")
+
+
+def test_model_text_is_escaped_in_the_print_html(built):
+    html = render_print_html(built[0])
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert HOSTILE not in html
+
+
+def test_front_sheet_table_is_tagged_with_row_headers(reader):
+    ths = [e for e in _structure(reader) if e["/S"] == "/TH"]
+    assert len(ths) > len(FRONT[0].rows)
