@@ -113,6 +113,8 @@ def pdf_to_pngs(path: Path, folder: Path, dpi: int = 30) -> list[Path]:
     import subprocess
 
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("page-*.png"):
+        old.unlink()
     subprocess.run([_tool("pdftoppm"), "-gray", "-png", "-r", str(dpi), str(path), str(folder / "page")],
                    check=True, capture_output=True)
     return sorted(folder.glob("page-*.png"))
@@ -128,6 +130,6 @@ def page_fill(png: Path, margin_cm: float = 2.5) -> float:
         width, height = grey.size
         long_side_cm = 29.7 if height >= width else 21.0
         margin = round(height * margin_cm / long_side_cm)
-        box = grey.crop((0, margin, width, height - margin))
-        ink = [y for y in range(box.height) if min(box.crop((0, y, width, y + 1)).getdata()) < 200]
-    return (max(ink) + 1) / box.height if ink else 0.0
+        box = grey.crop((0, margin, width, height - margin)).point(lambda v: 255 if v < 200 else 0)
+        ink = box.getbbox()  # the box around every dark pixel
+    return ink[3] / box.height if ink else 0.0

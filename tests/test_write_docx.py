@@ -414,8 +414,12 @@ def test_chart_printed_in_parts_runs_on_with_continued_captions(tmp_path):
     word = docx.Document(str(write(tmp_path, "parts", figure)))
     shapes = word.element.body.xpath(".//wp:inline/wp:docPr")
     assert [d.get("descr") for d in shapes] == [figure.alt, "Figure 3: Timeline (continued)"]
-    captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
-    assert captions[:2] == ["Figure 3: Timeline", "Figure 3: Timeline (continued)"]
+    captions = [p for p in word.paragraphs if p.style.name == "Caption"]
+    assert [p.text for p in captions[:2]] == ["Figure 3: Timeline", "Figure 3: Timeline (continued)"]
+    # Each part stays with its caption, but the parts are not chained together (that would push
+    # the whole run of parts on to a page of its own); the last caption stays with the link.
+    keeps = [bool(p._p.xpath("./w:pPr/w:keepNext")) for p in captions[:2]]
+    assert keeps == [False, True]
 
 
 def test_tables_of_the_same_kind_share_column_widths(tmp_path):

@@ -512,7 +512,8 @@ class _Writer:
         for c_nv_pr in shape._inline.xpath(".//pic:cNvPr"):
             c_nv_pr.set("name", f"figure-{self.figures}.png")
         caption = self._paragraph([Run(image.caption)], CAPTION)
-        _keep_with_next(caption)  # and the caption with the link to its numbers
+        if image.last:  # the caption stays with the link to the numbers; a part runs on freely
+            _keep_with_next(caption)
         if image.first:
             self.bookmarks.place(caption, image.figure.anchor)
 

@@ -59,6 +59,7 @@ class ChartImage:
     caption: str
     alt: str
     first: bool  # the first image carries the figure's anchor and its full text alternative
+    last: bool = True  # the last image is followed by the link to the chart's numbers
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def chart_images(figure: Figure, words: PrintWords) -> tuple[ChartImage, ...]:
     images = print_images(figure.png)
     continued = words.continued.format(caption=figure.caption)
     return tuple(ChartImage(figure, png, figure.caption if n == 0 else continued,
-                            figure.alt if n == 0 else continued, n == 0)
+                            figure.alt if n == 0 else continued, n == 0, n == len(images) - 1)
                  for n, png in enumerate(images))
 
 
