@@ -242,3 +242,18 @@ def test_model_text_is_escaped_in_the_print_html(built):
 def test_front_sheet_table_is_tagged_with_row_headers(reader):
     ths = [e for e in _structure(reader) if e["/S"] == "/TH"]
     assert len(ths) > len(FRONT[0].rows)
+
+
+def test_tables_of_the_same_kind_share_column_widths(tmp_path):
+    columns = (Column("Project", width=2.0), Column("Provider"), Column("Ends", kind="date"),
+               Column("Spend", align="right", kind="money"))
+    short = Table("t-a", "Category a", columns, (("Victim First", "Catch 22", "31/03/2029", "£500,000"),))
+    long = Table("t-b", "Category b", columns, (
+        ("Neighbourhood Watch Co-ordinator", "Leicestershire Neighbourhood Watch Association",
+         "31/10/2024 (overdue)", "£1,234,567"),))
+    doc = Document("T", "", "OPCC", "S", sample_document(tmp_path).date, (Heading(1, "T", "t"), short, long))
+    html = render_print_html(doc)
+    grids = [re.findall(r'<col style="width: ([\d.]+)%">', table) for table in html.split("<table")[1:]]
+    assert len(grids) == 2 and grids[0] == grids[1]
+    alone = render_print_html(Document("T", "", "OPCC", "S", doc.date, (Heading(1, "T", "t"), short)))
+    assert re.findall(r'<col style="width: ([\d.]+)%">', alone) != grids[0]  # sized by the longer one
