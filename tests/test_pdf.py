@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 
-from pipeline.paper.model import Column, Document, Figure, Heading, Table
+from pipeline.paper.model import Column, Document, Figure, Heading, Paragraph, Run, Table
 from pipeline.writers.pdf import render_print_html, write_pdf
 from tests.readback import _tool, pdf_page_sizes, pdf_pages_text
 from tests.test_write_docx import FRONT, HOSTILE, SERVICES, chart_png, sample_document
@@ -257,3 +257,12 @@ def test_tables_of_the_same_kind_share_column_widths(tmp_path):
     assert len(grids) == 2 and grids[0] == grids[1]
     alone = render_print_html(Document("T", "", "OPCC", "S", doc.date, (Heading(1, "T", "t"), short)))
     assert re.findall(r'<col style="width: ([\d.]+)%">', alone) != grids[0]  # sized by the longer one
+
+
+@pytest.mark.parametrize("href", ["javascript:alert(1)", " JavaScript:alert(1)", "file:///etc/passwd", "data:text/html,x",
+                                  "relative/page.html"])
+def test_a_link_that_is_not_a_web_address_or_a_place_in_the_paper_is_refused(tmp_path, href):
+    doc = Document("T", "", "OPCC", "S", sample_document(tmp_path).date,
+                   (Heading(1, "T", "t"), Paragraph((Run("click", href=href),))))
+    with pytest.raises(ValueError, match="a link in the paper must start with http:, https:"):
+        write_pdf(doc, tmp_path / "links.pdf")

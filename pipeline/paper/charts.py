@@ -5,13 +5,16 @@ Four charts, every number computed from the arguments:
   spend-by-category  spend per commissioning category (a-d and the annual budget round)
   funding-outlook    committed / optional / annual funding per year, with the cliff edge called out
   timeline           one bar per agreement with an end date (grouped by category and year of ending
-                     when there are more than [paper] timeline_max_bars of them)
+                     when there are more than [paper] timeline_max_bars of them), labelled with the
+                     project's name (the ids are in its data table); when it is taller than half a
+                     page it is also drawn as print parts that run on over the pages (chart_files)
 
 Each chart comes with its data table (the numbers behind it, for screen-reader users and the appendix)
 and a text alternative generated from the same numbers.
 
 Accessibility: Okabe-Ito colours that all reach 3:1 against white, a pattern as well as a colour for every
-series, direct labels, no text under 9 pt at the printed width (FIGURE_WIDTH_IN), money in pounds.
+series, direct labels, no text under 9 pt at the printed width (FIGURE_WIDTH_IN) and no label cut off,
+money in pounds. Print: no image taller than PRINT_MAX_HEIGHT_IN, so nothing is shrunk to fit a page.
 Reproducibility: object API only (no pyplot state), Agg for PNG, a fixed svg.hashsalt, no dates or
 software names in the files, every setting inside one rc_context per chart.
 """

@@ -21,6 +21,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -130,8 +131,11 @@ def _view(block: PrintBlock, metrics: TableMetrics, text_width: int) -> View:
     if isinstance(block, Heading):
         return View("heading", block)
     if isinstance(block, Paragraph):
+        _check_links(block.runs)
         return View("paragraph", block)
     if isinstance(block, BulletList):
+        for item in block.items:
+            _check_links(item)
         return View("list", block)
     if isinstance(block, Table):
         _check_table(block)
@@ -150,6 +154,22 @@ def _view(block: PrintBlock, metrics: TableMetrics, text_width: int) -> View:
     if isinstance(block, Contents):
         return View("contents", block)
     raise TypeError(f"the PDF writer does not know how to lay out {type(block).__name__}")
+
+
+_SAFE_SCHEMES = ("http", "https", "mailto", "tel")
+
+
+def _check_links(runs) -> None:
+    """A link leads to a web page, an e-mail address, a telephone number or a place in the paper;
+    anything else (javascript:, file:, data:) would be an action a PDF reader runs."""
+    for run in runs:
+        if run.href is None:
+            continue
+        href = re.sub(r"[\x00-\x20]", "", run.href)
+        scheme = urlsplit(href).scheme.lower()
+        if not href or (scheme and scheme not in _SAFE_SCHEMES) or (not scheme and not href.startswith("#")):
+            raise ValueError(f"link {run.text!r} leads to {run.href!r}; a link in the paper must start with "
+                             f"{', '.join(s + ':' for s in _SAFE_SCHEMES)} or '#'")
 
 
 def _check_table(table: Table) -> None:
