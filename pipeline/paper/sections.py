@@ -28,9 +28,9 @@ def columns(titles: Sequence[str], kinds: Sequence[str], widths: Sequence[float]
 
 
 def decision_text(d: Decision, overdue_mark: str) -> str:
-    """'Break clause: start 30/09/2025, decide by 30/09/2026' (+ the overdue mark)."""
+    """'Break clause: 30/09/2025 to 30/09/2026' (work starts to decision due, + the overdue mark)."""
     late = f" ({overdue_mark})" if d.overdue else ""
-    return f"{d.label}: start {fmt.uk_date(d.start)}{late}, decide by {fmt.uk_date(d.due)}"
+    return f"{d.label}: {fmt.uk_date(d.start)}{late} to {fmt.uk_date(d.due)}"
 
 
 def category_schedule_table(key: str, items: Iterable[Classified], review: Iterable[ReviewItem], caption: str,
@@ -40,12 +40,19 @@ def category_schedule_table(key: str, items: Iterable[Classified], review: Itera
     members = [c for c in items if c.category == key]
     order = {r.item.line.id: i for i, r in enumerate(review)}
     members.sort(key=lambda c: (order.get(c.line.id, len(order)), c.line.id))
-    rows = []
+    # Lines with the same reason and the same decisions (a funder's grants, say) share one row.
+    groups: dict[tuple[str, str], list[Classified]] = {}
     for c in members:
         r = by_id.get(c.line.id)
         why = c.reason + ("" if not c.disagrees else f" (set to {c.category} in the register)")
         decided = "; ".join(decision_text(d, overdue_mark) for d in r.decisions) if r else none_scheduled
-        rows.append((c.line.project, fmt.plain_money(c.line.spend), why, decided))
+        groups.setdefault((why, decided), []).append(c)
+    rows = []
+    for (why, decided), group in groups.items():
+        names = group[0].line.project if len(group) == 1 else (
+            f"{len(group)} lines: " + "; ".join(c.line.project for c in group))
+        spend = group[0].line.spend if len(group) == 1 else total_spend(c.line for c in group)
+        rows.append((names, fmt.plain_money(spend), why, decided))
     total = ("Total", fmt.plain_money(total_spend(c.line for c in members)), "", "")
     return Table(f"table-category-{key}", caption, columns(titles, ("text", "money", "text", "text"),
                                                            (1.9, 0.9, 2.6, 3.2)), tuple(rows), (total,))
