@@ -185,6 +185,37 @@ def _load(year: str | None, register: str | Path | None, data_dir: Path, templat
     return edition, config, reg, pending, prev
 
 
+def _analyse(edition: Edition, config: Config, reg: Register, prev):
+    """The pure analysis of an edition: categories, decision points, schedule, outlook, comparison."""
+    items = classify(reg, edition, config)
+    points = decision_points(items, edition, config)
+    review = schedule(items, edition, config, points=points)
+    look = outlook(reg, edition, config, items)
+    comparison = None
+    if prev:
+        from .analysis.compare import compare
+
+        prev_items = classify(prev[2], prev[0], prev[1])
+        comparison = compare(prev[2], reg, {c.line.id: c.category for c in prev_items},
+                             {c.line.id: c.category for c in items}, {c.line.id: c.reason for c in items},
+                             paper_date(edition, config), paper_date(prev[0], prev[1]))
+    return items, points, review, look, comparison
+
+
+def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=()) -> Analysis:
+    items, points, review, look, comparison = analysed
+    return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
+                    data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads)
+
+
+def compose_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
+                    templates: Path = TEMPLATES):
+    """The document model alone, without charts and writing nothing: the quick way to try prose."""
+    edition, config, reg, pending, prev = _load(year, register, data_dir, templates, draft=True)
+    return compose(_model_input(edition, config, reg, prev, pending, data_dir, _analyse(edition, config, reg, prev)),
+                   templates)
+
+
 def build_edition(year: str | None = None, register: str | Path | None = None, out: str | Path | None = None,
                   force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
                   build_dir: Path = BUILD_DIR, draft: bool = False) -> BuildResult:
@@ -217,18 +248,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
 
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
-        items = classify(reg, edition, config)
-        points = decision_points(items, edition, config)
-        review = schedule(items, edition, config, points=points)
-        look = outlook(reg, edition, config, items)
-        comparison = None
-        if prev:
-            from .analysis.compare import compare
-
-            prev_items = classify(prev[2], prev[0], prev[1])
-            comparison = compare(prev[2], reg, {c.line.id: c.category for c in prev_items},
-                                 {c.line.id: c.category for c in items}, {c.line.id: c.reason for c in items},
-                                 paper_date(edition, config), paper_date(prev[0], prev[1]))
+        items, points, review, look, comparison = _analyse(edition, config, reg, prev)
 
     tmp = target.parent / f".{target.name}.building-{os.getpid()}"
     try:
@@ -239,9 +259,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         with _stage("charts", timings):
             charts = _charts(reg, items, review, look, edition, config, tmp / "charts", build_dir / ".cache" / chart_key)
         downloads = _downloads(names, comparison is not None and f"changes-since-{prev[0].label}.csv")
-        analysis = Analysis(edition, config, reg, items, review, look, charts, comparison,
-                            prev[0] if prev else None, data_dir, pending, points,
-                            read_paper_settings(data_dir / edition.label), downloads)
+        analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison),
+                                charts, downloads)
         with _stage("compose", timings):
             doc = compose(analysis, templates)
         with _stage("html", timings):

@@ -296,7 +296,7 @@ class _Checker:
                 return
             except ValueError:
                 pass
-        self.bad(path, value, f"expected a date written 2025-03-31 (year-month-day), or \"\" for none")
+        self.bad(path, value, 'expected a date written 2025-03-31 (year-month-day), or "" for none')
 
     def texts_by_key(self, table: dict[str, Any], path: tuple[str, ...], keys: tuple[str, ...] | None) -> None:
         """A table of titles such as [vocabulary.term_titles]: text values, keys from a vocabulary."""

@@ -13,11 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.analysis.classify import classify
-from pipeline.analysis.outlook import outlook
-from pipeline.analysis.schedule import schedule
-from pipeline.build import build_edition, load_edition
-from pipeline.paper.compose import TEMPLATES, Analysis, compose
+from pipeline.build import build_edition, compose_edition, load_edition
+from pipeline.paper.compose import TEMPLATES
 from pipeline.paper.model import Figure, Heading, Paragraph
 from pipeline.problems import InputError
 
@@ -38,11 +35,7 @@ def compose_with(data: Path, prose: dict[str, str | bytes], templates: Path = TE
         path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     if edition_config:
         (data / YEAR / "config.toml").write_text(edition_config, encoding="utf-8")
-    edition, config, reg = load_edition(YEAR, data_dir=data)
-    items = classify(reg, edition, config)
-    analysis = Analysis(edition, config, reg, items, schedule(items, edition, config), outlook(reg, edition, config),
-                        data_dir=data)
-    return compose(analysis, templates)
+    return compose_edition(YEAR, data_dir=data, templates=templates)
 
 
 def refused(data: Path, prose: dict[str, str | bytes], **kwargs) -> str:
@@ -233,3 +226,15 @@ def test_figures_still_compose_and_money_still_formats(data):
     from pipeline.formatting import money
 
     assert money(Decimal("4654011")) == "£4,654,011"
+
+
+def test_check_stops_on_the_same_prose_mistake_report_would_stop_on(data, tmp_path):
+    from pipeline.build import check_edition
+
+    (data / YEAR / "prose" / "outlook.md").write_text('{{ money(total(term="Anual")) }}\n', encoding="utf-8")
+    for run in (lambda: check_edition(YEAR, data_dir=data, build_dir=tmp_path / "cache"),
+                lambda: build_edition(YEAR, data_dir=data, out=tmp_path / "out" / YEAR, build_dir=tmp_path / "cache")):
+        with pytest.raises(InputError) as info:
+            run()
+        assert "outlook.md, line 1" in info.value.report() and 'did you mean "Annual"?' in info.value.report()
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

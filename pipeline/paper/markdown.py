@@ -2,7 +2,9 @@
 
 Only a small, predictable subset is used: headings, paragraphs, bullet and numbered lists,
 block quotes (notes and warnings), bold, italic and links. Raw HTML is not interpreted: it stays text.
-Tables and figures arrive as placeholders (`@@block:N@@`) that the composer fills in.
+Tables and figures arrive as placeholders (`@@block:N@@`) that the composer fills in; each prose
+file's text arrives between marker paragraphs (`@@prose:N@@` ... `@@prose-end:N@@`), so a heading or
+link that would break the paper is reported against the prose file and line it was written on.
 """
 
 from __future__ import annotations

@@ -29,11 +29,10 @@ from pathlib import Path, PurePath
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator
 
-from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
 
 from ..problems import InputError, Problem
 
@@ -310,15 +309,9 @@ def environment(loader: Any = None, finalize: Callable[[Any], str] | None = None
         text = finalize(value) if finalize else ("" if value is None else str(value))
         return env.finalize_output(text)
 
-    env = Sandbox(loader=loader, undefined=_strict(), finalize=_final, autoescape=False, trim_blocks=True,
+    env = Sandbox(loader=loader, undefined=StrictUndefined, finalize=_final, autoescape=False, trim_blocks=True,
                   lstrip_blocks=True, keep_trailing_newline=True)
     return env
-
-
-def _strict():
-    from jinja2 import StrictUndefined
-
-    return StrictUndefined
 
 
 # --- read-only copies ------------------------------------------------------------------------
@@ -394,7 +387,9 @@ def render(env: Sandbox, source: str, name: str, values: dict[str, Any], bounds:
                                                "check the {{ }} and {% %} markers")]) from None
     except UndefinedError as exc:
         message = exc.message or "a name is undefined"
-        if "mappingproxy" in message:
+        changing = re.search(r"has no attribute '(update|pop|popitem|setdefault|clear|append|extend|insert|remove|"
+                             r"sort|reverse|add|discard)'", message)
+        if changing:
             message += " (the paper's settings and lists are read-only here: text cannot change them)"
         else:
             message += "; check the spelling of the name inside {{ }}"
