@@ -22,12 +22,18 @@ def _friendly(fn):
 
     @wraps(fn)
     def wrapper(c, *args, **kwargs):
-        from pipeline.problems import InputError
+        from pipeline.problems import InputError, Problem
 
         try:
             return fn(c, *args, **kwargs)
         except InputError as exc:
             print(exc.report(), file=sys.stderr)
+            raise Exit(code=2) from None
+        except OSError as exc:  # a file that cannot be read or written: say which, and why
+            where = exc.filename or "a file"
+            print(InputError([Problem(str(where), None, None, "",
+                                      f"{exc.strerror or exc}; check the file exists and may be read "
+                                      "(close it in Excel or Word if it is open)")]).report(), file=sys.stderr)
             raise Exit(code=2) from None
 
     return wrapper
@@ -40,10 +46,10 @@ def _logging(quiet: bool) -> None:
 @task(help={"year": YEAR_HELP, "register": "check this register file instead of the edition's own"})
 @_friendly
 def check(c, year=None, register=None):
-    """Validate the register without building anything."""
-    from pipeline.build import check_register
+    """Check everything `report` needs (settings, register, templates, prose) without writing anything."""
+    from pipeline.build import check_edition
 
-    print(check_register(year=year, register=register))
+    print(check_edition(year=year, register=register))
 
 
 @task(help={
@@ -70,7 +76,7 @@ def report(c, year=None, register=None, out=None, all=False, force=False, quiet=
     for result in results:
         if not result.skipped:
             total = sum(t for _, t in result.timings)
-            logging.info("Built %s in %.1f s:", result.edition.label, total)
+            logging.info("Built %s in %.1f s from %s:", result.edition.label, total, result.source)
             for f in result.files:
                 if f.parent == result.out_dir:
                     logging.info("  %s", f.relative_to(ROOT) if f.is_relative_to(ROOT) else f)
@@ -81,7 +87,7 @@ def report(c, year=None, register=None, out=None, all=False, force=False, quiet=
 @task(help={
     "year": YEAR_HELP,
     "out": "where to write the workbook (default: data/<year>/register.xlsx)",
-    "force": "overwrite the workbook if it already exists",
+    "force": "replace the workbook if it already exists (the old one is kept in backups/, dated)",
 })
 @_friendly
 def workbook(c, year=None, out=None, force=False):
@@ -91,12 +97,18 @@ def workbook(c, year=None, out=None, force=False):
     from pipeline.problems import InputError, Problem
     from pipeline.cycle.workbook import write_workbook
 
+    from pipeline.cycle.workbook import backup_workbook
+
     edition, config, reg = load_edition(year)
     path = Path(out) if out else DATA_DIR / edition.label / "register.xlsx"
     if path.exists() and not force:
         raise InputError([Problem(str(path), None, None, "",
-                                  "this workbook already exists; use --force to replace it, or --out to write elsewhere")])
+                                  "this workbook already exists; use --force to replace it (a dated copy of it is "
+                                  "kept), or --out to write elsewhere")])
+    backup = backup_workbook(path) if path.exists() else None
     write_workbook(reg, config, path, edition=edition)
+    if backup:
+        print(f"Kept a copy of the workbook it replaced, with its other sheets and comments, as {backup}.")
     print(f"Wrote {path} ({len(reg)} lines). Edit it in Excel; the drop-down lists show the accepted values.")
     if Path(reg.source).suffix.lower() == ".csv" and path.parent == Path(reg.source).parent:
         print(f"The edition still reads {Path(reg.source).name}: delete it (or set [register] file = \"{path.name}\" "

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import logging
 import os
-import pickle
 import shutil
+import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from .analysis.classify import classify, override_warnings
@@ -20,6 +22,7 @@ from .formatting import money, plural
 from .input.paper_settings import read_paper_settings
 from .input.load import ACTION_COLUMN, load_register, normalise_header, pending_actions, register_path
 from .analysis.outlook import outlook
+from .preflight import check_templates
 from .problems import InputError, Problem
 from .input.register import Register
 from .analysis.dates import paper_date
@@ -47,7 +50,8 @@ def load_edition(year: str | None, register: str | Path | None = None, data_dir:
 
 
 def summary(edition: Edition, config: Config, reg: Register) -> str:
-    out = [f"{reg.source}: {plural(len(reg), 'line')} for {edition.label} - all valid."]
+    sheet = f" (read from the sheet '{reg.sheet}')" if reg.sheet else ""
+    out = [f"{reg.source}: {plural(len(reg), 'line')} for {edition.label} - all valid{sheet}."]
     for section in config.vocabulary.sections:
         lines = reg.in_section(section)
         if lines:
@@ -88,6 +92,21 @@ def check_register(year: str | None = None, register: str | Path | None = None, 
     return summary(edition, config, reg)
 
 
+def check_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
+                  templates: Path = TEMPLATES, build_dir: Path | None = None) -> str:
+    """Everything `report` depends on, checked by doing all of its work into a temporary folder that
+    is then deleted: settings, register, previous edition, templates, prose, charts and every writer.
+    So if this passes, report builds (except that report refuses open new-year actions unless --draft;
+    they are noted here). build/ is not touched, apart from the chart cache a later report reuses."""
+    import tempfile
+
+    edition, config, reg, _, _ = _load(year, register, data_dir, templates, draft=True)
+    with tempfile.TemporaryDirectory(prefix="commissioning-check-") as scratch:
+        build_edition(edition.label, register=register, out=Path(scratch) / edition.label, force=True,
+                      data_dir=data_dir, templates=templates, build_dir=build_dir or BUILD_DIR, draft=True)
+    return summary(edition, config, reg) + "\n  Settings, templates and prose are valid too: the paper builds."
+
+
 # --- the full build --------------------------------------------------------------------------
 
 log = logging.getLogger("pipeline")
@@ -104,6 +123,7 @@ class BuildResult:
     warnings: tuple[str, ...] = ()
     timings: tuple[tuple[str, float], ...] = ()
     notes: tuple[str, ...] = ()  # what the transparency exports leave blank (logged, so --quiet hides them)
+    source: str = ""  # the register read, with its sheet for a workbook
 
 
 @contextmanager
@@ -150,6 +170,53 @@ def previous_register(edition: Edition, data_dir: Path) -> tuple[Edition, Config
     return prev, config, load_register(register_path(prev, config, None, data_dir), config)
 
 
+def _load(year: str | None, register: str | Path | None, data_dir: Path, templates: Path, draft: bool):
+    """The edition's settings, register and previous edition, read and checked, and the templates checked."""
+    edition, config, reg = load_edition(year, register, data_dir)
+    pending = pending_actions(reg)
+    if pending and not draft:
+        column = next(k for k, _ in pending[0].extra if normalise_header(k) == ACTION_COLUMN)
+        raise InputError([Problem(reg.source, l.row, column, dict(l.extra)[column],
+                                  "this new-year action is not resolved yet: act on it and clear the cell, "
+                                  "or build a draft with --draft", sheet=reg.sheet, line=l.id) for l in pending])
+    prev = previous_register(edition, data_dir)
+    problems = check_templates(templates)
+    if problems:
+        raise InputError(problems)
+    return edition, config, reg, pending, prev
+
+
+def _analyse(edition: Edition, config: Config, reg: Register, prev):
+    """The pure analysis of an edition: categories, decision points, schedule, outlook, comparison."""
+    items = classify(reg, edition, config)
+    points = decision_points(items, edition, config)
+    review = schedule(items, edition, config, points=points)
+    look = outlook(reg, edition, config, items)
+    comparison = None
+    if prev:
+        from .analysis.compare import compare
+
+        prev_items = classify(prev[2], prev[0], prev[1])
+        comparison = compare(prev[2], reg, {c.line.id: c.category for c in prev_items},
+                             {c.line.id: c.category for c in items}, {c.line.id: c.reason for c in items},
+                             paper_date(edition, config), paper_date(prev[0], prev[1]))
+    return items, points, review, look, comparison
+
+
+def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=()) -> Analysis:
+    items, points, review, look, comparison = analysed
+    return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
+                    data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads)
+
+
+def compose_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
+                    templates: Path = TEMPLATES):
+    """The document model alone, without charts and writing nothing: the quick way to try prose."""
+    edition, config, reg, pending, prev = _load(year, register, data_dir, templates, draft=True)
+    return compose(_model_input(edition, config, reg, prev, pending, data_dir, _analyse(edition, config, reg, prev)),
+                   templates)
+
+
 def build_edition(year: str | None = None, register: str | Path | None = None, out: str | Path | None = None,
                   force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
                   build_dir: Path = BUILD_DIR, draft: bool = False) -> BuildResult:
@@ -159,64 +226,42 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     """
     timings: list[tuple[str, float]] = []
     with _stage("load", timings):
-        edition, config, reg = load_edition(year, register, data_dir)
-        pending = pending_actions(reg)
-        if pending and not draft:
-            column = next(k for k, _ in pending[0].extra if normalise_header(k) == ACTION_COLUMN)
-            raise InputError([Problem(reg.source, l.row, column, dict(l.extra)[column],
-                                      "this new-year action is not resolved yet: act on it and clear the cell, "
-                                      "or build a draft with --draft") for l in pending])
-        prev = previous_register(edition, data_dir)
+        edition, config, reg, pending, prev = _load(year, register, data_dir, templates, draft)
         from .exports.transparency import transparency_gaps
 
         gaps = transparency_gaps(reg, config)  # also checks the [transparency] settings before any work
     target = Path(out) if out else build_dir / edition.label
-    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / ".fingerprint").exists())):
-        raise InputError([Problem(str(target), None, None, "",
-                                  "this output folder already holds files that were not built by this tool; "
-                                  "choose an empty or new folder with --out so nothing of yours is replaced")])
+    _check_target(target)
     reg_path = Path(reg.source)
     prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
-    chart_inputs = [reg_path, data_dir / "config.toml", *_files_under(data_dir / edition.label, "config.toml"),
-                    _PACKAGE / "paper" / "charts.py"]
-    chart_key = _digest([p for p in chart_inputs if p.exists()], edition.label)
-    inputs = [*chart_inputs, *_files_under(prose_dir), *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
+    config_files = [data_dir / "config.toml", *_files_under(data_dir / edition.label, "config.toml")]
+    chart_key = _chart_key(reg_path, config_files, edition)
+    inputs = [reg_path, *config_files, *_files_under(data_dir / edition.label, "*.toml"), *_files_under(prose_dir),
+              *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
         inputs.append(Path(prev[2].source))
     fingerprint = _digest([p for p in inputs if p.exists()], edition.label + str(target) + ("draft" if pending else ""))
     stamp = target / ".fingerprint"
     names = output_names(edition)
-    if not force and stamp.exists() and stamp.read_text() == fingerprint and all((target / n).exists() for n in names.values()):
+    if not force and _is_file(stamp) and stamp.read_text(errors="replace") == fingerprint and all((target / n).exists() for n in names.values()):
         log.info("%s is up to date (nothing changed since the last build; use --force to rebuild)", target)
         return BuildResult(edition, target, tuple(target / n for n in names.values()), True, (), tuple(timings))
 
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
-        items = classify(reg, edition, config)
-        points = decision_points(items, edition, config)
-        review = schedule(items, edition, config, points=points)
-        look = outlook(reg, edition, config, items)
-        comparison = None
-        if prev:
-            from .analysis.compare import compare
+        items, points, review, look, comparison = _analyse(edition, config, reg, prev)
 
-            prev_items = classify(prev[2], prev[0], prev[1])
-            comparison = compare(prev[2], reg, {c.line.id: c.category for c in prev_items},
-                                 {c.line.id: c.category for c in items}, {c.line.id: c.reason for c in items},
-                                 paper_date(edition, config), paper_date(prev[0], prev[1]))
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned(target)
     tmp = target.parent / f".{target.name}.building-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(target)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
         with _stage("charts", timings):
             charts = _charts(reg, items, review, look, edition, config, tmp / "charts", build_dir / ".cache" / chart_key)
         downloads = _downloads(names, comparison is not None and f"changes-since-{prev[0].label}.csv")
-        analysis = Analysis(edition, config, reg, items, review, look, charts, comparison,
-                            prev[0] if prev else None, data_dir, pending, points,
-                            read_paper_settings(data_dir / edition.label), downloads)
+        analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison),
+                                charts, downloads)
         with _stage("compose", timings):
             doc = compose(analysis, templates)
         with _stage("html", timings):
@@ -249,6 +294,9 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
                 write_comparison_csv(comparison, tmp / f"changes-since-{prev[0].label}.csv")
         (tmp / ".fingerprint").write_text(fingerprint)
         _swap_into_place(tmp, target)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError([_os_problem(exc, target)]) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -256,7 +304,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     for gap in gaps:
         log.info("note: %s", gap)
     files = tuple(sorted(p for p in target.rglob("*") if p.is_file() and p.name != ".fingerprint"))
-    return BuildResult(edition, target, files, False, warnings, tuple(timings), tuple(gaps))
+    source = reg.source + (f", sheet '{reg.sheet}'" if reg.sheet else "")
+    return BuildResult(edition, target, files, False, warnings, tuple(timings), tuple(gaps), source)
 
 
 def _contract_dates(review) -> dict:
@@ -281,30 +330,195 @@ def _downloads(names: dict[str, str], changes: str | bool) -> tuple[tuple[str, s
     return tuple(found)
 
 
-def _charts(reg, items, review, look, edition, config, out_dir: Path, cache: Path):
-    """Charts depend only on the register and settings: reuse them when only prose or templates changed."""
-    from .paper.charts import Chart, render_charts
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
-    index = cache / "charts.pickle"
-    if index.exists():
+
+def _check_target(target: Path) -> None:
+    """The output folder must be ours to replace: new, empty, or a previous build of this tool."""
+    for parent in (target, *target.parents):
         try:
-            cached = pickle.loads(index.read_bytes())
-            shutil.copytree(cache / "files", out_dir)
-            os.utime(cache)  # recently used: kept when the cache is pruned
-            return tuple(Chart(**{**c, "svg": out_dir / c["svg"], "png": out_dir / c["png"]}) for c in cached)
-        except Exception:  # a stale or damaged cache is simply rebuilt
-            shutil.rmtree(out_dir, ignore_errors=True)
+            if parent.exists() and not parent.is_dir():
+                where = "the output folder" if parent == target else f"{parent}, a folder on the output path,"
+                raise InputError([Problem(str(target), None, None, "",
+                                          f"{where} is a file, not a folder; choose another --out")])
+            if parent.exists():
+                break
+        except PermissionError:
+            break
+    if target.is_dir() and any(target.iterdir()) and not (target / ".fingerprint").exists():
+        raise InputError([Problem(str(target), None, None, "",
+                                  "this output folder already holds files that were not built by this tool; "
+                                  "choose an empty or new folder with --out so nothing of yours is replaced")])
+
+
+def _os_problem(exc: OSError, target: Path) -> Problem:
+    """A failure of the disk or the file system, in words; the previous build is always intact."""
+    kept = f"{target} is as it was before this build" if target.exists() else "nothing was written"
+    where = exc.filename or target
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        what = "the disk is full"
+        todo = "free some space (build/ can be emptied with `invoke clean`) and build again"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        what = "permission was refused"
+        todo = ("close the paper if it is open in Word or a browser, check you may write there, "
+                "or choose another folder with --out")
+    elif exc.errno == errno.EROFS:
+        what = "the disk is read-only"
+        todo = "choose another folder with --out"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        what = "a file stands where a folder is needed"
+        todo = "choose another folder with --out, or move that file"
+    else:
+        what = exc.strerror or type(exc).__name__
+        todo = "check the folder and build again"
+    return Problem(str(where), None, None, "", f"the build stopped: {what}; {todo}. {kept}")
+
+
+# --- the chart cache -------------------------------------------------------------------------
+
+_CACHE_FORMAT = "charts-json-1"
+
+
+def _chart_key(register: Path, config_files: list[Path], edition: Edition) -> str:
+    """Everything that shapes a chart: the register, the settings and the code (analysis, charts,
+    input, formatting - all of pipeline/), plus the matplotlib version that draws them."""
+    import matplotlib
+
+    code = _files_under(_PACKAGE, "*.py")
+    extra = f"{_CACHE_FORMAT}|{edition.label}|matplotlib {matplotlib.__version__}|python {sys.version_info[:2]}"
+    return _digest([p for p in [register, *config_files, *code] if p.exists()], extra)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _charts(reg, items, review, look, edition, config, out_dir: Path, cache: Path):
+    """Charts depend only on the register, settings and code: reuse them when only prose or templates
+    changed. The cache is plain JSON plus the image files, each checked against its recorded hash
+    and shape before it is used: a damaged or tampered entry is drawn again, never published."""
+    from .paper.charts import render_charts
+
+    cached = _read_chart_cache(cache, out_dir)
+    if cached is not None:
+        return cached
+    shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = render_charts(reg, items, review, look, edition, config, out_dir)
     try:
-        shutil.rmtree(cache, ignore_errors=True)
-        shutil.copytree(out_dir, cache / "files")
-        records = [{**c.__dict__, "svg": c.svg.name, "png": c.png.name} for c in charts]
-        index.write_bytes(pickle.dumps(records))
-        _prune_cache(cache.parent)
+        _write_chart_cache(cache, charts)
     except OSError:
         pass  # the cache is an optimisation only
     return charts
+
+
+def _write_chart_cache(cache: Path, charts) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    staging = cache.parent / f".{cache.name}.writing-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "files").mkdir(parents=True)
+    records = []
+    for chart in charts:
+        record = {f.name: getattr(chart, f.name) for f in fields(chart) if f.name not in ("svg", "png", "data")}
+        record["data"] = asdict(chart.data)
+        for kind in ("svg", "png"):
+            path = getattr(chart, kind)
+            shutil.copyfile(path, staging / "files" / path.name)
+            record[kind] = {"name": path.name, "sha256": _sha256(path), "size": path.stat().st_size}
+        records.append(record)
+    index = {"format": _CACHE_FORMAT, "charts": records}
+    (staging / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
+    shutil.rmtree(cache, ignore_errors=True)
+    try:
+        staging.rename(cache)  # one step: another build never sees half an entry
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # a concurrent build wrote it first
+    _prune_cache(cache.parent)
+
+
+def _read_chart_cache(cache: Path, out_dir: Path):
+    """The cached charts copied into out_dir and checked there (what is checked is what is published),
+    or None when there is no entry or it fails any check."""
+    from .paper.charts import Chart
+    from .paper.model import Column, Table
+
+    index = cache / "index.json"
+    if not _is_file(index):
+        return None
+    try:
+        data = json.loads(index.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT or not isinstance(data.get("charts"), list):
+            raise ValueError("unknown cache format")
+        shutil.rmtree(out_dir, ignore_errors=True)
+        out_dir.mkdir(parents=True)
+        charts = []
+        for record in data["charts"]:
+            files = {}
+            for kind in ("svg", "png"):
+                entry = record[kind]
+                name = entry["name"]
+                if not isinstance(name, str) or Path(name).name != name or not name.endswith(f".{kind}"):
+                    raise ValueError(f"bad file name {name!r}")
+                copy = out_dir / name
+                shutil.copyfile(cache / "files" / name, copy)
+                if copy.stat().st_size != entry["size"] or _sha256(copy) != entry["sha256"]:
+                    raise ValueError(f"{name} does not match its recorded hash")
+                (_check_svg if kind == "svg" else _check_png)(copy)
+                files[kind] = copy
+            table = dict(record["data"])
+            table["columns"] = tuple(Column(**c) for c in table["columns"])
+            for key in ("rows", "totals"):
+                table[key] = tuple(tuple(row) for row in table[key])
+            chart_table = Table(**table)
+            for row in (*chart_table.rows, *chart_table.totals, tuple(c.title for c in chart_table.columns)):
+                if not all(isinstance(cell, str) for cell in row):
+                    raise ValueError("a chart table cell is not text")
+            plain = {k: v for k, v in record.items() if k not in ("svg", "png", "data")}
+            if not all(isinstance(v, str) for v in plain.values()):
+                raise ValueError("a chart's title or alt text is not text")
+            charts.append(Chart(**plain, data=chart_table, svg=files["svg"], png=files["png"]))
+        os.utime(cache)  # recently used: kept when the cache is pruned
+        return tuple(charts)
+    except Exception as exc:  # anything wrong with the entry: draw the charts again
+        log.debug("chart cache %s not used: %s", cache.name, exc)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        return None
+
+
+_SVG_UNSAFE = ("script", "foreignobject", "iframe", "object", "embed")
+
+
+def _check_svg(path: Path) -> None:
+    """A chart SVG is drawing only: no scripts, event handlers or links out of the file."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(path.read_bytes())
+    if not root.tag.endswith("svg"):
+        raise ValueError("not an SVG")
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1].lower()
+        if tag in _SVG_UNSAFE:
+            raise ValueError(f"<{tag}> in a chart")
+        for name, value in el.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            if local.startswith("on"):
+                raise ValueError(f"event handler {local} in a chart")
+            if local == "href" and not (value.startswith("#") or value.startswith("data:image/")):
+                raise ValueError(f"link {value[:40]!r} in a chart")
+
+
+def _check_png(path: Path) -> None:
+    from PIL import Image
+
+    with Image.open(path) as img:
+        if img.format != "PNG":
+            raise ValueError("not a PNG")
+        img.verify()  # reads every chunk and checks its CRC: a truncated file fails here
 
 
 def _remove_abandoned(target: Path) -> None:
@@ -331,18 +545,64 @@ def _alive(pid: int) -> bool:
 
 def _prune_cache(cache_root: Path, keep: int = 8) -> None:
     """Keep the chart cache small: the most recently used entries only."""
-    entries = sorted((p for p in cache_root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    entries = sorted((p for p in cache_root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[keep:]:
         shutil.rmtree(old, ignore_errors=True)
 
 
 def _swap_into_place(tmp: Path, target: Path) -> None:
-    """Replace the previous build in one step; a failure before this point leaves it untouched."""
+    """Put the new build at `target` in one atomic step, so `target` is never missing: a new folder is
+    renamed into place; an existing one is exchanged with the new one (Linux renameat2, macOS
+    renamex_np) and the old one, now at `tmp`, deleted. Where no exchange exists (Windows), two renames
+    are the fallback, and the old build is put back if the second fails."""
+    if not target.exists():
+        try:
+            tmp.rename(target)
+            return
+        except OSError:
+            if not target.exists():
+                raise
+            # another build put its folder there meanwhile: exchange with it below
+    if _exchange(tmp, target):
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     old = target.parent / f".{target.name}.old-{os.getpid()}"
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
+    target.rename(old)
+    try:
+        tmp.rename(target)
+    except BaseException:
+        old.rename(target)
+        raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step. False when the system or file system cannot (nothing is changed)."""
+    import ctypes
+
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = getattr(libc, "renameat2", None)
+        if fn is None:
+            return False
+        at_fdcwd, rename_exchange = -100, 2
+        done = fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+    elif sys.platform == "darwin":
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = getattr(libc, "renamex_np", None)
+        if fn is None:
+            return False
+        rename_swap = 0x2
+        done = fn(os.fsencode(a), os.fsencode(b), rename_swap) == 0
+    else:
+        return False
+    if done:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, getattr(errno, "EOPNOTSUPP", errno.ENOTSUP)):
+        return False  # this file system cannot exchange: fall back
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def build_all(force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,

@@ -12,11 +12,15 @@ class Problem:
     column: str | None
     value: str
     expected: str
+    sheet: str = ""  # the worksheet of an .xlsx register
+    line: str = ""  # the id of the register line the row holds, so the officer can find it when rows move
 
     def __str__(self) -> str:
         where = [self.file]
+        if self.sheet:
+            where.append(f"sheet '{self.sheet}'")
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"line {self.line} at row {self.row}" if self.line else f"row {self.row}")
         if self.column:
             where.append(f"column '{self.column}'")
         shown = _show(self.value)

@@ -175,14 +175,18 @@ def test_a_build_killed_part_way_leaves_the_previous_build_as_it_was(tmp_path):
     assert len(killed_mid_build) >= len(KILLS) // 2, f"too few kills landed mid-build: {killed_mid_build}"
 
 
-@pytest.mark.parametrize(("module", "function", "error"), [
-    ("pipeline.writers.docx", "write_docx", RuntimeError("Word writer failed")),
-    ("pipeline.writers.html", "write_html", OSError(28, "No space left on device")),
-    ("pipeline.exports.calendar", "write_schedule_ics", KeyboardInterrupt()),
-], ids=["word-raises", "html-disk-full", "exports-interrupted"])
+@pytest.mark.parametrize(("module", "function", "error", "said"), [
+    ("pipeline.writers.docx", "write_docx", RuntimeError("Word writer failed"), None),
+    # A disk-level failure is the officer's to fix, so it is a message (exit 2), not a traceback.
+    ("pipeline.writers.html", "write_html", OSError(28, "No space left on device"), "the disk is full"),
+    ("pipeline.writers.docx", "write_docx", PermissionError(13, "Permission denied", "x.docx"), "permission was refused"),
+    ("pipeline.exports.calendar", "write_schedule_ics", KeyboardInterrupt(), None),
+], ids=["word-raises", "html-disk-full", "word-permission", "exports-interrupted"])
 def test_a_failure_inside_a_stage_leaves_the_previous_build_and_no_temporary_folder(
-        tmp_path, monkeypatch, module, function, error):
+        tmp_path, monkeypatch, module, function, error, said):
     import importlib
+
+    from pipeline.problems import InputError
 
     out = tmp_path / "build" / YEAR
     build_edition(YEAR, out=out, build_dir=tmp_path / "cache", force=True)
@@ -192,8 +196,11 @@ def test_a_failure_inside_a_stage_leaves_the_previous_build_and_no_temporary_fol
         raise error
 
     monkeypatch.setattr(importlib.import_module(module), function, fail)
-    with pytest.raises(type(error)):
+    with pytest.raises(InputError if said else type(error)) as info:
         build_edition(YEAR, out=out, build_dir=tmp_path / "cache", force=True)
+    if said:
+        report = info.value.report()
+        assert said in report and "is as it was before this build" in report, report
     assert not differing(before, hashes(out)), f"the previous build changed: {differing(before, hashes(out))}"
     leftovers = sorted(p.name for p in out.parent.iterdir() if p.name != YEAR)
     assert not leftovers, f"temporary folders left behind: {leftovers}"
@@ -237,3 +244,204 @@ def test_quiet_prints_nothing_on_success(tmp_path):
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert proc.stdout == "" and proc.stderr == "", f"--quiet printed:\n{proc.stdout}{proc.stderr}"
     assert (out / DOCX).exists()
+
+
+# --- (e) the chart cache: plain data, checked, keyed on what shapes a chart ----------------------
+
+def _cache_entry(cache_root: Path) -> Path:
+    entries = [p for p in (cache_root / ".cache").iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert len(entries) == 1, entries
+    return entries[0]
+
+
+@pytest.fixture
+def cached_build(tmp_path):
+    data = copy_data(tmp_path)
+    root = tmp_path / "root"
+    first = build_edition(YEAR, data_dir=data, out=tmp_path / "first" / YEAR, build_dir=root, force=True)
+    return data, root, hashes(first.out_dir / "charts")
+
+
+def _rebuild(tmp_path, data, root, name):
+    return build_edition(YEAR, data_dir=data, out=tmp_path / name / YEAR, build_dir=root, force=True)
+
+
+def test_the_chart_cache_is_plain_json_and_a_planted_pickle_never_runs(tmp_path, cached_build):
+    import json
+    import pickle
+
+    data, root, charts = cached_build
+    entry = _cache_entry(root)
+    index = json.loads((entry / "index.json").read_text(encoding="utf-8"))
+    assert {c["svg"]["name"] for c in index["charts"]} == {n for n in charts if n.endswith(".svg")}
+    assert not list(entry.rglob("*.pickle"))
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    (entry / "charts.pickle").write_bytes(pickle.dumps([Payload()]))
+    (entry / "index.json").write_text("not json", encoding="utf-8")
+    result = _rebuild(tmp_path, data, root, "second")
+    assert not marker.exists(), "a planted pickle was loaded"
+    assert hashes(result.out_dir / "charts") == charts
+
+
+@pytest.mark.parametrize("damage", ["tampered-svg", "tampered-svg-and-hash", "truncated-png", "missing-file"])
+def test_a_damaged_cache_entry_is_drawn_again_never_published(tmp_path, cached_build, damage):
+    import json
+
+    data, root, charts = cached_build
+    entry = _cache_entry(root)
+    svg = next((entry / "files").glob("*.svg"))
+    png = next((entry / "files").glob("*.png"))
+    if damage.startswith("tampered-svg"):
+        svg.write_text(svg.read_text(encoding="utf-8").replace("</svg>", "<script>alert(1)</script></svg>"), encoding="utf-8")
+        if damage == "tampered-svg-and-hash":  # the index rewritten to match: the SVG itself is still refused
+            index = json.loads((entry / "index.json").read_text(encoding="utf-8"))
+            for c in index["charts"]:
+                if c["svg"]["name"] == svg.name:
+                    c["svg"]["sha256"], c["svg"]["size"] = hashlib.sha256(svg.read_bytes()).hexdigest(), svg.stat().st_size
+            (entry / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    elif damage == "truncated-png":
+        png.write_bytes(png.read_bytes()[: png.stat().st_size // 2])
+    else:
+        png.unlink()
+    result = _rebuild(tmp_path, data, root, "second")
+    assert hashes(result.out_dir / "charts") == charts, "the damaged entry was published"
+    assert "<script" not in (result.out_dir / "charts" / svg.name).read_text(encoding="utf-8")
+    again = _rebuild(tmp_path, data, root, "third")  # the entry was rewritten whole: later builds are fine too
+    assert hashes(again.out_dir / "charts") == charts
+
+
+def test_the_cache_key_covers_the_analysis_code_but_not_the_prose(tmp_path, monkeypatch):
+    from pipeline.config import load_config
+    from pipeline.edition import Edition
+
+    package = tmp_path / "pipeline"
+    shutil.copytree(Path(build.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(build, "_PACKAGE", package)
+    data = copy_data(tmp_path)
+    configs = [data / "config.toml"]
+    edition = Edition(2024)
+    key = build._chart_key(REGISTER, configs, edition)
+    (data / YEAR / "prose" / "outlook.md").write_text("Changed prose.\n", encoding="utf-8")
+    assert build._chart_key(REGISTER, configs, edition) == key
+    schedule = package / "analysis" / "schedule.py"
+    schedule.write_text(schedule.read_text(encoding="utf-8") + "\n# a rule changed\n", encoding="utf-8")
+    assert build._chart_key(REGISTER, configs, edition) != key, "a schedule rule change would reuse old charts"
+    del load_config
+
+
+# --- (f) build/<year> is never missing ---------------------------------------------------------------
+
+_WATCHER = textwrap.dedent("""
+    import os, sys
+    path, stop = sys.argv[1], sys.argv[2]
+    looks = missing = 0
+    while not os.path.exists(stop):
+        looks += 1
+        missing += not os.path.exists(path)
+    print(looks, missing)
+""")
+
+
+def _watching(path: Path, stop: Path, work) -> tuple[int, int]:
+    """Run work() while another process (no shared lock with this one) checks `path` as fast as it can."""
+    watcher = subprocess.Popen([sys.executable, "-c", _WATCHER, str(path), str(stop)], stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.2)
+        work()
+    finally:
+        stop.touch()
+        looks, missing = map(int, watcher.communicate(timeout=60)[0].split())
+    return looks, missing
+
+
+def _swaps(out: Path, n: int) -> None:
+    for i in range(n):
+        tmp = out.parent / f".swap-{i}"
+        shutil.copytree(out, tmp)
+        build._swap_into_place(tmp, out)
+
+
+def test_the_build_folder_is_never_missing_while_builds_replace_it(tmp_path):
+    out = tmp_path / "build" / YEAR
+    build_edition(YEAR, out=out, build_dir=tmp_path / "cache", force=True)
+
+    def work():
+        for _ in range(2):
+            build_edition(YEAR, out=out, build_dir=tmp_path / "cache", force=True)
+        _swaps(out, 150)
+
+    looks, missing = _watching(out / DOCX, tmp_path / "stop", work)
+    assert looks > 1000, "the watcher hardly ran"
+    assert not missing, f"build/{YEAR} was missing {missing} of {looks} times the watcher looked"
+    assert sorted(p.name for p in out.parent.iterdir()) == [YEAR], "old builds left beside the new one"
+
+
+def test_the_watcher_does_see_the_gap_two_renames_leave(tmp_path, monkeypatch):
+    """The test above can fail: with the exchange switched off, the same watcher catches the gap."""
+    out = tmp_path / "build" / YEAR
+    out.mkdir(parents=True)
+    (out / DOCX).write_bytes(b"x" * 1000)
+    monkeypatch.setattr(build, "_exchange", lambda a, b: False)
+    looks, missing = _watching(out / DOCX, tmp_path / "stop", lambda: _swaps(out, 300))
+    assert missing > 0, f"the watcher looked {looks} times and never saw the gap"
+
+
+def test_without_an_atomic_exchange_the_fallback_puts_the_old_build_back_on_failure(tmp_path, monkeypatch):
+    out = tmp_path / "build" / YEAR
+    out.mkdir(parents=True)
+    (out / "old.txt").write_text("old")
+    monkeypatch.setattr(build, "_exchange", lambda a, b: False)  # as on Windows
+    new = tmp_path / "build" / ".new"
+    new.mkdir()
+    (new / "new.txt").write_text("new")
+    build._swap_into_place(new, out)
+    assert (out / "new.txt").exists() and not (out / "old.txt").exists()
+
+    broken = tmp_path / "build" / ".gone"  # does not exist: the second rename fails
+    with pytest.raises(OSError):
+        build._swap_into_place(broken, out)
+    assert (out / "new.txt").exists(), "the previous build was not put back"
+
+
+# --- (g) outputs that cannot be written, templates that cannot be used ------------------------------
+
+def test_an_output_path_under_a_file_is_refused_with_a_message(tmp_path):
+    blocker = tmp_path / "paper.docx"
+    blocker.write_text("an officer's file")
+    proc = invoke_report("--year", YEAR, "--out", str(blocker / YEAR))
+    said = proc.stdout + proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in said, said
+    assert "is a file, not a folder" in said and "--out" in said
+    assert blocker.read_text() == "an officer's file"
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "not-a-docx"])
+def test_a_missing_or_damaged_reference_docx_stops_check_and_report_up_front(tmp_path, damage):
+    from pipeline.build import check_edition
+    from pipeline.paper.compose import TEMPLATES
+    from pipeline.problems import InputError
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    reference = templates / "reference.docx"
+    if damage == "missing":
+        reference.unlink()
+    elif damage == "truncated":
+        reference.write_bytes(reference.read_bytes()[:2000])
+    else:
+        reference.write_text("not a Word file")
+    out = tmp_path / "out" / YEAR
+    for run in (lambda: check_edition(YEAR, templates=templates, build_dir=tmp_path / "cache"),
+                lambda: build_edition(YEAR, templates=templates, out=out, build_dir=tmp_path / "cache")):
+        with pytest.raises(InputError) as info:
+            run()
+        report = info.value.report()
+        assert "reference.docx" in report and ("missing" in report or "damaged" in report), report
+        assert "python -m pipeline.writers.reference_docx" in report
+    assert not out.exists()

@@ -62,6 +62,7 @@ class Builds:
     ics: tuple[str, ...] = ()  # must appear, as typed, in the calendar's event summaries
     cli: bool = False  # run through `invoke report` (else build_edition in-process)
     warns: str = ""  # a fragment the build's notes must contain
+    absent: tuple[str, ...] = ()  # must appear in neither edition (text the build must not have read)
     bug: str = ""
 
 
@@ -88,7 +89,7 @@ EXPECTED: dict[str, Refused | Builds] = {
     "impossible_date.csv": Refused(("row 2", "column 'end_date'", '"31/02/2025"', "does not exist")),
     "unreadable_date.csv": Refused(("row 3", "column 'start_date'", '"April 2024"', "expected a date")),
     "end_before_start.csv": Refused(("row 3", "column 'end_date'", "before the start date")),
-    "bad_spend.csv": Refused((*ROW12, "column 'spend'", '"£12,x00"', "expected an amount in pounds")),
+    "bad_spend.csv": Refused(("line VU-004 at row 12", "column 'spend'", '"£12,x00"', "expected an amount in pounds")),
     "negative_spend.csv": Refused((*ROW12, "column 'spend'", '"-500"', "cannot be negative")),
     "formula_spend.csv": Refused((*ROW12, "column 'spend'", '"=SUM(A1:A9)"', "expected an amount")),
     "bad_options.csv": Refused(("row 9", "column 'extension_options'", '"1+"', "whole years")),
@@ -112,8 +113,27 @@ EXPECTED: dict[str, Refused | Builds] = {
     "xlsx_named.csv": Refused(("xlsx_named.csv", "Excel workbook with a .csv name")),
     "wrong_type.ods": Refused(("wrong_type.ods", "files of type '.ods' are not read")),
     "empty_sheet.xlsx": Refused(("empty_sheet.xlsx", "the sheet 'Register' is empty")),
-    "uncalculated_formula.xlsx": Refused((*ROW12, "column 'spend'", "no calculated result saved")),
+    "uncalculated_formula.xlsx": Refused(("sheet 'Register', line VU-004 at row 12", "column 'spend'",
+                                          "no calculated result saved")),
     "formula_error_libreoffice.xlsx": Refused((*ROW12, "column 'spend'", "#DIV/0!")),
+    # --- issue 12: wrong papers and unhelpful messages, now refused with what to do ---
+    "unclosed_quote.csv": Refused(("line VU-004 at row 12", "column 'notes'", "not closed where it should be",
+                                   "file line 13 was read into this one cell")),
+    "quote_closed_late.csv": Refused(("line VU-004 at row 12", "column 'notes'", "file lines 13 to 17 were read",
+                                      "close the quote")),
+    "unclosed_quote_last_row.csv": Refused(("line VSG-012 at row 65", "is never closed")),
+    "hidden_register_only.xlsx": Refused(("the sheet 'Register' is hidden", "Unhide")),
+    "merged_cells.xlsx": Refused(("sheet 'Register', line VU-005 at row 13, column 'priority'",
+                                  "sheet 'Register', line VU-006 at row 14, column 'priority'",
+                                  "merged cells D12:D14", "unmerge")),
+    "serial_dates.csv": Refused(("line VU-001 at row 9", "column 'end_date'", '"45747"', "Excel serial number",
+                                 "31/03/2025", "format the column as Date")),
+    "serial_dates.xlsx": Refused(("sheet 'Register', line VS-001 at row 2", '"46842"', "30/03/2028",
+                                  "format the column as Date")),
+    "totals_rows.csv": Refused(("Found 2 problems", 'row 49, column \'project\': found "Total spend"',
+                                'row 67, column \'id\': found "Grand total (£)"', "totals row")),
+    "extension_overflow.csv": Refused(("line VU-001 at row 9", "column 'extension_options'", '"99+99+99"',
+                                       "would run to 2496", "within 2200")),
 
     # --- hostile text that must build and come out literally ---
     "formula_text.csv": Builds(literal=FORMULAS, cli=True, ics=FORMULAS[1:], csv_cells=(
@@ -143,6 +163,9 @@ EXPECTED: dict[str, Refused | Builds] = {
     "first_sheet.xlsx": Builds(literal=("Recovery Hub", "£4,654,011")),
     "notes_sheet_first.xlsx": Builds(literal=("Recovery Hub", "£4,654,011")),
     "libreoffice.xlsx": Builds(literal=("Recovery Hub", "£4,654,011"), cli=True),
+    # A stale copy hidden in front of the register is never read; the visible sheet is.
+    "hidden_stale_sheet.xlsx": Builds(literal=("Recovery Hub", "£4,654,011"), absent=("STALE COPY",), cli=True),
+    "semicolons_comma_in_header.csv": Builds(literal=ACCENTED),
 }
 
 
@@ -296,6 +319,8 @@ def test_a_hostile_register_builds_and_shows_its_text_literally(name, expect, pr
     for text in expect.literal:
         assert text in shown_html, f"{text!r} is not shown literally in the HTML edition"
         assert text in shown_word, f"{text!r} is not shown literally in the Word edition"
+    for text in expect.absent:
+        assert text not in shown_html and text not in shown_word, f"{text!r} was read into the paper"
     assert_html_is_inert(html)
     assert_docx_is_inert(docx)
     assert_csv_neutralised(previous / "review-schedule.csv", expect.csv_cells)

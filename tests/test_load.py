@@ -186,7 +186,9 @@ def test_every_problem_is_listed_at_once(config, write_csv):
             GOOD_ROW.replace("VS-001", "VS-002").replace('"500,000"', '"£12,x00"'),
             GOOD_ROW.replace("VS-001", "VS-003").replace("31/03/2029", "31/02/2025")]
     msgs = problems_for(write_csv("\n".join([HEADER, *rows]) + "\n"), config)
-    assert [m.split(",")[1].strip() for m in msgs] == ["row 2", "row 3", "row 4"]
+    # Each names the line's id with its row, so the officer finds it even after sorting the sheet.
+    assert [m.split(",")[1].strip() for m in msgs] == ["line VS-001 at row 2", "line VS-002 at row 3",
+                                                       "line VS-003 at row 4"]
 
 
 def test_message_is_plain_english_without_a_traceback(config, write_csv):

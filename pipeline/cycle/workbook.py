@@ -115,6 +115,28 @@ class _Cell:
     text: bool = False  # store as text even if Excel would read it as a formula or number
 
 
+BACKUP_FOLDER = "backups"
+
+
+def backup_workbook(path: Path, now: datetime | None = None) -> Path:
+    """Copy a workbook about to be replaced to backups/<name>-<date and time>.xlsx beside it.
+
+    `invoke workbook --force` writes the register afresh; the officer's own extra sheets, comments and
+    formatting would be lost with the old file, so it is kept, byte for byte, under a dated name."""
+    import shutil
+
+    stamp = (now or datetime.now()).strftime("%Y-%m-%d-%H%M%S")
+    folder = path.parent / BACKUP_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    backup = folder / f"{path.stem}-{stamp}{path.suffix}"
+    n = 2
+    while backup.exists():  # two replacements within the same second
+        backup = folder / f"{path.stem}-{stamp}-{n}{path.suffix}"
+        n += 1
+    shutil.copy2(path, backup)
+    return backup
+
+
 def write_workbook(register: Register, config: Config, path: Path, *, edition: Edition | None = None) -> None:
     """Write `register` to `path` as an .xlsx workbook for the officer to edit.
 

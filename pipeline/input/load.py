@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from ..config import DATA_DIR, Config
 from ..edition import Edition, available_editions
 from ..problems import InputError, Problem
 from .register import COLUMNS, REQUIRED, Line, Register
-from .sources import RawTable, read_table
+from .sources import RawTable, ReadLimits, read_table
 
 _MONEY = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -23,6 +23,12 @@ _OPTIONS = re.compile(r"^\d{1,2}(?:\s*\+\s*\d{1,2})*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\ufeff\ufffe\uffff\ud800-\udfff\u200b-\u200f\u202a-\u202e"
                       r"\u2060-\u2064\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
+_SERIAL = re.compile(r"^\d{4,7}(?:\.\d+)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0, allowing for its 1900 leap-year bug
+# A totals or subtotals row pasted from the paper: "Total", "Total spend", "Grand total (£)", "Sub-total".
+_TOTALS = re.compile(r"^(?:grand\s+|sub[\s-]?)?totals?\b", re.IGNORECASE)
+MAX_YEAR = 2200  # dates beyond this are typos, and would break the date arithmetic of the schedule
+MAX_PROBLEMS = 200  # beyond this, more of the same would only bury the first ones
 MAX_CELL = 2000  # characters; a longer cell is almost always a paste gone wrong
 
 
@@ -73,15 +79,20 @@ def parse_date(text: str) -> date:
     else:
         m = _UK.match(t)
         if not m:
+            if _SERIAL.match(t) and 1 <= float(t) < 2958466:
+                # Excel shows a date cell formatted as General (or saved to CSV that way) as its serial number.
+                seen = (_EXCEL_EPOCH + timedelta(days=int(float(t)))).strftime("%d/%m/%Y")
+                raise ValueError(f"this looks like a date stored as an Excel serial number ({t} is {seen}); "
+                                 "format the column as Date in Excel (Format Cells, Date) and save again")
             raise ValueError("expected a date written 2024-04-01 or 01/04/2024 (day first)")
         d, mo, y = (int(g) for g in m.groups())
     try:
         day = date(y, mo, d)
     except ValueError:
         raise ValueError("this date does not exist in the calendar; expected a real date such as 31/03/2025") from None
-    if not 1900 <= y <= 2200:
+    if not 1900 <= y <= MAX_YEAR:
         # A typo such as 9999 would pass here and break the review dates computed from it.
-        raise ValueError("expected a year between 1900 and 2200; check the year is typed in full (2025, not 25)")
+        raise ValueError(f"expected a year between 1900 and {MAX_YEAR}; check the year is typed in full (2025, not 25)")
     return day
 
 
@@ -93,6 +104,11 @@ def parse_options(text: str) -> tuple[int, ...]:
     if any(y == 0 for y in years):
         raise ValueError("each extension option must be at least one year, e.g. 1+1")
     return years
+
+
+def latest_end_year(end: date, options: tuple[int, ...]) -> int:
+    """The year the agreement would end after every extension option (whole years)."""
+    return end.year + sum(options)
 
 
 def parse_dates(text: str) -> tuple[date, ...]:
@@ -174,10 +190,29 @@ def _edition_setting(path: Path, table: str, key: str) -> str | None:
         return None  # load_config reports a damaged file with its own message
 
 
+def read_limits(config: Config) -> ReadLimits:
+    limits = config.limits
+    return ReadLimits(max_bytes=int(limits.register_megabytes * 1024 * 1024), max_rows=int(limits.register_rows),
+                      setting="[limits] register_megabytes and register_rows in data/config.toml")
+
+
 def load_register(path: Path, config: Config) -> Register:
     """Read, clean and validate a register. Raises InputError listing every problem found."""
-    raw = read_table(Path(path), sheet=config["register"].get("sheet", "Register"))
+    raw = read_table(Path(path), sheet=config["register"].get("sheet", "Register"), known=COLUMNS,
+                     limits=read_limits(config))
     return validate(raw, config)
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """All problems when there are a reasonable number; else the first ones and how many more there are."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS
+    first = problems[0]
+    return [*problems[:MAX_PROBLEMS], Problem(first.file, None, None, "",
+                                               f"... and {rest:,} more problems not listed; fix these first "
+                                               "(so many usually means the wrong file, or a shifted column)",
+                                               sheet=first.sheet)]
 
 
 def validate(raw: RawTable, config: Config) -> Register:
@@ -193,7 +228,8 @@ def validate(raw: RawTable, config: Config) -> Register:
             continue
         if name in positions:
             problems.append(Problem(source, raw.header_row, raw.header[i].strip(), "",
-                                    f"this column appears twice (also column {positions[name] + 1}); keep one"))
+                                    f"this column appears twice (also column {positions[name] + 1}); keep one",
+                                    sheet=raw.sheet))
         else:
             positions[name] = i
     missing = [c for c in REQUIRED if c not in positions]
@@ -202,12 +238,13 @@ def validate(raw: RawTable, config: Config) -> Register:
         hint = f'; the header has "{near[0]}" - rename it to "{col}"' if near else ""
         problems.append(Problem(source, raw.header_row, col, "",
                                 f"required column is missing from the header row{hint}. "
-                                f"Required columns: {_choices(REQUIRED)}"))
+                                f"Required columns: {_choices(REQUIRED)}", sheet=raw.sheet))
     if missing or problems:
         raise InputError(problems)
     if not raw.rows:
         raise InputError([Problem(source, None, None, "",
-                                  "the header is there but no services are listed below it; add one row per service or grant")])
+                                  "the header is there but no services are listed below it; add one row per service or grant",
+                                  sheet=raw.sheet)])
 
     extras = tuple(raw.header[i].strip() for n, i in positions.items() if n not in COLUMNS)
     extra_idx = [(raw.header[i].strip(), i) for n, i in positions.items() if n not in COLUMNS]
@@ -220,7 +257,17 @@ def validate(raw: RawTable, config: Config) -> Register:
     seen_ids: dict[str, int] = {}
     lines: list[Line] = []
 
+    def merged_with(rownum: int, col: str) -> tuple[int, int, int, int] | None:
+        """The merged range a cell lies in, other than as its first cell (which holds the value)."""
+        c = positions[col] + 1
+        for first_row, first_col, last_row, last_col in raw.merged:
+            if first_row <= rownum <= last_row and first_col <= c <= last_col and (rownum, c) != (first_row, first_col):
+                return first_row, first_col, last_row, last_col
+        return None
+
     for rownum, cells in raw.rows:
+        line_id = clean_text(cells[positions["id"]])[0][:40] if positions["id"] < len(cells) else ""
+
         def cell(col: str) -> str:
             i = positions.get(col)
             if i is None or i >= len(cells):
@@ -230,18 +277,22 @@ def validate(raw: RawTable, config: Config) -> Register:
                 warnings.append(f"{source}, row {rownum}, column '{col}': invisible control characters were removed")
             if len(text) > MAX_CELL:
                 problems.append(Problem(source, rownum, col, text, f"this cell has {len(text):,} characters; "
-                                        f"expected at most {MAX_CELL:,} (is it a paste gone wrong?)"))
+                                        f"expected at most {MAX_CELL:,} (is it a paste gone wrong?)",
+                                        sheet=raw.sheet, line=line_id))
                 return text[:MAX_CELL]
             return text
 
         def bad(col: str, value: str, expected: str) -> None:
-            problems.append(Problem(source, rownum, col, value, expected))
+            problems.append(Problem(source, rownum, col, value, expected, sheet=raw.sheet, line=line_id))
 
         values = {col: cell(col) for col in COLUMNS}
-        filled = [c.strip() for c in cells if c.strip()]
-        totals_words = ("total", "totals", "grand total")
-        if (not values["id"] or values["id"].lower() in totals_words) and any(c.lower() in totals_words for c in filled):
-            bad("id", "", "this looks like a totals row copied from the paper; delete it, as totals are computed")
+        filled = [clean_text(c)[0] for c in cells if c.strip()]
+        totals = [c for c in filled if _TOTALS.match(c)]
+        if totals and (not values["id"] or _TOTALS.match(values["id"])):
+            at = next(i for i, c in enumerate(cells) if clean_text(c)[0] == totals[0])
+            where = raw.header[at].strip() if at < len(raw.header) and raw.header[at].strip() else f"column {at + 1}"
+            problems.append(Problem(source, rownum, where, totals[0], "this looks like a totals row copied from the "
+                                    "paper; delete the row, as the paper computes its totals", sheet=raw.sheet))
             continue
         if not values["id"] and len(filled) == 1:
             bad("id", "", f'this row holds only "{filled[0][:40]}", like a heading; delete it, or fill in the whole line')
@@ -250,7 +301,16 @@ def validate(raw: RawTable, config: Config) -> Register:
         for col in ("id", "section", "term", "priority", "project", "provider"):
             if not values[col]:
                 name = col.replace("_", " ")
-                bad(col, "", f"this cell is blank; every line needs {'an' if name[0] in 'aeiou' else 'a'} {name}")
+                needs = f"every line needs {'an' if name[0] in 'aeiou' else 'a'} {name}"
+                span = merged_with(rownum, col) if raw.merged else None
+                if span:
+                    from openpyxl.utils import get_column_letter
+
+                    cells_ref = f"{get_column_letter(span[1])}{span[0]}:{get_column_letter(span[3])}{span[2]}"
+                    bad(col, "", f"this cell is part of the merged cells {cells_ref}, so Excel keeps its value only in "
+                                 f"the first of them; unmerge the cells (Home, Merge & Center) and fill in each row: {needs}")
+                else:
+                    bad(col, "", f"this cell is blank; {needs}")
                 ok = False
 
         ident = values["id"]
@@ -303,6 +363,11 @@ def validate(raw: RawTable, config: Config) -> Register:
             except ValueError as exc:
                 bad("extension_options", values["extension_options"], str(exc))
                 ok = False
+            if options and dates["end_date"] and latest_end_year(dates["end_date"], options) > MAX_YEAR:
+                bad("extension_options", values["extension_options"],
+                    f"with these options the agreement would run to {latest_end_year(dates['end_date'], options)}; "
+                    f"the end date plus every option must stay within {MAX_YEAR} (check the options and the end date)")
+                ok = False
 
         breaks: tuple[date, ...] = ()
         if values["break_dates"]:
@@ -348,8 +413,9 @@ def validate(raw: RawTable, config: Config) -> Register:
         ))
 
     if problems:
-        raise InputError(problems)
-    return Register(source=source, lines=tuple(lines), extra_columns=extras, warnings=tuple(warnings))
+        raise InputError(_capped(problems))
+    return Register(source=source, lines=tuple(lines), extra_columns=extras, warnings=tuple(warnings),
+                    sheet=raw.sheet)
 
 
 # The extra column `invoke new-year` adds: what the officer must still do to each line.

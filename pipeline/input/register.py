@@ -76,6 +76,7 @@ class Register:
     lines: tuple[Line, ...]
     extra_columns: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    sheet: str = field(default="", compare=False)  # the worksheet read, for an .xlsx register
 
     def __len__(self) -> int:
         return len(self.lines)

@@ -8,6 +8,7 @@ templates and the officer's prose files are read as Markdown and Jinja.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,15 +16,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import FileSystemLoader
 from markupsafe import Markup
 
 from .. import formatting as fmt
 from ..analysis.classify import ANNUAL, KEYS, Classified
 from ..config import Config
 from ..edition import Edition
-from .markdown import to_blocks
+from .markdown import Source, prose_markers, to_blocks
+from .prose import Bounds, Sandbox, at, current_place, decode, freeze, prose_path, render, unknown_names
 from .model import Block, Column, Contents, Document, Figure, Table
 from ..analysis.outlook import Outlook
 from ..problems import InputError, Problem
@@ -84,40 +85,116 @@ class _Blocks:
         return Markup(f"\n\n@@block:{len(self.items) - 1}@@\n\n")
 
 
-def _matches(line: Line, filters: dict[str, Any]) -> bool:
-    for key, wanted in filters.items():
-        value = getattr(line, key)
-        options = wanted if isinstance(wanted, (list, tuple)) else (wanted,)
-        if not any(str(value).lower() == str(o).lower() for o in options):
+def _field_text(line: Line, key: str) -> str:
+    value = getattr(line, key)
+    if key == "status" and not value:
+        return "active"  # a blank status means active, so status="active" finds those lines too
+    return "" if value is None else str(value)
+
+
+def _matches(line: Line, filters: dict[str, tuple[Any, ...]]) -> bool:
+    for key, options in filters.items():
+        value = _field_text(line, key).lower()
+        if not any(value == str(o).lower() for o in options):
             return False
     return True
+
+
+# Fields of a line whose values come from a vocabulary in data/config.toml.
+_VOCABULARY_FIELDS = {"section": "sections", "term": "terms", "priority": "priorities", "status": "statuses",
+                      "category": "categories", "procurement_route": "procurement_routes"}
+_FIELDS = tuple(f for f in Line.__dataclass_fields__ if f not in ("extra", "row"))
+
+
+def _suggest(value: str, options: Iterable[str]) -> str:
+    options = [o for o in dict.fromkeys(options) if o]
+    lowered = {o.lower(): o for o in options}
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    return f'; did you mean "{lowered[close[0]]}"?' if close else ""
+
+
+def _shown(filters: dict[str, Any]) -> str:
+    return ", ".join(f'{k}="{v}"' if not isinstance(v, (list, tuple)) else f"{k}={list(v)!r}" for k, v in filters.items())
 
 
 class _Context:
     """The functions and values templates and prose can use. Pure reads of the analysis."""
 
-    def __init__(self, a: Analysis, blocks: _Blocks, env: SandboxedEnvironment, prose_dir: Path | None):
+    def __init__(self, a: Analysis, blocks: _Blocks, env: Sandbox, prose_dir: Path | None,
+                 prose_env: Sandbox | None = None, bounds: Bounds | None = None):
         self.a, self.blocks, self.env, self.prose_dir = a, blocks, env, prose_dir
+        self.prose_env, self.bounds = prose_env, bounds
         self.by_id = {c.line.id: c for c in a.items}
         self.figures = 0
+        self.problems: list[Problem] = []  # mistakes in the text, reported together once the paper is rendered
+        self.sources: list[Source] = []  # every prose file rendered, for the Markdown checks
+        self.current_prose: str | None = None
         self.glossary_slot: tuple[int, str, list[str]] | None = None  # filled in once the whole text is known
 
+    def _problem(self, message: str) -> None:
+        place = current_place()
+        self.problems.append(at(place[0], place[1], message) if place else Problem("templates", None, None, "", message))
+
     # --- selections ------------------------------------------------------------------------
-    def lines(self, **filters: Any) -> list[Line]:
-        unknown = [k for k in filters if k not in Line.__dataclass_fields__]
-        if unknown:
-            raise ValueError(f"lines() has no field {unknown[0]!r}; use one of the register's columns")
-        return [l for l in self.a.register.lines if _matches(l, filters)]
+    def _select(self, filters: dict[str, Any], may_be_empty: bool, helper: str) -> list[Line] | None:
+        """The lines matching `filters`, or None when the filters themselves are wrong (reported)."""
+        vocab = self.a.config.vocabulary
+        checked: dict[str, tuple[Any, ...]] = {}
+        ok = True
+        for key, wanted in filters.items():
+            if key not in _FIELDS:
+                self._problem(f"{helper}() has no field {key!r}{_suggest(key, _FIELDS)}; "
+                              f"the fields are the register's columns: {', '.join(_FIELDS)}")
+                ok = False
+                continue
+            options = tuple(wanted) if isinstance(wanted, (list, tuple)) else (wanted,)
+            known = getattr(vocab, _VOCABULARY_FIELDS.get(key, ""), None)
+            if known:
+                accepted = {o.lower() for o in known}
+                for o in options:
+                    if str(o).lower() not in accepted:
+                        self._problem(f'{key}="{o}" is not one of the {key} values in data/config.toml '
+                                      f"({', '.join(known)}){_suggest(str(o), known)}")
+                        ok = False
+            checked[key] = options
+        if not ok:
+            return None
+        chosen = [l for l in self.a.register.lines if _matches(l, checked)]
+        if not chosen and filters and not may_be_empty and self.current_prose is not None:
+            hints = ""
+            if len(checked) == 1:
+                (key, options), = checked.items()
+                hints = _suggest(str(options[0]), (_field_text(l, key) for l in self.a.register.lines))
+            self._problem(f"{helper}({_shown(filters)}) matches no line of the register{hints}; check the "
+                          f"names against the register, or write {helper}(..., may_be_empty=True) if none is expected")
+        return chosen
 
-    def total(self, selection: Iterable[Line] | None = None, **filters: Any) -> Decimal:
-        return total_spend(self.lines(**filters) if selection is None else selection)
+    def lines(self, may_be_empty: bool = False, **filters: Any) -> list[Line]:
+        return self._select(filters, may_be_empty, "lines") or []
 
-    def count(self, selection: Iterable[Line] | None = None, **filters: Any) -> int:
-        return len(list(self.lines(**filters) if selection is None else selection))
+    def _selection(self, selection: Iterable[Line] | None, filters: dict[str, Any], may_be_empty: bool,
+                   helper: str) -> list[Line] | None:
+        if selection is None:
+            return self._select(filters, may_be_empty, helper)
+        chosen = list(selection)
+        if not all(isinstance(l, Line) for l in chosen):
+            self._problem(f"{helper}() needs lines, such as lines(term=\"Annual\"), or field=value filters")
+            return None
+        return chosen
 
-    def last_end(self, selection: Iterable[Line] | None = None, **filters: Any) -> date | None:
+    def total(self, selection: Iterable[Line] | None = None, may_be_empty: bool = False, **filters: Any) -> Decimal:
+        return total_spend(self._selection(selection, filters, may_be_empty, "total") or ())
+
+    def count(self, selection: Iterable[Line] | None = None, may_be_empty: bool = False, **filters: Any) -> int:
+        return len(self._selection(selection, filters, may_be_empty, "count") or ())
+
+    def last_end(self, selection: Iterable[Line] | None = None, may_be_empty: bool = False, **filters: Any) -> date | None:
         """The latest end date among the selected lines (None if none has one)."""
-        ends = [l.end_date for l in (self.lines(**filters) if selection is None else selection) if l.end_date]
+        chosen = self._selection(selection, filters, may_be_empty, "last_end")
+        ends = [l.end_date for l in chosen or () if l.end_date]
+        if chosen and not ends and not may_be_empty and self.current_prose is not None:
+            self._problem(f"none of the {len(chosen)} lines selected for last_end() has an end date, so there is "
+                          "no date to print; choose other lines, or write last_end(..., may_be_empty=True)")
         return max(ends) if ends else None
 
     def in_category(self, key: str) -> list[Classified]:
@@ -235,17 +312,58 @@ class _Context:
 
     # --- officer prose ---------------------------------------------------------------------
     def prose(self, name: str) -> Markup:
-        """Include data/<year>/prose/<name>.md, itself a template that may quote computed figures."""
-        if self.prose_dir is None:
+        """Include data/<year>/prose/<name>.md, itself a template that may quote computed figures.
+
+        It is rendered in its own sandbox (no loader, read-only values, bounded time and size);
+        its mistakes are collected with their line, so every prose file is checked in one run."""
+        if self.current_prose is not None:
+            self._problem("prose() cannot be used inside a prose file (prose files do not include each other); "
+                          "write the text here, or include both files from templates/paper.md")
             return Markup("")
-        path = self.prose_dir / f"{name}.md"
-        if not path.exists():
+        if self.prose_dir is None or self.prose_env is None:
             return Markup("")
-        return Markup(render_source(self.env, path.read_text(encoding="utf-8-sig"), str(path), self.values()))
+        path = prose_path(self.prose_dir, name)
+        if path is None:
+            self._problem(f"prose({str(name)[:60]!r}) does not name a file of {self.prose_dir}: give the file name "
+                          "without .md, in letters, digits, - and _ only")
+            return Markup("")
+        if not path.is_file():
+            return Markup("")  # an edition may leave a section without text of its own
+        file = str(path)
+        data = path.read_bytes()
+        if len(data) > self.bounds.characters * 4:
+            self.problems.append(Problem(file, None, None, "", f"this file is {len(data):,} bytes, more than a prose "
+                                         f"file may be; shorten it, or raise prose_characters under [limits]"))
+            return Markup("")
+        try:
+            source = decode(data, file)
+        except InputError as exc:
+            self.problems.extend(exc.problems)
+            return Markup("")
+        values = self.prose_values()
+        unknown = unknown_names(self.prose_env, source, file, values)
+        if unknown:
+            self.problems.extend(unknown)
+            return Markup("")
+        self.current_prose = file
+        try:
+            text = render(self.prose_env, source, file, values, self.bounds)
+        except InputError as exc:
+            self.problems.extend(exc.problems)
+            return Markup("")
+        finally:
+            self.current_prose = None
+        self.sources.append(Source(file, source, text))
+        return Markup(prose_markers(len(self.sources) - 1, text))
+
+    def prose_values(self) -> dict[str, Any]:
+        """What prose sees: the template values as deep read-only copies (prose() there only explains
+        that prose files do not include each other)."""
+        return {k: freeze(v) for k, v in self.values().items()}
 
     def values(self) -> dict[str, Any]:
         a = self.a
-        org = a.config["organisation"]
+        org = freeze(a.config["organisation"])  # read-only: no text may change a setting
         vocab = a.config.vocabulary
         cats = a.config["categories"]
         categories = []
@@ -299,34 +417,37 @@ def _pct(value: Decimal | None) -> str:
 _columns = parts.columns
 
 
-def _environment(templates: Path) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
-        loader=FileSystemLoader(str(templates)), undefined=StrictUndefined, finalize=_finalize,
-        autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    )
+def _environment(templates: Path) -> Sandbox:
+    from .prose import environment
+
+    return environment(loader=FileSystemLoader(str(templates)), finalize=_finalize)
 
 
-def render_source(env: SandboxedEnvironment, source: str, name: str, values: dict[str, Any]) -> str:
-    """Render officer-written text, turning template mistakes into a message naming file and line."""
-    try:
-        return env.from_string(source).render(values)
-    except TemplateSyntaxError as exc:
-        raise InputError([Problem(name, None, None, "", f"line {exc.lineno}: the template text is not valid ({exc.message}); "
-                                  "check the {{ }} and {% %} markers")]) from None
-    except UndefinedError as exc:
-        raise InputError([Problem(name, None, None, "", f"{exc.message}; check the spelling of the name inside {{{{ }}}}")]) from None
-    except (TemplateError, ValueError, TypeError, AttributeError) as exc:
-        raise InputError([Problem(name, None, None, "", f"a figure could not be computed ({exc})")]) from None
+def _prose_environment() -> Sandbox:
+    from .prose import environment
+
+    return environment(loader=None, finalize=_finalize)  # no loader: prose reads no other file
+
+
+def render_source(env: Sandbox, source: str, name: str, values: dict[str, Any]) -> str:
+    """Render template text, turning mistakes into a message naming file and line."""
+    return render(env, source, name, values)
 
 
 def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
     env = _environment(templates)
     blocks = _Blocks()
     prose_dir = a.data_dir / a.edition.label / a.config["paper"].get("prose_dir", "prose") if a.data_dir else None
-    ctx = _Context(a, blocks, env, prose_dir)
+    limits = a.config.limits
+    ctx = _Context(a, blocks, env, prose_dir, _prose_environment(),
+                   Bounds(float(limits.prose_seconds), int(limits.prose_characters)))
     values = ctx.values()
     skeleton = templates / "paper.md"
-    source = render_source(env, skeleton.read_text(encoding="utf-8"), str(skeleton), values)
+    text = _read_template(skeleton)
+    problems = unknown_names(env, text, str(skeleton), values)
+    if problems:
+        raise InputError(problems)
+    source = render_source(env, text, str(skeleton), values)
     glossary = {str(k): str(v) for k, v in a.config.raw.get("glossary", {}).items()}
     if ctx.glossary_slot is not None:
         index, caption, titles = ctx.glossary_slot
@@ -336,11 +457,19 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
                                     row_header=True)
     front_source = templates / "front.md"
     front: tuple = ()
+    placeholder = lambda i: blocks.items[i] if 0 <= i < len(blocks.items) else None  # noqa: E731
     if front_source.exists():
-        rendered = render_source(env, front_source.read_text(encoding="utf-8"), str(front_source), values)
-        front = tuple(to_blocks(rendered, lambda i: blocks.items[i]))
+        rendered = render_source(env, _read_template(front_source), str(front_source), values)
+        front = tuple(to_blocks(rendered, placeholder, (), str(front_source)))
+    try:
+        body = to_blocks(source, placeholder, ctx.sources, str(skeleton))
+    except InputError as exc:
+        ctx.problems.extend(exc.problems)
+        body = []
+    if ctx.problems:
+        raise InputError(_unique(ctx.problems))
     # Acronyms are spelled out at their first use, the front sheet being read first.
-    everything = expand_first_use((*front, *to_blocks(source, lambda i: blocks.items[i])), glossary)
+    everything = expand_first_use((*front, *body), glossary)
     front, body = everything[:len(front)], everything[len(front):]
     org = a.config["organisation"]
     names = {"short_name": org["short_name"], "name": org["name"], "area": org.get("area", ""), "year": a.edition.label}
@@ -353,3 +482,18 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
         published=a.front.meeting_date if a.front else None,
         contact=a.front.get("contact") if a.front else "", downloads=a.downloads,
     )
+
+
+def _read_template(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), None, None, "", "the paper's template is missing; restore it from the "
+                                  "project (git checkout templates/)")]) from None
+    except UnicodeDecodeError:
+        raise InputError([Problem(str(path), None, None, "", "the paper's template is not saved as UTF-8 text")]) from None
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """One message per mistake: a prose file rendered in a loop reports the same line once."""
+    return list(dict.fromkeys(problems))

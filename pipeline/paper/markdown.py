@@ -2,17 +2,22 @@
 
 Only a small, predictable subset is used: headings, paragraphs, bullet and numbered lists,
 block quotes (notes and warnings), bold, italic and links. Raw HTML is not interpreted: it stays text.
-Tables and figures arrive as placeholders (`@@block:N@@`) that the composer fills in.
+Tables and figures arrive as placeholders (`@@block:N@@`) that the composer fills in; each prose
+file's text arrives between marker paragraphs (`@@prose:N@@` ... `@@prose-end:N@@`), so a heading or
+link that would break the paper is reported against the prose file and line it was written on.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Sequence
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 
-from .model import Block, BulletList, Heading, Paragraph, Run
+from ..problems import Problem, InputError
+from .model import Block, BulletList, Figure, Heading, Paragraph, Run, Table
 
 PLACEHOLDER = re.compile(r"^@@block:(\d+)@@$")
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -54,52 +59,220 @@ def plain(runs: tuple[Run, ...]) -> str:
 
 
 def slug(text: str) -> str:
+    """An anchor from heading text: lower-case words joined by '-', always starting with a letter
+    (Word bookmarks and HTML ids need one), so "2025 plans" gives "section-2025-plans"."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return s or "section"
+    if not s:
+        return "section"
+    return s if s[0].isalpha() else f"section-{s}"
 
 
-def to_blocks(source: str, placeholder: Callable[[int], Block]) -> list[Block]:
+# Ids the page itself uses (the title heading, the main landmark, the contents), never given to a heading.
+RESERVED_ANCHORS = frozenset({"title", "main", "contents", "top"})
+PROSE_BEGIN = re.compile(r"^@@prose:(\d+)@@$")
+PROSE_END = re.compile(r"^@@prose-end:(\d+)@@$")
+_SAFE_SCHEMES = ("http", "https", "mailto", "tel")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A prose file as written and as rendered, so a message can name the line the officer wrote."""
+    file: str
+    text: str
+    rendered: str
+
+
+def prose_markers(index: int, rendered: str) -> str:
+    """Rendered prose wrapped in marker paragraphs, so to_blocks knows which file each block came from."""
+    return f"\n\n@@prose:{index}@@\n\n{rendered}\n\n@@prose-end:{index}@@\n\n"
+
+
+def _source_line(src: Source, rendered_index: int, needle: str | None = None) -> int:
+    """The line of the prose file that produced line `rendered_index` of its rendered text (1-based)."""
+    written = src.text.splitlines()
+    rendered = src.rendered.splitlines()
+    wanted = needle if needle is not None else (rendered[rendered_index].strip() if 0 <= rendered_index < len(rendered) else "")
+    if wanted:
+        hits = [i for i, line in enumerate(written) if (wanted in line if needle is not None else line.strip() == wanted)]
+        if hits:
+            return min(hits, key=lambda i: abs(i - rendered_index)) + 1
+    return max(rendered_index, 0) + 1
+
+
+@dataclass
+class _Origin:
+    """Where a block came from: a prose file (index into sources) and its first line in the rendered paper."""
+    prose: int | None
+    line: int  # 0-based line in the rendered paper
+    begin: int  # 0-based line in the rendered paper where that prose's text starts
+
+
+def to_blocks(source: str, placeholder: Callable[[int], Block], prose: Sequence[Source] = (),
+              skeleton: str = "templates/paper.md") -> list[Block]:
+    """Blocks of the rendered paper. Headings get unique anchors that start with a letter; headings
+    and links that would break the paper are refused, naming the prose file and line they come from."""
     tokens = _parser.parse(source)
     blocks: list[Block] = []
-    anchors: set[str] = set()
+    origins: list[_Origin] = []
+    problems: list[Problem] = []
+    open_prose: list[tuple[int, int]] = []  # (prose index, rendered line where its text begins)
+    enclosing: dict[int, int] = {}  # prose index -> level of the heading it sits under
     quote_depth = 0
     items: list[tuple[Run, ...]] | None = None
     ordered = False
+    level = 0  # the last heading level so far
+
+    def origin(tok) -> _Origin:
+        line = tok.map[0] if tok.map else 0
+        if open_prose:
+            k, begin = open_prose[-1]
+            return _Origin(k, line, begin)
+        return _Origin(None, line, 0)
+
+    def complain(where: _Origin, message: str, needle: str | None = None) -> None:
+        if where.prose is not None and where.prose < len(prose):
+            src = prose[where.prose]
+            line = _source_line(src, where.line - where.begin, needle)
+            problems.append(Problem(f"{src.file}, line {line}", None, None, "", message))
+        else:
+            problems.append(Problem(f"{skeleton} (rendered line {where.line + 1})", None, None, "", message))
+
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         if tok.type == "heading_open":
-            text = plain(_runs(tokens[i + 1].children or []))
-            anchor, n = slug(text), 2
-            while anchor in anchors:
-                anchor, n = f"{slug(text)}-{n}", n + 1
-            anchors.add(anchor)
-            blocks.append(Heading(int(tok.tag[1]), text, anchor))
+            runs = _runs(tokens[i + 1].children or [])
+            text = plain(runs)
+            n = int(tok.tag[1])
+            where = origin(tok)
+            if where.prose is not None:
+                outer = enclosing.get(where.prose, 0)
+                marks = "#" * n
+                if n == 1:
+                    complain(where, f'"{marks} {text}" is a top-level heading, which only the paper\'s title may be; '
+                                    f"use {'#' * max(outer + 1, 2)} for a heading here")
+                elif n <= outer:
+                    complain(where, f'the heading "{marks} {text}" would end the section this text belongs to; '
+                                    f"use {'#' * (outer + 1)} (one more # than that section's heading) or more")
+                elif n > level + 1:
+                    complain(where, f'the heading "{marks} {text}" skips a level (after a level-{level} heading '
+                                    f"comes level {level + 1}); use {'#' * (level + 1)}")
+            elif (n == 1 and blocks) or (n > 1 and n > level + 1 and level):
+                complain(where, f'heading "{text}" at level {n} after level {level}')
+            level = n
+            blocks.append(Heading(n, text, ""))
+            origins.append(where)
             i += 3
             continue
         if tok.type in ("bullet_list_open", "ordered_list_open"):
             items, ordered = [], tok.type == "ordered_list_open"
+            list_origin = origin(tok)
         elif tok.type in ("bullet_list_close", "ordered_list_close"):
             blocks.append(BulletList(tuple(items or ()), ordered))
+            origins.append(list_origin)
             items = None
         elif tok.type == "blockquote_open":
             quote_depth += 1
         elif tok.type == "blockquote_close":
             quote_depth -= 1
         elif tok.type == "inline":
+            content = tok.content.strip()
+            begin, end = PROSE_BEGIN.match(content), PROSE_END.match(content)
+            if begin:
+                line = tokens[i - 1].map[0] if tokens[i - 1].map else 0
+                open_prose.append((int(begin.group(1)), line + 2))
+                enclosing[int(begin.group(1))] = level
+                i += 1
+                continue
+            if end:
+                if open_prose:
+                    open_prose.pop()
+                i += 1
+                continue
             runs = _runs(tok.children or [])
-            m = PLACEHOLDER.match(tok.content.strip())
+            m = PLACEHOLDER.match(content)
+            where = origin(tokens[i - 1]) if i else origin(tok)
             if items is not None:
                 if items and tokens[i - 1].type == "paragraph_open" and tokens[i - 2].type != "list_item_open":
                     items[-1] = items[-1] + (Run(" "),) + runs  # a second paragraph in the same item
                 else:
                     items.append(runs)
+                _check_links(runs, where, complain)
             elif m:
-                blocks.append(placeholder(int(m.group(1))))
+                block = placeholder(int(m.group(1)))
+                if block is None:
+                    blocks.append(Paragraph(runs))  # text that merely looks like a placeholder
+                else:
+                    blocks.append(block)
+                origins.append(where)
             elif runs:
                 role = "body"
                 if quote_depth:
                     role = "warning" if plain(runs).lower().startswith("warning") else "note"
                 blocks.append(Paragraph(runs, role))
+                origins.append(where)
+                _check_links(runs, where, complain)
         i += 1
+
+    blocks = _with_anchors(blocks)
+    targets = set(RESERVED_ANCHORS) | {a for b in blocks for a in _anchors_of(b)}
+    for block, where in zip(blocks, origins):
+        for run in _block_runs(block):
+            if run.href and run.href.startswith("#") and run.href[1:] not in targets:
+                complain(where, f'the link "{run.text}" points to {run.href}, which is not in the paper; '
+                                f"link to a heading as #{slug('heading text')} (its words in lower case joined by -)",
+                         needle=f"({run.href})")
+    if problems:
+        raise InputError(problems)
     return blocks
+
+
+def _check_links(runs: tuple[Run, ...], where: _Origin, complain) -> None:
+    for run in runs:
+        if run.href is None:
+            continue
+        href = re.sub(r"[\x00-\x20]", "", run.href)
+        scheme = urlsplit(href).scheme.lower()
+        if not href:
+            complain(where, f'the link "{run.text}" has no address')
+        elif not run.text.strip():
+            complain(where, f"the link to {run.href} has no visible text; write it as [words](address)",
+                     needle=f"]({run.href})")
+        elif not href.startswith("#") and scheme not in _SAFE_SCHEMES:
+            complain(where, f'the link "{run.text}" points to {run.href}; a link must be a web address (https://...), '
+                            "an e-mail (mailto:...) or a heading of the paper (#...)", needle=f"({run.href})")
+
+
+def _anchors_of(block: Block) -> tuple[str, ...]:
+    if isinstance(block, Heading):
+        return (block.anchor,)
+    if isinstance(block, Table):
+        return (block.anchor,)
+    if isinstance(block, Figure):
+        # The HTML edition also uses <figure anchor>-larger for its "show larger" control.
+        return (block.anchor, block.data.anchor, f"{block.anchor}-larger")
+    return ()
+
+
+def _block_runs(block: Block) -> list[Run]:
+    if isinstance(block, Paragraph):
+        return list(block.runs)
+    if isinstance(block, BulletList):
+        return [r for item in block.items for r in item]
+    return []
+
+
+def _with_anchors(blocks: list[Block]) -> list[Block]:
+    """Give each heading a unique anchor that no table, figure or page element uses."""
+    taken = set(RESERVED_ANCHORS) | {a for b in blocks if not isinstance(b, Heading) for a in _anchors_of(b)}
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            base = slug(block.text)
+            anchor, n = base, 2
+            while anchor in taken:
+                anchor, n = f"{base}-{n}", n + 1
+            taken.add(anchor)
+            block = Heading(block.level, block.text, anchor)
+        out.append(block)
+    return out

@@ -120,6 +120,24 @@ def workbook(name: str, sheets: list[tuple[str, list[list[object]]]], formulas_a
     normalise_zip(path)
 
 
+def workbook_with(name: str, build) -> None:
+    """An .xlsx written by openpyxl, shaped by build(workbook): hidden sheets, merged cells, number formats."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    build(wb)
+    path = HERE / name
+    wb.save(path)
+    normalise_zip(path)
+
+
+def raw_lines(name: str, change) -> None:
+    """The base register as text, with change(lines) editing its lines as typed (quotes and all)."""
+    lines = BASE.read_text(encoding="utf-8-sig").splitlines()
+    write_text(name, "\n".join(change(lines)) + "\n")
+
+
 def soffice_xlsx(name: str, text: str) -> bool:
     """Save `text` (CSV) as .xlsx with LibreOffice, as an officer on a Linux desktop would."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -176,6 +194,76 @@ def refused_files() -> None:
     edited("bad_options.csv", {("VU-001", "extension_options"): "1+"})
     edited("far_future_date.csv", {("VU-001", "end_date"): "31/12/9999"})
     edited("ancient_date.csv", {("VU-004", "end_date"): "31/03/0001"})
+
+    # A year past 2200 once every extension option is taken (the schedule's date arithmetic would overflow).
+    edited("extension_overflow.csv", {("VU-001", "end_date"): "31/12/2199", ("VU-001", "extension_options"): "99+99+99"})
+
+    # A date column formatted as General in Excel, saved to CSV as serial numbers.
+    edited("serial_dates.csv", {("VU-001", "end_date"): "45747"})
+
+    # Totals rows copied from the paper, with the labels officers use.
+    header_t, rows_t = base()
+    blank = [""] * len(header_t)
+    total_spend = [*blank[:4], "Total spend", *blank[5:6], "4,654,011", *blank[7:]]
+    grand = ["Grand total (£)", *blank[1:6], "6,674,237", *blank[7:]]
+    write_text("totals_rows.csv", csv_text(header_t, [*rows_t[:47], total_spend, *rows_t[47:], grand]))
+
+    # A quote opened and never closed: without a check the rest of the file is one cell (54 of 64 lines).
+    def unclose(lines: list[str]) -> list[str]:
+        return [l + '"Funded jointly with the council, see the MoU' if l.startswith("VU-004,") else l for l in lines]
+    raw_lines("unclosed_quote.csv", unclose)
+
+    # The same quote in a register whose spends are plain numbers (so few cells are quoted): the quote
+    # is only closed by a stray one rows later, and every row between vanishes into one cell.
+    header_q, rows_q = base()
+    s = col(header_q, "spend")
+    for r in rows_q:
+        r[s] = r[s].replace(",", "")
+    plain = csv_text(header_q, rows_q).splitlines()
+
+    def closed_late(lines: list[str]) -> list[str]:
+        out = []
+        for l in plain:
+            if l.startswith("VU-004,"):
+                l += '"Funded jointly with the council'
+            elif l.startswith("VU-009,") and '"' not in l:
+                l += ' see the "MoU"'
+            out.append(l)
+        return out
+    raw_lines("quote_closed_late.csv", closed_late)
+
+    # A quote opened in the last row and never closed: the file ends inside it.
+    raw_lines("unclosed_quote_last_row.csv", lambda lines: [*lines[:-1], lines[-1] + '"see the MoU'])
+
+    # Workbooks whose register cannot be read as it stands.
+    table_w = [header, *rows]
+
+    def hidden_only(wb) -> None:
+        notes = wb.create_sheet("Read me")
+        notes.append(["How to fill in this register"])
+        reg = wb.create_sheet("Register")
+        for r in table_w:
+            reg.append(r)
+        reg.sheet_state = "hidden"
+    workbook_with("hidden_register_only.xlsx", hidden_only)
+
+    def merged(wb) -> None:
+        ws = wb.create_sheet("Register")
+        for r in table_w:
+            ws.append(r)
+        p = col(header, "priority") + 1
+        for r in (13, 14):  # VU-005 and VU-006: Excel keeps only the first cell's value
+            ws.cell(r, p).value = None
+        ws.merge_cells(start_row=12, start_column=p, end_row=14, end_column=p)
+    workbook_with("merged_cells.xlsx", merged)
+
+    def serial(wb) -> None:
+        ws = wb.create_sheet("Register")
+        for r in table_w:
+            ws.append(r)
+        e = col(header, "end_date") + 1
+        ws.cell(2, e).value = 46842  # a date typed into a cell formatted as General: 30/03/2028 in Excel
+    workbook_with("serial_dates.xlsx", serial)
 
     # Many mistakes at once: all must be listed.
     edited("many_problems.csv", {("VU-004", "term"): "Medium", ("VU-005", "spend"): "lots",
@@ -280,6 +368,9 @@ def building_files() -> None:
     write_text("utf8_bom.csv", "\ufeff" + text)
     write_text("semicolons.csv", csv_text(header2, rows2, delimiter=";"))
     write_text("tab_separated.txt", csv_text(header2, rows2, delimiter="\t"))
+    # Semicolons, with a comma inside a column name: the delimiter is the one that finds the columns.
+    write_text("semicolons_comma_in_header.csv", csv_text(header2 + ["Comments, if any"],
+                                                          [r + ["none"] for r in rows2], delimiter=";"))
 
     # An absurd but well-formed spend (twenty digits).
     edited("huge_spend.csv", {("VU-004", "spend"): "99,999,999,999,999,999,999"})
@@ -302,6 +393,16 @@ def building_files() -> None:
     workbook("first_sheet.xlsx", [("Sheet1", table)])
     workbook("notes_sheet_first.xlsx", [("Read me", [["How to fill in this register"], ["Ask the OPCC"]]),
                                         ("Services 24-25", table)])
+    # A stale copy of the register hidden in front of the real one: only visible sheets are read.
+    def hidden_stale(wb) -> None:
+        stale = wb.create_sheet("Register")
+        for r in table:
+            stale.append([*r[:4], "STALE COPY", *r[5:]] if r[0] == "VU-004" else r)
+        stale.sheet_state = "hidden"
+        current = wb.create_sheet("Register 2024-25")
+        for r in table:
+            current.append(r)
+    workbook_with("hidden_stale_sheet.xlsx", hidden_stale)
     workbook("formula_text.xlsx", [("Register", [
         [*r[:4], FORMULAS[0], FORMULAS[1], *r[6:]] if r[0] == "VU-004" else r for r in table])])
     soffice_xlsx("libreoffice.xlsx", csv_text(header, rows))
