@@ -248,6 +248,11 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         return BuildResult(edition, target, tuple(target / n for n in names.values()), True, (), tuple(timings))
 
     log.info("%-9s %6.2f s", *timings[0])
+    from .writers.pdf import engine_problem
+
+    pdf_missing = engine_problem()
+    if pdf_missing:  # the other editions are still built; the paper links no PDF and the officer is told
+        names = {k: v for k, v in names.items() if k != "pdf"}
     with _stage("analysis", timings):
         items, points, review, look, comparison = _analyse(edition, config, reg, prev)
 
@@ -272,10 +277,11 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
             from .writers.docx import write_docx
 
             write_docx(doc, tmp / names["docx"], templates / "reference.docx")
-        with _stage("pdf", timings):
-            from .writers.pdf import write_pdf
+        if "pdf" in names:
+            with _stage("pdf", timings):
+                from .writers.pdf import write_pdf
 
-            write_pdf(doc, tmp / names["pdf"], templates)
+                write_pdf(doc, tmp / names["pdf"], templates)
         with _stage("exports", timings):
             from .exports.calendar import write_schedule_ics
             from .exports.schedule_csv import write_forward_plan_csv, write_schedule_csv
@@ -300,7 +306,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    warnings = (*reg.warnings, *override_warnings(items))
+    warnings = (*reg.warnings, *override_warnings(items), *((pdf_missing,) if pdf_missing else ()))
     for gap in gaps:
         log.info("note: %s", gap)
     files = tuple(sorted(p for p in target.rglob("*") if p.is_file() and p.name != ".fingerprint"))
@@ -380,7 +386,7 @@ def _os_problem(exc: OSError, target: Path) -> Problem:
 
 # --- the chart cache -------------------------------------------------------------------------
 
-_CACHE_FORMAT = "charts-json-1"
+_CACHE_FORMAT = "charts-json-2"  # 2: print parts of tall charts are cached too
 
 
 def _chart_key(register: Path, config_files: list[Path], edition: Edition) -> str:
@@ -417,6 +423,8 @@ def _charts(reg, items, review, look, edition, config, out_dir: Path, cache: Pat
 
 
 def _write_chart_cache(cache: Path, charts) -> None:
+    from .paper.chart_files import print_images
+
     cache.parent.mkdir(parents=True, exist_ok=True)
     staging = cache.parent / f".{cache.name}.writing-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -429,6 +437,12 @@ def _write_chart_cache(cache: Path, charts) -> None:
             path = getattr(chart, kind)
             shutil.copyfile(path, staging / "files" / path.name)
             record[kind] = {"name": path.name, "sha256": _sha256(path), "size": path.stat().st_size}
+        # A tall chart's print pages (<slug>.print-N.png) travel with it, checked like the rest.
+        parts = [path for path in print_images(chart.png) if path != chart.png]
+        for path in parts:
+            shutil.copyfile(path, staging / "files" / path.name)
+        record["print_parts"] = [{"name": path.name, "sha256": _sha256(path), "size": path.stat().st_size}
+                                 for path in parts]
         records.append(record)
     index = {"format": _CACHE_FORMAT, "charts": records}
     (staging / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -443,6 +457,7 @@ def _write_chart_cache(cache: Path, charts) -> None:
 def _read_chart_cache(cache: Path, out_dir: Path):
     """The cached charts copied into out_dir and checked there (what is checked is what is published),
     or None when there is no entry or it fails any check."""
+    from .paper.chart_files import print_part_path
     from .paper.charts import Chart
     from .paper.model import Column, Table
 
@@ -469,6 +484,15 @@ def _read_chart_cache(cache: Path, out_dir: Path):
                     raise ValueError(f"{name} does not match its recorded hash")
                 (_check_svg if kind == "svg" else _check_png)(copy)
                 files[kind] = copy
+            for n, entry in enumerate(record.get("print_parts", []), start=1):
+                name = entry["name"]
+                if name != print_part_path(files["png"], n).name:
+                    raise ValueError(f"bad print part name {name!r}")
+                copy = out_dir / name
+                shutil.copyfile(cache / "files" / name, copy)
+                if copy.stat().st_size != entry["size"] or _sha256(copy) != entry["sha256"]:
+                    raise ValueError(f"{name} does not match its recorded hash")
+                _check_png(copy)
             table = dict(record["data"])
             table["columns"] = tuple(Column(**c) for c in table["columns"])
             for key in ("rows", "totals"):
@@ -477,7 +501,7 @@ def _read_chart_cache(cache: Path, out_dir: Path):
             for row in (*chart_table.rows, *chart_table.totals, tuple(c.title for c in chart_table.columns)):
                 if not all(isinstance(cell, str) for cell in row):
                     raise ValueError("a chart table cell is not text")
-            plain = {k: v for k, v in record.items() if k not in ("svg", "png", "data")}
+            plain = {k: v for k, v in record.items() if k not in ("svg", "png", "data", "print_parts")}
             if not all(isinstance(v, str) for v in plain.values()):
                 raise ValueError("a chart's title or alt text is not text")
             charts.append(Chart(**plain, data=chart_table, svg=files["svg"], png=files["png"]))

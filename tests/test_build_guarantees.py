@@ -445,3 +445,18 @@ def test_a_missing_or_damaged_reference_docx_stops_check_and_report_up_front(tmp
         assert "reference.docx" in report and ("missing" in report or "damaged" in report), report
         assert "python -m pipeline.writers.reference_docx" in report
     assert not out.exists()
+
+
+def test_a_machine_without_the_pdf_engine_builds_the_rest_and_says_why(tmp_path, monkeypatch):
+    """Stock Debian lacks Pango: the README's first command must still give the paper, and say so."""
+    import pipeline.writers.pdf as pdf
+
+    monkeypatch.setattr(pdf, "engine_problem", lambda: "the PDF edition was not built: WeasyPrint cannot start")
+    data = copy_data(tmp_path)
+    result = build_edition("2024-25", data_dir=data, build_dir=tmp_path / "build", force=True)
+    names = {p.name for p in result.files}
+    assert "commissioning-framework-2024-25.docx" in names and "commissioning-framework-2024-25.html" in names
+    assert "commissioning-framework-2024-25.pdf" not in names
+    assert any("PDF edition was not built" in w for w in result.warnings)
+    html = (result.out_dir / "commissioning-framework-2024-25.html").read_text(encoding="utf-8")
+    assert "commissioning-framework-2024-25.pdf" not in html  # no link to a file that is not there

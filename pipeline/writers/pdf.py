@@ -102,6 +102,19 @@ def render_print_html(doc: Document, templates_dir: Path | None = None,
         parts=parts, headings=edition.headings)
 
 
+def engine_problem() -> str | None:
+    """Why the PDF edition cannot be drawn on this machine (WeasyPrint or its system libraries are
+    missing), in words the officer can act on; None when it can."""
+    try:
+        import weasyprint  # noqa: F401  (loads Pango and HarfBuzz through their C libraries)
+    except (ImportError, OSError) as exc:
+        return ("the PDF edition was not built: WeasyPrint cannot start on this machine "
+                f"({str(exc).splitlines()[0][:120]}). On Debian install its libraries with "
+                "'apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0', then run "
+                "invoke report again; the Word and HTML editions and the exports were built")
+    return None
+
+
 def write_pdf(doc: Document, path: Path, templates_dir: Path | None = None) -> None:
     """Write the PDF edition of `doc` to `path` (byte-identical for the same model and templates)."""
     # WeasyPrint logs each step (from its import on) at INFO: that is not the build's log.
