@@ -128,19 +128,20 @@ def new_year(c, year=None):
     print(result.format())
 
 
-@task(help={"year": YEAR_HELP, "port": "port on localhost to serve on"})
+@task(help={"year": YEAR_HELP, "port": "port on localhost to serve on (default: 8000)"})
 @_friendly
-def preview(c, year=None, port=8000):
-    """Serve the HTML edition locally, rebuilding on every change."""
-    from pipeline.build import BUILD_DIR, build_edition, resolve_edition
+def preview(c, year=None, port=None):
+    """Serve the HTML edition locally, rebuilding on every change; the browser reloads by itself."""
+    from pipeline.build import BUILD_DIR, build_edition, output_names, resolve_edition
     from pipeline.paper.compose import TEMPLATES
     from pipeline.config import DATA_DIR
-    from pipeline.cycle.preview import serve
+    from pipeline.cycle.preview import DEFAULT_PORT, parse_port, serve
 
     _logging(quiet=False)
+    port = parse_port(DEFAULT_PORT if port is None else port)  # a message, not a traceback, for --port abc
     edition = resolve_edition(year)
     serve(BUILD_DIR / edition.label, [DATA_DIR / edition.label, DATA_DIR / "config.toml", TEMPLATES],
-          lambda: build_edition(edition.label, draft=True), port=int(port))
+          lambda: build_edition(edition.label, draft=True), port=port, page=output_names(edition)["html"])
 
 
 @task(help={

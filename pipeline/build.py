@@ -153,6 +153,7 @@ def output_names(edition: Edition) -> dict[str, str]:
         "docx": f"commissioning-framework-{edition.label}.docx",
         "html": f"commissioning-framework-{edition.label}.html",
         "pdf": f"commissioning-framework-{edition.label}.pdf",
+        "fragment": f"commissioning-framework-{edition.label}.fragment.html",  # the page's body, for the CMS
         "csv": "review-schedule.csv",
         "ics": "review-schedule.ics",
         "plan": "forward-plan.csv",
@@ -270,9 +271,10 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         with _stage("compose", timings):
             doc = compose(analysis, templates)
         with _stage("html", timings):
-            from .writers.html import write_html
+            from .writers.html import write_fragment, write_html
 
             write_html(doc, tmp / names["html"], templates)
+            write_fragment(doc, tmp / names["fragment"], templates)
         with _stage("word", timings):
             from .writers.docx import write_docx
 
