@@ -1,18 +1,30 @@
-"""The preview: serving the build folder and rebuilding when a watched file is saved."""
+"""The preview: serving the build folder, rebuilding when a watched file is saved, and the browser
+following along (reloading after each rebuild, showing problems when one fails)."""
 
 from __future__ import annotations
 
+import json
+import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
-from pipeline.cycle.preview import make_server, rebuild_once, serve, watch_and_rebuild
+from pipeline.cycle.preview import (STATUS_PATH, PreviewStatus, make_server, parse_port, rebuild_once, serve,
+                                    watch_and_rebuild)
 from pipeline.problems import InputError, Problem
+
+from .a11y import CHROMIUM_ARGS, chromium_path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "commissioning-framework-2024-25.html"
 
 WAIT = 10.0  # seconds; generous, file-change notification can be slow on a busy machine
 
@@ -119,19 +131,96 @@ def _get(url: str) -> tuple[str, str]:
         return response.read().decode(), response.headers.get("Cache-Control", "")
 
 
-def test_server_serves_the_build_folder_to_this_computer_only(tmp_path: Path) -> None:
-    (tmp_path / "paper.html").write_text("<h1>Commissioning Framework</h1>")
-    server = make_server(tmp_path, port=0)
-    assert server.server_address[0] == "127.0.0.1"
+@contextmanager
+def running(build: Path, page: str = PAGE, status: PreviewStatus | None = None) -> Iterator[str]:
+    """A preview server on a free port for the test's duration; yields its address."""
+    server = make_server(build, port=0, page=page, status=status)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        body, cache = _get(f"http://127.0.0.1:{server.server_address[1]}/paper.html")
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
-    assert "Commissioning Framework" in body
-    assert cache == "no-store"
+
+
+PAPER = "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><title>Paper</title></head><body><h1>Commissioning Framework</h1></body></html>\n"
+
+
+def test_server_serves_the_build_folder_to_this_computer_only(tmp_path: Path) -> None:
+    (tmp_path / "review-schedule.csv").write_text("id,project\n")
+    with running(tmp_path) as url:
+        assert url.startswith("http://127.0.0.1:")
+        body, cache = _get(f"{url}/review-schedule.csv")
+    assert body == "id,project\n" and cache == "no-store"
+
+
+def test_the_preview_opens_on_the_paper_and_only_the_preview_carries_the_reload_script(tmp_path: Path) -> None:
+    (tmp_path / PAGE).write_text(PAPER, encoding="utf-8")
+    (tmp_path / "commissioning-framework-2024-25.fragment.html").write_text("<div>fragment</div>")
+    with running(tmp_path) as url:
+        with urllib.request.urlopen(f"{url}/", timeout=WAIT) as response:
+            assert response.url == f"{url}/{PAGE}"  # `/` redirects to the paper, not a folder listing
+            body = response.read().decode()
+        head = urllib.request.urlopen(urllib.request.Request(f"{url}/", method="HEAD"), timeout=WAIT)
+        assert head.url == f"{url}/{PAGE}"
+    assert "<h1>Commissioning Framework</h1>" in body
+    script = re.search(r"<script>(.*?)</script>\s*</body>", body, re.S)
+    assert script and STATUS_PATH in script.group(1) and "location.reload()" in script.group(1)
+    # the built file itself, the one the website publishes, never carries it
+    assert (tmp_path / PAGE).read_text(encoding="utf-8") == PAPER
+
+
+def test_the_status_counts_rebuilds_and_carries_the_last_problems(tmp_path: Path) -> None:
+    status = PreviewStatus()
+    with running(tmp_path, status=status) as url:
+        assert json.loads(_get(url + STATUS_PATH)[0]) == {"version": 0, "problems": ""}
+        problem = InputError([Problem("register.csv", 4, "spend", "lots", "expected an amount in pounds")])
+        assert rebuild_once(lambda: (_ for _ in ()).throw(problem), "test", lambda _: None, status) is False
+        state = json.loads(_get(url + STATUS_PATH)[0])
+        assert state["version"] == 1 and "row 4, column 'spend'" in state["problems"]
+        assert rebuild_once(lambda: None, "test", lambda _: None, status) is True
+        assert json.loads(_get(url + STATUS_PATH)[0]) == {"version": 2, "problems": ""}
+
+
+def test_a_failed_rebuild_shows_a_banner_over_the_last_good_build(tmp_path: Path) -> None:
+    (tmp_path / PAGE).write_text(PAPER, encoding="utf-8")
+    status = PreviewStatus()
+    status.record(InputError([Problem("register.csv", 7, "spend", "<b>lots</b>", "expected an amount")]).report())
+    with running(tmp_path, status=status) as url:
+        body = _get(f"{url}/{PAGE}")[0]
+    banner = re.search(r'<div id="preview-banner" role="alert">(.*?)</div>', body, re.S)
+    assert banner, body[:500]
+    assert "the last rebuild failed" in banner.group(1) and "last good build" in banner.group(1)
+    assert "register.csv, row 7, column &#x27;spend&#x27;: found &quot;&lt;b&gt;lots&lt;/b&gt;&quot;" in banner.group(1)
+    assert body.index("<body>") < body.index('<div id="preview-banner"') < body.index("<h1>Commissioning Framework</h1>")
+
+
+def test_before_any_good_build_the_preview_shows_the_problems(tmp_path: Path) -> None:
+    status = PreviewStatus()
+    status.record(InputError([Problem("register.csv", None, None, "", "the file is empty")]).report())
+    with running(tmp_path, status=status) as url:
+        body = _get(f"{url}/")[0]
+    assert "There is no good build to show yet." in body and "the file is empty" in body
+    assert STATUS_PATH in body  # it reloads once a rebuild works
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "65536", "-1", "80.5", ""])
+def test_a_bad_port_is_a_clear_problem(value: str) -> None:
+    with pytest.raises(InputError, match="expected a port number from 1 to 65535"):
+        parse_port(value)
+    assert parse_port("8080") == 8080 and parse_port(8000) == 8000
+
+
+def test_invoke_preview_explains_a_bad_port_and_shows_the_default(tmp_path: Path) -> None:
+    bad = subprocess.run([sys.executable, "-m", "invoke", "preview", "--port", "abc"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2, bad.stderr
+    assert 'invoke preview --port: found "abc"; expected a port number from 1 to 65535' in bad.stderr
+    assert "Traceback" not in bad.stderr + bad.stdout
+    helped = subprocess.run([sys.executable, "-m", "invoke", "--help", "preview"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert helped.returncode == 0 and "(default: 8000)" in helped.stdout
 
 
 def test_a_port_in_use_is_explained(tmp_path: Path) -> None:
@@ -142,7 +231,15 @@ def test_a_port_in_use_is_explained(tmp_path: Path) -> None:
             make_server(tmp_path, port=taken.getsockname()[1])
 
 
-def test_serve_builds_serves_and_rebuilds_until_stopped(tmp_path: Path, capsys) -> None:
+def _free_port() -> int:
+    with socket.socket() as probe:  # find a free port, then hand it to serve()
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_browser_follows_rebuilds_and_shows_a_failed_one(tmp_path: Path, capsys) -> None:
+    from playwright.sync_api import sync_playwright
+
     build, data = tmp_path / "build", tmp_path / "data"
     data.mkdir()
     source = data / "intro.md"
@@ -150,28 +247,50 @@ def test_serve_builds_serves_and_rebuilds_until_stopped(tmp_path: Path, capsys) 
     rebuilt = threading.Event()
 
     def rebuild() -> None:
-        (build / "index.html").write_text(f"<p>{source.read_text()}</p>")
-        rebuilt.set()
+        text = source.read_text()
+        try:
+            if text.startswith("broken"):
+                raise InputError([Problem(str(source), 1, None, text, "expected a sentence, not 'broken'")])
+            (build / PAGE).write_text(f"<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head>"
+                                      f"<body><p id=\"text\">{text}</p></body></html>")
+        finally:
+            rebuilt.set()
 
-    with socket.socket() as probe:  # find a free port, then hand it to serve()
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     stop = threading.Event()
-    thread = threading.Thread(target=serve, args=(build, [data], rebuild, port), kwargs={"stop_event": stop}, daemon=True)
+    thread = threading.Thread(target=serve, args=(build, [data], rebuild, port),
+                              kwargs={"stop_event": stop, "page": PAGE}, daemon=True)
     thread.start()
     try:
         assert rebuilt.wait(WAIT)
-        rebuilt.clear()
-        time.sleep(0.5)
-        assert _get(f"http://127.0.0.1:{port}/")[0] == "<p>first</p>"
-        source.write_text("second")
-        assert rebuilt.wait(WAIT)
-        time.sleep(0.2)
-        assert _get(f"http://127.0.0.1:{port}/")[0] == "<p>second</p>"
+        time.sleep(0.5)  # let the watcher start
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{port}/")
+                assert page.url.endswith("/" + PAGE) and page.inner_text("#text") == "first"
+                # a saved change: the open page reloads by itself and shows the new build
+                source.write_text("second")
+                page.wait_for_function("document.getElementById('text') && "
+                                       "document.getElementById('text').textContent === 'second'", timeout=WAIT * 1000)
+                # a broken save: the banner lists the problem, over the last good build
+                source.write_text("broken input")
+                banner = page.get_by_role("alert")
+                banner.wait_for(timeout=WAIT * 1000)
+                assert "expected a sentence, not 'broken'" in banner.inner_text()
+                assert page.inner_text("#text") == "second"
+                # fixed: the banner goes and the new build shows
+                source.write_text("third")
+                page.wait_for_function("document.getElementById('text') && "
+                                       "document.getElementById('text').textContent === 'third'", timeout=WAIT * 1000)
+                assert page.get_by_role("alert").count() == 0
+            finally:
+                browser.close()
     finally:
         stop.set()
         thread.join(timeout=WAIT)
     assert not thread.is_alive()
     out = capsys.readouterr().out
     assert f"Preview: http://127.0.0.1:{port}/" in out
-    assert "rebuilt in" in out and "Preview stopped." in out
+    assert "rebuilt in" in out and "not rebuilt" in out and "Preview stopped." in out

@@ -101,13 +101,26 @@ def _stylesheet(templates_dir: Path, name: str) -> Markup:
     return Markup(css)  # trusted file from the repository, not model text
 
 
+def _split_selectors(selectors: str) -> list[str]:
+    """A selector list split at its top-level commas (not those inside :not(...) or :is(...))."""
+    parts, depth, current = [], 0, ""
+    for char in selectors:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
 def _check_scoped(css: str, where: Path) -> None:
     """Every rule of the content stylesheet must start at .cf-paper, or the fragment would restyle
     the host page. At-rules (@media, @supports) only wrap rules; their inner rules are checked."""
     body = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     body = re.sub(r"@[^{};]*[{;]", "", body)  # the heads of @media and @supports blocks
     for selectors in re.findall(r"([^{}]+)\{", body):
-        for selector in selectors.split(","):
+        for selector in _split_selectors(selectors):
             if not re.match(rf"\.{SCOPE_CLASS}(?![\w-])", selector.strip()):
                 raise ValueError(f"{where}: the selector {selector.strip()!r} is not scoped under "
                                  f".{SCOPE_CLASS}; the CMS fragment would restyle the host page")
