@@ -684,3 +684,14 @@ def test_templates_dir_can_be_swapped(doc, tmp_path):
     shutil.copytree(DEFAULT_TEMPLATES, custom)
     (custom / "paper.css").write_text("body { color: #000; }", encoding="utf-8")
     assert "body { color: #000; }" in render_html(doc, templates_dir=custom)
+
+
+def test_the_block_macros_also_take_plain_model_tables(doc):
+    # the PDF writer may import these macros with model blocks rather than the writer's views
+    from pipeline.writers.html import DEFAULT_TEMPLATES, _environment
+    table = next(b for b in doc.blocks if isinstance(b, Table))
+    env = _environment(DEFAULT_TEMPLATES)
+    html = env.from_string('{% import "html/blocks.html.j2" as b %}{{ b.table(t) }}{{ b.table(t, false) }}').render(t=table)
+    tree = lxml_html.fragment_fromstring(html, create_parent="div")
+    assert len(tree.xpath(".//table")) == 2 and tree.xpath(".//table/@id") == ["table-1"]
+    assert [_text(td) for td in tree.xpath(".//table[1]/tfoot//td")][-1] == "1,156,673"
