@@ -277,7 +277,7 @@ def test_a_table_of_many_or_long_columns_keeps_a_minimum_width_and_says_it_scrol
     assert hint.get("aria-hidden") == "true" and _text(hint) == "Scroll sideways to see every column"
     # the two-column chart data fits any phone: no minimum width, no hint
     data = tree.get_element_by_id("figure-1-data").getparent()
-    assert data.get("class") == "cf-table" and data.getprevious().tag == "summary"
+    assert "cf-table--min" not in data.get("class") and data.getprevious().tag == "summary"
     two = Table("t", "Two columns", (Column("Priority", width=3), Column("Spend", "right", "money")), ())
     assert table_view(two).min_width == 0
 
@@ -295,12 +295,15 @@ def test_figure_is_inline_svg_with_its_alt_text_and_its_data(doc):
     # the chart's words are text in the page (zoomable, searchable), drawn from the file
     assert "2024-25 spend (£)" in _text(svg) and "Vulnerability" in _text(svg)
     # on wider screens the data is behind a disclosure ...
-    details = figure.find(".//details")
+    details = figure.xpath(".//details[@class='cf-chart-data']")[0]
     assert _text(details.find("summary")) == "Show the data behind this chart"
     assert details.find(".//table").get("id") == "figure-1-data"
-    # ... on phones, where 9-point chart labels would be 7px, the same table comes first, open
+    # ... on phones, where 9-point chart labels would be 7px, the same table comes first, open, and
+    # the chart follows behind its own disclosure
     first = figure.xpath(".//div[@class='cf-figure-data-first']")[0]
-    assert first.getnext().get("class") == "cf-chart"
+    toggle = first.getnext()
+    assert toggle.tag == "details" and _text(toggle) == "Show the chart"
+    assert toggle.getnext().get("class") == "cf-chart"
     copy = first.find(".//table")
     assert copy.get("id") is None and copy.find("caption").get("id") == "figure-1-data-phone-caption"
     assert [_text(r) for r in copy.xpath(".//tr")] == [_text(r) for r in details.xpath(".//tr")]
@@ -559,7 +562,8 @@ def test_renders_are_deterministic(doc, tmp_path):
 def test_controls_are_disclosures_not_checkboxes(doc):
     tree = _tree(render_html(published_document(doc)))
     assert not tree.xpath("//input|//label|//*[@role='button']|//*[@role='checkbox']")
-    assert [el.tag for el in tree.xpath("//details/*[1]")] == ["summary"]
+    assert [_text(el) for el in tree.xpath("//details/*[1][self::summary]")] == [
+        "Show the chart", "Show the data behind this chart"]
 
 
 # --- in the browser ------------------------------------------------------------------------------
@@ -598,13 +602,19 @@ def test_in_browser_reflow_focus_and_no_requests(page_path):
         assert table.get_by_role("cell", name="Victim First", exact=True).count() == 1
         total = page.locator("#table-1 tfoot td").last
         assert total.inner_text() == "1,156,673"
-        # the chart fits the screen; its data comes first, as a table, and the disclosure is hidden
-        chart = page.locator("#figure-1 svg")
-        column = page.evaluate("document.querySelector('.cf-paper').getBoundingClientRect().width")
-        assert 0 < chart.evaluate("svg => svg.getBoundingClientRect().width") <= column
+        # the chart's data comes first, as a table; the chart is one disclosure away and then fits
         assert page.locator("#figure-1 .cf-figure-data-first table").is_visible()
-        assert not page.locator("#figure-1 details").is_visible()
+        assert not page.locator("#figure-1 details.cf-chart-data").is_visible()
         assert page.get_by_role("table", name="Figure 1 data: 2024-25 spend by priority").count() == 1
+        chart = page.locator("#figure-1 svg")
+        assert not chart.is_visible()
+        toggle = page.locator("#figure-1 details.cf-chart-toggle summary")
+        toggle.focus()
+        page.keyboard.press("Enter")
+        assert page.locator("#figure-1 details.cf-chart-toggle").evaluate("d => d.open")
+        column = page.evaluate("document.querySelector('.cf-paper').getBoundingClientRect().width")
+        assert 0.95 * column <= chart.evaluate("svg => svg.getBoundingClientRect().width") <= column
+        assert page.get_by_role("img", name=re.compile("^Bar chart: victim services")).is_visible()
         violations = run_axe(page, WCAG_TAGS + ("best-practice",))
         assert not violations, format_violations(violations)
 
@@ -613,15 +623,15 @@ def test_in_browser_reflow_focus_and_no_requests(page_path):
 def test_wider_screens_show_the_chart_with_its_data_behind_a_disclosure(page_path, width):
     with open_page(page_path, width=width) as page:
         assert not page.locator("#figure-1 .cf-figure-data-first").is_visible()
-        summary = page.get_by_role("group").filter(has_text="Show the data behind this chart")
+        assert not page.locator("#figure-1 details.cf-chart-toggle").is_visible()
+        assert page.locator("#figure-1 svg").is_visible()
         assert not page.locator("#figure-1-data").is_visible()
         # a disclosure: reached by keyboard, opened with Enter, its state announced
-        page.locator("#figure-1 summary").focus()
+        page.locator("#figure-1 details.cf-chart-data summary").focus()
         page.keyboard.press("Enter")
         assert page.locator("#figure-1-data").is_visible()
-        assert page.locator("#figure-1 details").evaluate("d => d.open")
+        assert page.locator("#figure-1 details.cf-chart-data").evaluate("d => d.open")
         assert page.get_by_role("table", name="Figure 1 data: 2024-25 spend by priority").count() == 1
-        assert summary.count() == 1
         # at a readable size: the chart's 9-unit labels are at least 12px
         scale = page.locator("#figure-1 svg").evaluate(
             "svg => svg.getBoundingClientRect().width / svg.viewBox.baseVal.width")

@@ -44,8 +44,8 @@ _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # squeezed to a word a line: 8 ems for each unit of a text column's relative width (the widths Word
 # uses) and 7 for a column of figures or dates, which never wraps. Where the screen is
 # narrower, the table scrolls sideways inside its labelled region. The widths come in steps that
-# html/content.css defines (.cf-table--min-N); under the first step a table is short enough to
-# reflow: it fits the screen, its text wrapping.
+# html/content.css defines (.cf-table--min-N); under the first step, with two columns, or with one
+# column of words among figures, a table reflows: it fits the screen, its text wrapping.
 EM_PER_TEXT_UNIT = 8
 EM_PER_FIGURE_COLUMN = 7
 MIN_WIDTH_STEPS = (36, 42, 48, 54, 60, 66, 72, 78, 84)
@@ -156,6 +156,11 @@ def _check_table(table: Table, where: str) -> None:
 
 
 def table_view(table: Table) -> TableView:
+    texts = sum(column.kind == "text" for column in table.columns)
+    if len(table.columns) <= 2 or texts <= 1:
+        # Two columns share a phone's width well enough to wrap; a column of words beside columns of
+        # figures gets what the figures leave (the table scrolls only if the figures alone are wider).
+        return TableView(table, 0)
     wanted = sum(EM_PER_TEXT_UNIT * column.width if column.kind == "text" else EM_PER_FIGURE_COLUMN
                  for column in table.columns)
     if wanted < MIN_WIDTH_STEPS[0]:
