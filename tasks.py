@@ -75,7 +75,7 @@ def report(c, year=None, register=None, out=None, all=False, force=False, quiet=
                else [build_edition(year=year, register=register, out=out, force=force, draft=draft)])
     for result in results:
         if not result.skipped:
-            total = sum(t for _, t in result.timings)
+            total = result.wall or sum(t for _, t in result.timings)
             logging.info("Built %s in %.1f s from %s:", result.edition.label, total, result.source)
             for f in result.files:
                 if f.parent == result.out_dir:
@@ -145,14 +145,20 @@ def preview(c, year=None, port=None):
 
 
 @task(help={
-    "sizes": "comma-separated register sizes to time (default: 1000,10000,20000)",
-    "check": "exit non-zero if a speed or memory target is missed",
+    "sizes": "sizes of the dated synthetic registers to time, comma-separated (default: 10000,20000)",
+    "today": "sizes of today's synthetic profile (the 2024-25 lines plus generated ones) to time too (default: 10000)",
+    "check": "exit with code 1 if a target is missed",
+    "real": "also time the real 2024-25 edition and the no-op rebuild (--no-real skips them)",
+    "pdf": "also time the PDF edition on its own (--no-pdf skips it)",
+    "profile": "also print a cProfile of a dated build of this many lines",
+    "repeat": "run each build and notebook this many times in turn and keep the quickest (steadier when busy)",
 })
-def bench(c, sizes="1000,10000,20000", check=False):
-    """Time every stage on synthetic registers of growing size."""
-    from benchmarks.bench import main
+def bench(c, sizes="10000,20000", today="10000", check=False, real=True, pdf=True, profile=0, repeat=1):
+    """Time builds against the notebook a user would write instead (needs: pip install -e '.[bench]')."""
+    from benchmarks.bench import _sizes, main
 
-    code = main(sizes, check=check)
+    code = main(_sizes(sizes), _sizes(today), check=check, real=real, pdf=pdf, profile=int(profile) or None,
+                repeat=int(repeat))
     if code:
         raise Exit(code=code)
 

@@ -1,430 +1,418 @@
-"""Time and memory of every build stage, on the real edition and on large synthetic registers.
+"""How fast and how lean a build is, measured against the notebook an analyst would write instead.
 
-    python -m benchmarks.bench                          # sizes 1000,10000,20000, report only
-    python -m benchmarks.bench --sizes 500,5000 --check # exit 1 if a target is missed
-    python -m benchmarks.bench --profile 10000          # also cProfile one size's build
+    invoke bench                                   # 2024-25, dated 10,000 and 20,000 lines, today's 10,000
+    invoke bench --check                           # exit 1 if a target is missed
+    python -m benchmarks.bench --sizes 2000 --today 2000 --profile 2000   # smaller; cProfile one build
 
-Each measurement runs in a fresh Python process (so `maxrss` is that build's own peak and one
-size's garbage never weighs on the next), building with pipeline.build.build_edition(force=True)
-into an empty temporary build folder (so the chart cache is cold). Per size there are two passes:
+Everything is measured in one session, one after another, so the ratios compare like with like on
+the same machine under the same load:
 
-  1. timing: wall time of each stage as build_edition reports it; `other` is the rest of the
-     build (fingerprinting inputs, the atomic swap). On Linux the process's peak resident memory
-     (VmHWM) is reset as each stage starts and read as it ends, giving each stage's own peak;
-     `maxrss` is the highest of these (and getrusage's), i.e. the whole build's peak.
-  2. memory: the same build again with tracemalloc on, recording the peak of Python-traced memory
-     during each stage (tracemalloc slows the build, so its times are not used). Memory allocated
-     outside Python's allocators (matplotlib's Agg buffers, lxml trees) is not traced: maxrss is
-     the figure the target is checked against. --no-memory skips this pass (it is slow).
+  baseline   benchmarks/notebook/register-report.ipynb, executed as a user would:
+             `jupyter nbconvert --to html --execute` (pandas loads the register, matplotlib draws four
+             charts, the page is exported as HTML), on the same register as the build it is compared with.
+  2024-25    `invoke report --force --quiet` on the real edition, in a fresh process (Python and invoke
+             start-up included), with the chart cache cold (the register is copied to a new path, which
+             the cache is keyed by); then the same command again with nothing changed (the no-op).
+  dated      registers from benchmarks/synthetic.py's `dated` profile: every line with a start, an end,
+             extension options and often break dates, both sections, every status, none of the 2024-25
+             lines or prose. Built cold in a fresh process (`python -m benchmarks.build_once`: start-up
+             included, invoke's own start-up not, as it cannot point at another data folder).
+  today      the `today` profile (the 2024-25 lines plus generated ones, many undated), for comparison.
 
-The real edition is also built once with `invoke report --force --quiet` (Python and invoke
-start-up included, cold chart cache): that wall time is what the 2 s target is checked against.
+With --repeat N, each build and the notebook it is compared with run N times, taking turns, and the
+quickest of each is kept: steadier figures on a machine busy with other work.
 
-Targets (from the project brief):
-  - the real 2024-25 edition builds end to end in under 2 s;
-  - 10,000 lines build in under 10 s with peak memory (maxrss) under 600 MB;
-  - 20,000 lines take at most 2.2 times as long as 10,000 (no worse than roughly linear).
+Memory: while a build runs, this process samples the resident memory (VmRSS) of the build and of every
+process it forked, every 10 ms, and records the highest sum. Pages a forked process shares with its
+parent count in both, so the figure errs high. The exact peak of each process on its own is shown too.
+
+The PDF edition is timed on its own (the notebook makes no PDF): builds for the ratios leave it out,
+and one more build of the 10,000 dated lines times its pdf stage.
+
+Targets (issue 15), each a ratio from this one run:
+  - 10,000 dated lines cold: at most 0.5 x the notebook on the same register; peak memory under 400 MB;
+  - 20,000 dated lines: at most 2.1 x the 10,000-line time;
+  - the 2024-25 edition cold: at most 0.6 x the notebook on the 2024-25 register;
+  - a no-op rebuild (nothing changed): under 0.3 s.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import importlib.util
 import json
 import os
-import resource
+import platform
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import tracemalloc
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = "2024-25"
-STAGES = ("load", "analysis", "charts", "compose", "html", "word", "exports")
-DEFAULT_SIZES = (1000, 10000, 20000)
-REAL = "2024-25"  # the worker key for the real edition
+NOTEBOOK = Path(__file__).resolve().parent / "notebook" / "register-report.ipynb"
+BENCH_EXTRA = ("nbconvert", "nbclient", "ipykernel")
+INSTALL_HINT = "pip install -e '.[bench]'"
 
-TARGET_REAL_S = 2.0
-TARGET_10K_S = 10.0
-TARGET_10K_MB = 600.0
-TARGET_SCALING = 2.2
-
-
-# --- one measurement, in a worker process ------------------------------------------------------
-
-def _maxrss_mb(stage_peaks: dict[str, float] | None = None) -> float:
-    """getrusage's maxrss; on Linux a VmHWM reset also lowers it, so the per-stage peaks are folded in."""
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    mb = kb / 1024 if sys.platform != "darwin" else kb / (1024 * 1024)
-    return max([mb, *(stage_peaks or {}).values()])
+DEFAULT_SIZES = (10000, 20000)
+TARGET_10K_RATIO = 0.5
+TARGET_10K_MB = 400.0
+TARGET_SCALING = 2.1
+TARGET_REAL_RATIO = 0.6
+TARGET_NOOP_S = 0.3
 
 
-@contextlib.contextmanager
-def _traced_stage_patch(peaks: dict[str, float]):
-    """Make build_edition's own stage timer also record tracemalloc's peak for each stage."""
-    import pipeline.build as build
+# --- measuring a command ------------------------------------------------------------------------
 
-    original = build._stage  # noqa: SLF001 - the stage boundary is exactly what we measure
+def _tree(root: int) -> list[int]:
+    """The process and every process descended from it (Linux /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+            ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, ()))
+    return found
 
-    @contextlib.contextmanager
-    def stage(name, timings):
-        tracemalloc.reset_peak()
-        with original(name, timings):
-            yield
-        peaks[name] = max(peaks.get(name, 0.0), tracemalloc.get_traced_memory()[1] / 2**20)
 
-    build._stage = stage  # noqa: SLF001
-    tracemalloc.start()
+def _rss_kb(pid: int) -> int:
     try:
-        yield
-    finally:
-        tracemalloc.stop()
-        build._stage = original  # noqa: SLF001
-
-
-def _rss_hwm_mb() -> float | None:
-    """The process's peak resident memory since the last reset (Linux VmHWM), in MB."""
-    try:
-        with open("/proc/self/status") as fh:
+        with open(f"/proc/{pid}/status") as fh:
             for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
     except OSError:
         pass
-    return None
+    return 0
 
 
-def _reset_rss_hwm() -> bool:
-    """Reset VmHWM to the current resident size (Linux >= 4.0), so each stage's own peak can be read."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
+@dataclass
+class Run:
+    wall: float
+    peak_mb: float  # highest sampled sum of resident memory over the process tree
+    stdout: str
+    stderr: str
+    returncode: int
+    cpu: float = 0.0  # user + system seconds of the command and everything it started
 
 
-@contextlib.contextmanager
-def _rss_stage_patch(peaks: dict[str, float]):
-    """Record the peak resident memory reached during each stage (all allocations, not only Python's)."""
-    import pipeline.build as build
+def _children_cpu() -> float:
+    import resource
 
-    original = build._stage  # noqa: SLF001
-
-    before = _rss_hwm_mb()  # the peak so far: resetting per stage would otherwise lose it
-    if before is not None:
-        peaks["before build"] = before
-
-    @contextlib.contextmanager
-    def stage(name, timings):
-        ok = _reset_rss_hwm()
-        with original(name, timings):
-            yield
-        hwm = _rss_hwm_mb()
-        if ok and hwm is not None:
-            peaks[name] = max(peaks.get(name, 0.0), hwm)
-
-    build._stage = stage  # noqa: SLF001
-    try:
-        yield
-    finally:
-        build._stage = original  # noqa: SLF001
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
-def _warm_imports() -> None:
-    """Import what the stages import lazily, so stage times measure work rather than imports."""
-    import pipeline.paper.charts  # noqa: F401
-    import pipeline.paper.compose  # noqa: F401
-    import pipeline.exports.calendar  # noqa: F401
-    import pipeline.writers.docx  # noqa: F401
-    import pipeline.writers.html  # noqa: F401
-
-
-def _build(data_dir: Path, build_dir: Path) -> tuple[float, dict[str, float]]:
-    from pipeline.build import build_edition
-
+def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT, interval: float = 0.01) -> Run:
+    """Run a command; its wall time (process start to exit) and the peak resident memory of its tree."""
+    peak = [0]
+    done = threading.Event()
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
-    result = build_edition(YEAR, data_dir=data_dir, build_dir=build_dir, force=True)
-    total = time.perf_counter() - t0
-    stages: dict[str, float] = {}
-    for name, took in result.timings:
-        stages[name] = stages.get(name, 0.0) + took
-    stages["other"] = max(0.0, total - sum(stages.values()))
-    return total, stages
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def sample() -> None:
+        while not done.is_set():
+            total = sum(_rss_kb(p) for p in _tree(proc.pid))
+            peak[0] = max(peak[0], total)
+            done.wait(interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if sys.platform.startswith("linux"):
+        sampler.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    done.set()
+    if sampler.is_alive():
+        sampler.join()
+    return Run(wall, peak[0] / 1024, out, err, proc.returncode, _children_cpu() - cpu0)
 
 
-def measure(size: int | str, seed: int = 2024, memory: bool = True, profile: bool = False) -> dict:
-    """Build one register (a synthetic one of `size` lines, or the real edition) and measure it."""
+def best(runs: list[Run]) -> Run:
+    """Of repeated runs, the quickest (the one least held up by whatever else the machine was doing)."""
+    return min(runs, key=lambda r: r.wall)
+
+
+def _check(run: Run, what: str) -> Run:
+    if run.returncode != 0:
+        raise RuntimeError(f"{what} failed (exit {run.returncode}):\n{run.stderr[-4000:]}")
+    return run
+
+
+# --- the three kinds of run ---------------------------------------------------------------------
+
+def notebook(register: Path, work: Path) -> Run:
+    """The baseline: the notebook executed and exported to HTML by nbconvert, as a user runs it."""
+    env = {**os.environ, "REGISTER": str(register), "EDITION": YEAR}
+    out = work / "notebook"
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--execute", str(NOTEBOOK),
+           "--output-dir", str(out), "--output", "report"]
+    run = _check(measure(cmd, env=env, cwd=out), "the notebook baseline")
+    if not (out / "report.html").exists():
+        raise RuntimeError("the notebook ran but wrote no HTML")
+    return run
+
+
+def build_dated(data_dir: Path, build_dir: Path, jobs: int | None = None, skip: tuple[str, ...] = ("pdf",)) -> tuple[Run, dict]:
+    """A cold build of a synthetic edition in a fresh process; its stage timings come back as JSON."""
+    cmd = [sys.executable, "-m", "benchmarks.build_once", str(data_dir), str(build_dir), "--skip", ",".join(skip)]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    run = _check(measure(cmd), f"the build of {data_dir}")
+    return run, json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def build_real(work: Path) -> tuple[Run, Run, Path]:
+    """`invoke report --force --quiet` on the real edition with a cold chart cache, then the no-op."""
+    from pipeline.build import BUILD_DIR
+    from pipeline.config import DATA_DIR
+
+    cache = BUILD_DIR / ".cache"
+    had = {p.name for p in cache.iterdir()} if cache.is_dir() else set()
+    register = work / "real" / "register.csv"  # a new path: the chart cache is keyed by it, so it is cold
+    register.parent.mkdir(parents=True, exist_ok=True)
+    register.write_bytes((DATA_DIR / YEAR / "register.csv").read_bytes())
+    out = work / "real" / "build" / YEAR
+    cmd = [sys.executable, "-m", "invoke", "report", "--quiet", "--year", YEAR, "--register", str(register),
+           "--out", str(out)]
+    try:
+        cold = _check(measure([*cmd, "--force"]), "invoke report on the 2024-25 edition")
+        noop = _check(measure(cmd), "the no-op invoke report")
+    finally:
+        if cache.is_dir():
+            for p in cache.iterdir():
+                if p.name not in had:
+                    shutil.rmtree(p, ignore_errors=True)
+    return cold, noop, register
+
+
+# --- the session --------------------------------------------------------------------------------
+
+@dataclass
+class Results:
+    machine: str
+    rows: list[dict] = field(default_factory=list)  # one per measurement, for the table
+    targets: list[tuple[str, bool | None, str]] = field(default_factory=list)
+    pdf: dict | None = None
+    profile: str = ""
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((l.split(":", 1)[1].strip() for l in fh if l.startswith("model name")), cpu)
+    except OSError:
+        pass
+    ram = ""
+    try:
+        with open("/proc/meminfo") as fh:
+            kb = int(next(l for l in fh if l.startswith("MemTotal")).split()[1])
+        ram = f", {kb / 2**20:.0f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f", load average {os.getloadavg()[0]:.1f} at the start"
+    return (f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}), "
+            f"{cpu}{ram}; Python {platform.python_version()}{load}")
+
+
+def missing_extra() -> list[str]:
+    return [name for name in BENCH_EXTRA if importlib.util.find_spec(name) is None]
+
+
+def session(sizes: list[int], today: list[int], seed: int, real: bool, pdf: bool, profile: int | None,
+            stream, repeat: int = 1) -> Results:
+    """Every measurement of one benchmark run. With repeat > 1 the build and the notebook are run in
+    turn that many times, and the quickest of each is kept."""
+    from .synthetic import write_edition
+
+    res = Results(machine())
+    repeat = max(1, repeat)
+
+    def say(text: str) -> None:
+        print(text, file=stream, flush=True)
+
+    def row(what: str, run: Run, **extra) -> dict:
+        return {"what": what, "wall": run.wall, "cpu": run.cpu, "mb": run.peak_mb, **extra}
+
+    def build_row(what: str, run: Run, info: dict, **extra) -> dict:
+        return row(what, run, stages=info["timings"], inside=info["wall"], self_mb=info["self_mb"],
+                   children_mb=info["children_mb"], jobs=info["jobs"], **extra)
+
     with tempfile.TemporaryDirectory(prefix="cf-bench-") as tmp_name:
-        tmp = Path(tmp_name)
-        out: dict = {"size": size}
-        if size == REAL:
-            from pipeline.config import DATA_DIR
-
-            data_dir = DATA_DIR
-            # Cold: a fresh process, lazy imports included, as `invoke report --force` meets it.
-            rss: dict[str, float] = {}
-            with _rss_stage_patch(rss):
-                out["total"], out["stages"] = _build(data_dir, tmp / "build-cold")
-            out["maxrss_mb"] = _maxrss_mb(rss)
-            out["rss_peak_mb"] = rss
-            # Warm: the same process again (imports done), chart cache still cold.
-            out["warm_total"], out["warm_stages"] = _build(data_dir, tmp / "build-warm")
-            # The chart cache, as a second `invoke report --force` with unchanged data meets it.
-            out["cached_total"], _ = _build(data_dir, tmp / "build-warm")
-        else:
-            from .synthetic import write_edition
-
-            data_dir = tmp / "data"
-            write_edition(data_dir, int(size), seed)
-            _warm_imports()
-            rss: dict[str, float] = {}
-            with _rss_stage_patch(rss):
-                out["total"], out["stages"] = _build(data_dir, tmp / "build-time")
-            out["maxrss_mb"] = _maxrss_mb(rss)
-            out["rss_peak_mb"] = rss
-        if memory:
-            peaks: dict[str, float] = {}
-            with _traced_stage_patch(peaks):
-                _build(data_dir, tmp / "build-memory")
-            out["traced_peak_mb"] = peaks
+        work = Path(tmp_name)
+        if real:
+            say("2024-25: invoke report --force (cold chart cache), the no-op, and the notebook ...")
+            colds, noops, bases = [], [], []
+            for k in range(repeat):
+                cold, noop, register = build_real(work / f"real-{k}")
+                colds.append(cold)
+                noops.append(noop)
+                bases.append(notebook(register, work / f"nb-real-{k}"))
+            cold, noop, base = best(colds), best(noops), best(bases)
+            ratio = cold.wall / base.wall
+            res.rows += [row("2024-25 edition: invoke report --force", cold, ratio=ratio),
+                         row("2024-25 edition: the notebook", base),
+                         row("2024-25 edition: no-op invoke report", noop)]
+            res.targets.append((f"2024-25 cold <= {TARGET_REAL_RATIO:g} x the notebook", ratio <= TARGET_REAL_RATIO,
+                                f"{cold.wall:.2f} s / {base.wall:.2f} s = {ratio:.2f}"))
+            res.targets.append((f"no-op rebuild < {TARGET_NOOP_S:g} s", noop.wall < TARGET_NOOP_S,
+                                f"{noop.wall:.2f} s (`invoke report` with nothing changed, start-up included)"))
+        built: dict[int, Run] = {}
+        for size in sizes:
+            data = work / f"dated-{size}"
+            write_edition(data, size, seed, profile="dated")
+            say(f"{size:,} dated lines: the build (cold, fresh process) and the notebook ...")
+            runs, bases = [], []
+            for k in range(repeat):
+                runs.append(build_dated(data, work / f"build-dated-{size}-{k}"))
+                bases.append(notebook(data / YEAR / "register.csv", work / f"nb-{size}-{k}"))
+            run, info = min(runs, key=lambda ri: ri[0].wall)
+            base = best(bases)
+            built[size] = run
+            ratio = run.wall / base.wall
+            res.rows.append(build_row(f"{size:,} dated lines: build", run, info, ratio=ratio))
+            res.rows.append(row(f"{size:,} dated lines: the notebook", base))
+            if size == 10000:
+                res.targets.append((f"10,000 dated lines cold <= {TARGET_10K_RATIO:g} x the notebook",
+                                    ratio <= TARGET_10K_RATIO, f"{run.wall:.2f} s / {base.wall:.2f} s = {ratio:.2f}"))
+                res.targets.append((f"10,000 dated lines peak memory < {TARGET_10K_MB:g} MB",
+                                    run.peak_mb < TARGET_10K_MB,
+                                    f"{run.peak_mb:.0f} MB, all processes together (largest single process: "
+                                    f"{max(info['self_mb'], info['children_mb']):.0f} MB)"))
+        if 10000 in built and 20000 in built:
+            ratio = built[20000].wall / built[10000].wall
+            res.targets.append((f"20,000 dated lines <= {TARGET_SCALING:g} x 10,000", ratio <= TARGET_SCALING,
+                                f"{built[20000].wall:.2f} s / {built[10000].wall:.2f} s = {ratio:.2f}"))
+        for size in today:
+            data = work / f"today-{size}"
+            write_edition(data, size, seed, profile="today")
+            say(f"{size:,} lines of today's profile: the build ...")
+            run, info = min((build_dated(data, work / f"build-today-{size}-{k}") for k in range(repeat)),
+                            key=lambda ri: ri[0].wall)
+            res.rows.append(build_row(f"{size:,} lines, today's profile: build", run, info))
+        if pdf and sizes:
+            size = 10000 if 10000 in sizes else sizes[0]
+            say(f"the PDF edition of {size:,} dated lines, timed on its own ...")
+            run, info = build_dated(work / f"dated-{size}", work / f"build-pdf-{size}", skip=())
+            stages = dict(info["timings"])
+            res.pdf = {"size": size, "pdf": stages.get("pdf"), "wall": run.wall}
         if profile:
-            out["profile"] = _profile(data_dir, tmp / "build-profile")
-        return out
+            data = work / f"profile-{profile}"
+            write_edition(data, profile, seed, profile="dated")
+            say(f"cProfile of {profile:,} dated lines, one stage after another ...")
+            res.profile = profile_build(data, work / "build-profile")
+    return res
 
 
-def _profile(data_dir: Path, build_dir: Path, top: int = 15) -> str:
-    """cProfile each stage of one build separately; print the hot functions of the slow stages."""
+def profile_build(data_dir: Path, build_dir: Path, top: int = 14) -> str:
+    """cProfile of each stage of one build, run one after another in this process (jobs=1)."""
     import cProfile
     import io
     import pstats
 
     import pipeline.build as build
 
-    profiles: dict[str, cProfile.Profile] = {}
-    original = build._stage  # noqa: SLF001
-
-    @contextlib.contextmanager
-    def stage(name, timings):
-        prof = profiles.setdefault(name, cProfile.Profile())
-        with original(name, timings):
-            prof.enable()
-            try:
-                yield
-            finally:
-                prof.disable()
-
-    build._stage = stage  # noqa: SLF001
-    try:
-        result = build.build_edition(YEAR, data_dir=data_dir, build_dir=build_dir, force=True)
-    finally:
-        build._stage = original  # noqa: SLF001
-    total = sum(t for _, t in result.timings)
+    prof = cProfile.Profile()
+    prof.enable()
+    result = build.build_edition(YEAR, data_dir=data_dir, build_dir=build_dir, force=True, jobs=1)
+    prof.disable()
     buf = io.StringIO()
-    for name, took in sorted(result.timings, key=lambda nt: -nt[1]):
-        if took < 0.1 * total or name not in profiles:
-            continue
-        buf.write(f"\n=== stage {name}: {took:.2f} s under the profiler ({took / total:.0%}) ===\n")
-        stats = pstats.Stats(profiles[name], stream=buf)
-        stats.sort_stats("tottime").print_stats(top)
-        stats.sort_stats("cumulative").print_stats(top)
+    buf.write("stages: " + ", ".join(f"{n} {t:.2f} s" for n, t in result.timings) + "\n")
+    stats = pstats.Stats(prof, stream=buf)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
     return buf.getvalue()
 
 
-def measure_cli() -> float:
-    """Wall time of `invoke report --force --quiet` on the real edition, process start included.
+# --- report -------------------------------------------------------------------------------------
 
-    The register is copied to a new path so the chart cache (keyed by the register's path and
-    bytes) is cold; the cache entry this creates under build/.cache is removed afterwards.
-    """
-    from pipeline.build import BUILD_DIR
-    from pipeline.config import DATA_DIR
-
-    cache = BUILD_DIR / ".cache"
-    had = {p.name for p in cache.iterdir()} if cache.is_dir() else set()
-    with tempfile.TemporaryDirectory(prefix="cf-bench-cli-") as tmp_name:
-        register = Path(tmp_name) / "register.csv"
-        register.write_bytes((DATA_DIR / YEAR / "register.csv").read_bytes())
-        cmd = [sys.executable, "-m", "invoke", "report", "--force", "--quiet", "--year", YEAR,
-               "--register", str(register), "--out", str(Path(tmp_name) / "build" / YEAR)]
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        took = time.perf_counter() - t0
-    if cache.is_dir():
-        for p in cache.iterdir():
-            if p.name not in had:
-                shutil.rmtree(p, ignore_errors=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"invoke report failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
-    return took
-
-
-def _run_worker(size: int | str, seed: int, memory: bool, profile: bool, in_process: bool) -> dict:
-    if in_process:
-        return measure(size, seed, memory, profile)
-    cmd = [sys.executable, "-m", "benchmarks.bench", "--worker", str(size), "--seed", str(seed)]
-    if not memory:
-        cmd.append("--no-memory")
-    if profile:
-        cmd.append("--profile-worker")
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"benchmark worker for {size} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-# --- report ------------------------------------------------------------------------------------
-
-def _row(cells: list[str], widths: list[int]) -> str:
-    return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-
-def format_table(results: list[dict]) -> str:
-    cols = ["register", *STAGES, "other", "total", "maxrss"]
-    widths = [16, *[9] * (len(STAGES) + 2), 9]
-    lines = ["Wall time per stage (s), and the process's peak resident memory:",
-             _row(cols, widths), _row(["-" * w for w in widths], widths)]
-    for r in results:
-        label = "2024-25 (real)" if r["size"] == REAL else f"{int(r['size']):,} lines"
-        s = r["stages"]
-        cells = [label, *[f"{s.get(n, 0.0):.2f}" for n in STAGES], f"{s.get('other', 0.0):.2f}",
-                 f"{r['total']:.2f}", f"{r['maxrss_mb']:.0f} MB"]
-        lines.append(_row(cells, widths))
-        if r["size"] == REAL:
-            lines.append(f"{'':16}  warm process (imports done): {r['warm_total']:.2f} s; "
-                         f"with the chart cache: {r['cached_total']:.2f} s")
-            if "cli_total" in r:
-                lines.append(f"{'':16}  `invoke report --force --quiet` (Python and invoke start-up included, "
-                             f"cold chart cache): {r['cli_total']:.2f} s")
-    if any(r.get("rss_peak_mb") for r in results):
-        lines += ["", "Peak resident memory of the process during each stage (MB, Linux VmHWM reset per stage):",
-                  _row(["register", *STAGES], widths[:len(STAGES) + 1]),
-                  _row(["-" * w for w in widths[:len(STAGES) + 1]], widths[:len(STAGES) + 1])]
-        for r in results:
-            if not r.get("rss_peak_mb"):
-                continue
-            label = "2024-25 (real)" if r["size"] == REAL else f"{int(r['size']):,} lines"
-            p = r["rss_peak_mb"]
-            lines.append(_row([label, *[f"{p.get(n, 0.0):.0f}" for n in STAGES]], widths[:len(STAGES) + 1]))
-    if any("traced_peak_mb" in r for r in results):
-        lines += ["", "Peak Python-traced memory during each stage (MB, tracemalloc):",
-                  _row(["register", *STAGES], widths[:len(STAGES) + 1]),
-                  _row(["-" * w for w in widths[:len(STAGES) + 1]], widths[:len(STAGES) + 1])]
-        for r in results:
-            if "traced_peak_mb" not in r:
-                continue
-            label = "2024-25 (real)" if r["size"] == REAL else f"{int(r['size']):,} lines"
-            p = r["traced_peak_mb"]
-            lines.append(_row([label, *[f"{p.get(n, 0.0):.1f}" for n in STAGES]], widths[:len(STAGES) + 1]))
-    lines.append("")
-    for r in results:
-        stages = {k: v for k, v in r["stages"].items()}
-        name, took = max(stages.items(), key=lambda kv: kv[1])
-        label = "2024-25 (real)" if r["size"] == REAL else f"{int(r['size']):,} lines"
-        lines.append(f"{label}: slowest stage is {name} ({took:.2f} s, {took / r['total']:.0%} of the build)")
+def format_results(res: Results) -> str:
+    lines = [f"Machine: {res.machine}", "",
+             f"{'measurement':44} {'wall (s)':>9} {'cpu (s)':>8} {'peak MB':>8}  wall vs notebook"]
+    for r in res.rows:
+        ratio = f"  {r['ratio']:.2f} x" if "ratio" in r else ""
+        lines.append(f"{r['what']:44} {r['wall']:9.2f} {r['cpu']:8.2f} {r['mb']:8.0f}{ratio}")
+    stage_rows = [r for r in res.rows if "stages" in r]
+    if stage_rows:
+        lines += ["", "Stages of each build (seconds each took; stages overlap, several run at once):"]
+        for r in stage_rows:
+            stages = ", ".join(f"{n} {t:.2f}" for n, t in r["stages"])
+            lines.append(f"  {r['what']} ({r['jobs']} at once; {r['inside']:.2f} s inside the process, peaks "
+                         f"{r['self_mb']:.0f} MB build, {r['children_mb']:.0f} MB largest forked stage): {stages}")
+    if res.pdf:
+        took = res.pdf["pdf"]
+        lines += ["", (f"PDF edition of {res.pdf['size']:,} dated lines: the pdf stage took {took:.2f} s "
+                       f"(the whole build with it: {res.pdf['wall']:.2f} s). Not in the ratios: the notebook makes no PDF.")
+                  if took is not None else "PDF edition: this build has no pdf stage."]
+    mark = {True: "met   ", False: "MISSED", None: "n/a   "}
+    lines += ["", "Targets (ratios from this run):", *(f"  [{mark[ok]}] {name}: {found}" for name, ok, found in res.targets)]
+    if res.profile:
+        lines += ["", res.profile]
     return "\n".join(lines)
 
 
-def check_targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
-    """(target, met or None when not measured, what was found)."""
-    by_size = {r["size"]: r for r in results}
-    out: list[tuple[str, bool | None, str]] = []
-    real = by_size.get(REAL)
-    if real is None:
-        out.append((f"2024-25 end to end < {TARGET_REAL_S:g} s", None, "not measured"))
-    else:
-        # The officer's end to end is the command line, start-up included, when it was measured.
-        wall = real.get("cli_total", real["total"])
-        how = ("`invoke report --force`, start-up included, cold chart cache" if "cli_total" in real
-               else "build_edition in a fresh process, cold chart cache")
-        out.append((f"2024-25 end to end < {TARGET_REAL_S:g} s", wall < TARGET_REAL_S,
-                    f"{wall:.2f} s ({how}; build_edition alone {real['total']:.2f} s)"))
-    ten = by_size.get(10000)
-    out.append((f"10,000 lines < {TARGET_10K_S:g} s", None if ten is None else ten["total"] < TARGET_10K_S,
-                "not measured" if ten is None else f"{ten['total']:.2f} s"))
-    out.append((f"10,000 lines peak memory < {TARGET_10K_MB:g} MB",
-                None if ten is None else ten["maxrss_mb"] < TARGET_10K_MB,
-                "not measured" if ten is None else f"maxrss {ten['maxrss_mb']:.0f} MB"))
-    twenty = by_size.get(20000)
-    if ten is None or twenty is None:
-        out.append((f"20,000 lines <= {TARGET_SCALING:g} x 10,000", None, "not measured"))
-    else:
-        ratio = twenty["total"] / ten["total"]
-        out.append((f"20,000 lines <= {TARGET_SCALING:g} x 10,000", ratio <= TARGET_SCALING,
-                    f"{twenty['total']:.2f} s / {ten['total']:.2f} s = {ratio:.2f}x"))
-    return out
+def _sizes(text: str | None, default: tuple[int, ...] = ()) -> list[int]:
+    if text is None:
+        return list(default)
+    return [int(s.replace("_", "").replace(",", "")) for s in str(text).split(",") if s.strip()]
 
 
-def format_targets(targets: list[tuple[str, bool | None, str]]) -> str:
-    mark = {True: "met   ", False: "MISSED", None: "n/a   "}
-    return "\n".join(["Targets:", *(f"  [{mark[ok]}] {name}: {found}" for name, ok, found in targets)])
-
-
-def _parse_sizes(sizes) -> list[int]:
-    if sizes is None or sizes == "":
-        return list(DEFAULT_SIZES)
-    if isinstance(sizes, str):
-        return [int(s.replace("_", "")) for s in sizes.split(",") if s.strip()]
-    if isinstance(sizes, int):
-        return [sizes]
-    return [int(s) for s in sizes]
-
-
-def main(sizes=None, check: bool = False, seed: int = 2024, memory: bool = True, real: bool = True,
-         profile: int | None = None, in_process: bool = False, stream=None) -> int:
-    """Run the benchmark and print the report. Returns the exit code (1 only if `check` and a target is missed).
-
-    `sizes` may be a list of ints or a comma-separated string such as "1000,10000,20000".
-    """
+def main(sizes=None, today=(), check: bool = False, seed: int = 2024, real: bool = True, pdf: bool = True,
+         profile: int | None = None, stream=None, repeat: int = 1) -> int:
+    """Run the benchmark and print the report. Returns the exit code: 2 if the bench extra is missing,
+    1 if `check` and a target is missed, else 0."""
     stream = stream or sys.stdout
-    wanted: list[int | str] = ([REAL] if real else []) + _parse_sizes(sizes)
-    results = []
-    for size in wanted:
-        label = "the real 2024-25 edition" if size == REAL else f"{size:,} synthetic lines"
-        print(f"building {label} ...", file=stream, flush=True)
-        results.append(_run_worker(size, seed, memory, profile == size, in_process))
-        if size == REAL:
-            print("running `invoke report --force` on the real edition ...", file=stream, flush=True)
-            results[-1]["cli_total"] = measure_cli()
+    missing = missing_extra()
+    if missing:
+        print(f"The benchmark runs a Jupyter notebook as its baseline, and {', '.join(missing)} "
+              f"{'is' if len(missing) == 1 else 'are'} not installed. Install the bench extra:\n\n"
+              f"    {INSTALL_HINT}\n", file=sys.stderr)
+        return 2
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    sizes = list(sizes) if isinstance(sizes, (list, tuple)) else _sizes(sizes, DEFAULT_SIZES)
+    today = list(today) if isinstance(today, (list, tuple)) else _sizes(today)
+    res = session(sizes, today, seed, real, pdf, profile, stream, repeat)
     print("", file=stream)
-    print(format_table(results), file=stream)
-    targets = check_targets(results)
-    print("", file=stream)
-    print(format_targets(targets), file=stream)
-    for r in results:
-        if "profile" in r:
-            print(f"\ncProfile of the {r['size']:,}-line build:\n{r['profile']}", file=stream)
-    if in_process:
-        print("\n(note: --in-process: maxrss is the whole process's peak so far, not one build's)", file=stream)
-    missed = [name for name, ok, _ in targets if ok is False]
+    print(format_results(res), file=stream)
+    missed = [name for name, ok, _ in res.targets if ok is False]
     return 1 if (check and missed) else 0
 
 
 def _cli(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
-                   help="comma-separated register sizes in lines (default: %(default)s)")
+                   help="dated register sizes, comma-separated (default: %(default)s)")
+    p.add_argument("--today", default="10000", help="sizes of today's profile to build too (default: %(default)s; "
+                                                     "'' for none)")
     p.add_argument("--check", action="store_true", help="exit with code 1 if a target is missed")
     p.add_argument("--seed", type=int, default=2024, help="seed of the synthetic registers")
-    p.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass (faster)")
     p.add_argument("--no-real", action="store_true", help="skip the real 2024-25 edition")
-    p.add_argument("--profile", type=int, metavar="SIZE", help="also print a cProfile of the build of this size")
-    p.add_argument("--in-process", action="store_true", help="measure in this process instead of one per size")
-    p.add_argument("--worker", help=argparse.SUPPRESS)
-    p.add_argument("--profile-worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--no-pdf", action="store_true", help="skip timing the PDF edition")
+    p.add_argument("--profile", type=int, metavar="SIZE", help="also print a cProfile of a dated build of this size")
+    p.add_argument("--repeat", type=int, default=1, help="run each build and notebook this many times, in turn, "
+                                                          "and keep the quickest of each (steadier on a busy machine)")
     args = p.parse_args(argv)
-    if args.worker:
-        size = args.worker if args.worker == REAL else int(args.worker)
-        result = measure(size, args.seed, not args.no_memory, args.profile_worker)
-        sys.stdout.write(json.dumps(result) + "\n")
-        return 0
-    return main(args.sizes, check=args.check, seed=args.seed, memory=not args.no_memory, real=not args.no_real,
-                profile=args.profile, in_process=args.in_process)
+    return main(_sizes(args.sizes), _sizes(args.today), check=args.check, seed=args.seed, real=not args.no_real,
+                pdf=not args.no_pdf, profile=args.profile, repeat=args.repeat)
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("MPLBACKEND", "Agg")
     raise SystemExit(_cli())

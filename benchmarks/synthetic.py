@@ -1,13 +1,21 @@
 """Synthetic registers of any size, valid per the register format in README.md, for benchmarks.
 
-The register starts with the real 2024-25 lines (so the edition's prose, which quotes named lines
-such as Victim First, still composes) and is filled up to the requested size with generated lines
-drawn from a realistic mix: mostly commissioning lines, the paper's six terms and priorities, spends
-written the ways officers write them (12345, "12,345", £12,345, 12345.50, blank), dates in both
-accepted forms, extension options, statuses and the odd category override. Everything is drawn from
-`random.Random(seed)`, so the same (size, seed) always gives the same bytes.
+Two profiles:
 
-    python -m benchmarks.synthetic 10000 /tmp/bench-data     # writes /tmp/bench-data/2024-25/...
+- `today`: starts with the real 2024-25 lines (so the edition's prose, which quotes named lines such
+  as Victim First, still composes) and is filled up to the requested size with generated lines drawn
+  from a realistic mix: mostly commissioning lines, the paper's six terms and priorities, spends
+  written the ways officers write them (12345, "12,345", £12,345, 12345.50, blank), dates in both
+  accepted forms, extension options, statuses and the odd category override. Many lines have no dates.
+- `dated`: what a large office or a regional roll-up holds: every line generated (none of the
+  2024-25 lines, no 2024-25 prose or front sheet), every line dated (start and end), most with
+  extension options, many with break dates, both sections, every status. This is the heavy case for
+  the decision analysis, the forward plan and the calendar.
+
+Everything is drawn from `random.Random(seed)`, so the same (size, seed, profile) always gives the
+same bytes.
+
+    python -m benchmarks.synthetic 10000 /tmp/bench-data [SEED] [today|dated]
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ DATA = ROOT / "data"
 YEAR = "2024-25"
 HEADER = ("id", "section", "term", "priority", "project", "provider", "spend", "funding_source",
           "start_date", "end_date", "extension_options", "status", "category", "notes")
+DATED_HEADER = (*HEADER[:11], "break_dates", *HEADER[11:])
+PROFILES = ("today", "dated")
 
 _TERMS = (("Long", 18), ("Med", 22), ("Short", 28), ("Partnership", 12), ("Annual", 14), ("TBC", 6))
 _PRIORITIES = (("Victim Services", 30), ("Vulnerability", 22), ("Prevention", 20), ("Community Safety", 16),
@@ -123,8 +133,54 @@ def synthetic_row(rng: random.Random, n: int) -> list[str]:
     ]
 
 
+_DATED_OPTIONS = (("", 25), ("1", 25), ("2", 12), ("1+1", 28), ("2+1", 6), ("1+1+1", 4))
+
+
+def dated_row(rng: random.Random, n: int) -> list[str]:
+    """One generated line with every date filled in: start, end, options and (often) breaks."""
+    term = _pick(rng, _TERMS)
+    priority = _pick(rng, _PRIORITIES)
+    section = "grants" if rng.random() < 0.4 else "commissioning"
+    service = rng.choice(_SERVICE)
+    area = rng.choice(_AREA)
+    project = f"{service} - {area}" if rng.random() < 0.6 else f"{service}, {area} ({n})"
+    provider = rng.choice(_PROVIDER_HEAD) + rng.choice(_PROVIDER_TAIL)
+    funding = rng.choice(_FUNDING) if rng.random() < 0.7 else ""
+    start = date(rng.randrange(2019, 2027), rng.randrange(1, 13), 1)
+    span = {"Long": (48, 96), "Med": (24, 48), "Short": (6, 24)}.get(term, (12, 36))
+    months = rng.randrange(*span)
+    total = start.year * 12 + start.month - 1 + months - 1
+    end = _month_end(total // 12, total % 12 + 1)
+    breaks = []
+    if months >= 24 and rng.random() < 0.45:
+        # Yearly breaks on the anniversaries after the first year, strictly inside the agreement.
+        for k in range(1, months // 12):
+            b = _month_end(start.year + k + (start.month - 2) // 12, (start.month - 2) % 12 + 1)
+            if start < b < end and rng.random() < 0.7:
+                breaks.append(b)
+    options = _pick(rng, _DATED_OPTIONS)
+    status = _pick(rng, _STATUSES)
+    category = rng.choice("abcd") if rng.random() < 0.02 else ""
+    notes = rng.choice(_NOTES) if rng.random() < 0.55 else ""
+    return [
+        f"{_PREFIX[priority]}-D{n:06d}", section, term, priority, project, provider, _spend_text(rng), funding,
+        _date_text(rng, start), _date_text(rng, end), options, ";".join(_date_text(rng, b) for b in breaks),
+        status, category, notes,
+    ]
+
+
+def dated_register(lines: int, seed: int = 2024) -> str:
+    """CSV text of a valid register of `lines` generated lines, every one dated."""
+    rng = random.Random(seed)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(DATED_HEADER)
+    writer.writerows(dated_row(rng, n) for n in range(1, lines + 1))
+    return buf.getvalue()
+
+
 def synthetic_register(lines: int, seed: int = 2024, base: Path = DATA / YEAR / "register.csv") -> str:
-    """CSV text (UTF-8, header first) of a valid register with exactly `lines` lines."""
+    """CSV text (UTF-8, header first) of a valid register with exactly `lines` lines (the `today` profile)."""
     with base.open(encoding="utf-8-sig", newline="") as fh:
         real = list(csv.reader(fh))
     header, real_rows = real[0], real[1:]
@@ -142,28 +198,35 @@ def synthetic_register(lines: int, seed: int = 2024, base: Path = DATA / YEAR / 
     return buf.getvalue()
 
 
-def write_edition(data_dir: Path, lines: int, seed: int = 2024, year: str = YEAR) -> Path:
-    """Write data_dir/config.toml and data_dir/<year>/{register.csv, prose/}; return the register path."""
+def write_edition(data_dir: Path, lines: int, seed: int = 2024, year: str = YEAR, profile: str = "today") -> Path:
+    """Write data_dir/config.toml and data_dir/<year>/register.csv (and, for `today`, the 2024-25 prose,
+    edition settings and front sheet); return the register path."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
     data_dir = Path(data_dir)
     folder = data_dir / year
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(DATA / "config.toml", data_dir / "config.toml")
-    if (DATA / YEAR / "config.toml").exists():
-        shutil.copy(DATA / YEAR / "config.toml", folder / "config.toml")
-    prose = DATA / YEAR / "prose"
-    if prose.is_dir():
-        shutil.copytree(prose, folder / "prose", dirs_exist_ok=True)
+    if profile == "today":
+        for name in ("config.toml", "paper.toml"):
+            if (DATA / YEAR / name).exists():
+                shutil.copy(DATA / YEAR / name, folder / name)
+        prose = DATA / YEAR / "prose"
+        if prose.is_dir():
+            shutil.copytree(prose, folder / "prose", dirs_exist_ok=True)
+    text = synthetic_register(lines, seed) if profile == "today" else dated_register(lines, seed)
     path = folder / "register.csv"
-    path.write_text(synthetic_register(lines, seed), encoding="utf-8", newline="")
+    path.write_text(text, encoding="utf-8", newline="")
     return path
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) < 2:
-        print("usage: python -m benchmarks.synthetic LINES DATA_DIR [SEED]", file=sys.stderr)
+        print("usage: python -m benchmarks.synthetic LINES DATA_DIR [SEED] [today|dated]", file=sys.stderr)
         return 2
-    path = write_edition(Path(args[1]), int(args[0]), int(args[2]) if len(args) > 2 else 2024)
+    path = write_edition(Path(args[1]), int(args[0]), int(args[2]) if len(args) > 2 else 2024,
+                         profile=args[3] if len(args) > 3 else "today")
     print(path)
     return 0
 

@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from .analysis.classify import classify, override_warnings
-from .paper.compose import TEMPLATES, Analysis, compose
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
 from .formatting import money, plural
@@ -27,8 +26,12 @@ from .problems import InputError, Problem
 from .input.register import Register
 from .analysis.dates import paper_date
 from .analysis.schedule import decision_points, schedule
+from .exports.calendar import calendar_settings
 
 ROOT = DATA_DIR.parent
+# templates/ (paper.compose.TEMPLATES): named here so that finding a build up to date does not import
+# the composer (Jinja2, markdown-it), which only a build that goes ahead needs.
+TEMPLATES = ROOT / "templates"
 
 
 def resolve_edition(year: str | None, data_dir: Path = DATA_DIR) -> Edition:
@@ -124,6 +127,7 @@ class BuildResult:
     timings: tuple[tuple[str, float], ...] = ()
     notes: tuple[str, ...] = ()  # what the transparency exports leave blank (logged, so --quiet hides them)
     source: str = ""  # the register read, with its sheet for a workbook
+    wall: float = 0.0  # seconds the build took, start to finish (stages may overlap, so not their sum)
 
 
 @contextmanager
@@ -205,6 +209,8 @@ def _analyse(edition: Edition, config: Config, reg: Register, prev):
 
 
 def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=()) -> Analysis:
+    from .paper.compose import Analysis
+
     items, points, review, look, comparison = analysed
     return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
                     data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads)
@@ -213,6 +219,8 @@ def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, 
 def compose_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
                     templates: Path = TEMPLATES):
     """The document model alone, without charts and writing nothing: the quick way to try prose."""
+    from .paper.compose import compose
+
     edition, config, reg, pending, prev = _load(year, register, data_dir, templates, draft=True)
     return compose(_model_input(edition, config, reg, prev, pending, data_dir, _analyse(edition, config, reg, prev)),
                    templates)
@@ -220,11 +228,15 @@ def compose_edition(year: str | None = None, register: str | Path | None = None,
 
 def build_edition(year: str | None = None, register: str | Path | None = None, out: str | Path | None = None,
                   force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
-                  build_dir: Path = BUILD_DIR, draft: bool = False) -> BuildResult:
+                  build_dir: Path = BUILD_DIR, draft: bool = False, jobs: int | None = None,
+                  skip: tuple[str, ...] = ()) -> BuildResult:
     """Build one edition into build/<year>/ (or `out`), atomically: all outputs or none.
 
     An edition with unresolved new-year actions is refused unless `draft`, which marks the paper as a draft.
+    `jobs`: how many stages may run at once (default: one per core; 1 runs them one after another).
+    `skip`: stages to leave out (the benchmark times the PDF edition on its own); the build is then incomplete.
     """
+    started = time.perf_counter()
     timings: list[tuple[str, float]] = []
     with _stage("load", timings):
         edition, config, reg, pending, prev = _load(year, register, data_dir, templates, draft)
@@ -256,6 +268,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         names = {k: v for k, v in names.items() if k != "pdf"}
     with _stage("analysis", timings):
         items, points, review, look, comparison = _analyse(edition, config, reg, prev)
+        calendar = calendar_settings(config)  # checked before any file is written
 
     tmp = target.parent / f".{target.name}.building-{os.getpid()}"
     try:
@@ -263,43 +276,11 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         _remove_abandoned(target)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
-        with _stage("charts", timings):
-            charts = _charts(reg, items, review, look, edition, config, tmp / "charts", build_dir / ".cache" / chart_key)
         downloads = _downloads(names, comparison is not None and f"changes-since-{prev[0].label}.csv")
         analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison),
-                                charts, downloads)
-        with _stage("compose", timings):
-            doc = compose(analysis, templates)
-        with _stage("html", timings):
-            from .writers.html import write_fragment, write_html
-
-            write_html(doc, tmp / names["html"], templates)
-            write_fragment(doc, tmp / names["fragment"], templates)
-        with _stage("word", timings):
-            from .writers.docx import write_docx
-
-            write_docx(doc, tmp / names["docx"], templates / "reference.docx")
-        if "pdf" in names:
-            with _stage("pdf", timings):
-                from .writers.pdf import write_pdf
-
-                write_pdf(doc, tmp / names["pdf"], templates)
-        with _stage("exports", timings):
-            from .exports.calendar import write_schedule_ics
-            from .exports.schedule_csv import write_forward_plan_csv, write_schedule_csv
-
-            write_schedule_csv(tmp / names["csv"], items, review)
-            write_forward_plan_csv(tmp / names["plan"], points)
-            write_schedule_ics(tmp / names["ics"], points, edition, config["organisation"]["name"])
-            from .exports.contracts import write_contracts_csv
-            from .exports.giving360 import write_grants
-
-            write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], reg, config)
-            write_contracts_csv(tmp / names["contracts_csv"], reg, config, _contract_dates(review))
-            if comparison is not None:
-                from .exports.changes_csv import write_comparison_csv
-
-                write_comparison_csv(comparison, tmp / f"changes-since-{prev[0].label}.csv")
+                                (), downloads)  # the charts are filled in once drawn
+        _run_stages(_Inputs(analysis, calendar, templates, tmp, names, build_dir / ".cache" / chart_key), jobs,
+                    timings, skip)
         (tmp / ".fingerprint").write_text(fingerprint)
         _swap_into_place(tmp, target)
     except OSError as exc:
@@ -313,7 +294,124 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         log.info("note: %s", gap)
     files = tuple(sorted(p for p in target.rglob("*") if p.is_file() and p.name != ".fingerprint"))
     source = reg.source + (f", sheet '{reg.sheet}'" if reg.sheet else "")
-    return BuildResult(edition, target, files, False, warnings, tuple(timings), tuple(gaps), source)
+    return BuildResult(edition, target, files, False, warnings, tuple(timings), tuple(gaps), source,
+                       wall=time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What the stages after the analysis read; each writes its own files into `tmp`."""
+    analysis: object  # paper.compose.Analysis, without its charts yet
+    calendar: object  # exports.calendar.CalendarSettings
+    templates: Path
+    tmp: Path
+    names: dict[str, str]
+    chart_cache: Path
+
+
+def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], skip: tuple[str, ...] = ()) -> None:
+    """Charts, the paper, its writers and the exports, each as soon as what it needs is ready, several
+    at once on a machine with several cores (pipeline/parallel.py); the same files as one by one."""
+    from dataclasses import replace
+
+    from .parallel import Task, default_jobs, run
+
+    jobs = default_jobs() if jobs is None else jobs
+    m = a.analysis
+    charts_dir = a.tmp / "charts"
+    # Charts depend only on the register, settings and code: reused from the cache when only prose or
+    # templates changed. The cache is plain JSON plus the image files, each checked against its recorded
+    # hash and shape before it is used: a damaged or tampered entry is drawn again, never published.
+    cached = _read_chart_cache(a.chart_cache, charts_dir)
+    if cached is not None:
+        chart_tasks = [Task("charts", lambda done: cached, inline=True)]
+    else:
+        shutil.rmtree(charts_dir, ignore_errors=True)
+        charts_dir.mkdir(parents=True, exist_ok=True)
+        # The charts are independent of each other: with two cores, two processes draw two each.
+        n = max(1, min(jobs, 4))
+        parts = [f"charts:{k + 1}" for k in range(n)] if n > 1 else []
+
+        def draw(k: int):
+            from .paper.charts import render_charts
+
+            return render_charts(m.register, m.items, m.review, m.outlook, m.edition, m.config, charts_dir, (k, n))
+
+        def gather(done):
+            found = [done[p] for p in parts] if parts else [draw(0)]
+            charts = [None] * sum(len(f) for f in found)
+            for k, group in enumerate(found):
+                charts[k::len(found)] = group  # back in the paper's order
+            try:
+                _write_chart_cache(a.chart_cache, charts)
+            except OSError:
+                pass  # the cache is an optimisation only
+            return tuple(charts)
+
+        def import_charts(done):
+            from .paper import charts  # noqa: F401 - matplotlib, once, before the processes that draw are forked
+
+        chart_tasks = [Task("charts:import", import_charts, inline=True),
+                       *(Task(p, lambda done, k=k: draw(k), after=("charts:import",)) for k, p in enumerate(parts)),
+                       Task("charts", gather, after=("charts:import", *parts), inline=True)]
+
+    def paper(done):
+        from .paper.compose import compose
+
+        return compose(replace(m, charts=done["charts"]), a.templates)
+
+    def html(done):
+        from .writers.html import write_fragment, write_html
+
+        write_html(done["compose"], a.tmp / a.names["html"], a.templates)
+        write_fragment(done["compose"], a.tmp / a.names["fragment"], a.templates)
+
+    def word(done):
+        from .writers.docx import write_docx
+
+        write_docx(done["compose"], a.tmp / a.names["docx"], a.templates / "reference.docx")
+
+    def pdf(done):
+        from .writers.pdf import write_pdf
+
+        write_pdf(done["compose"], a.tmp / a.names["pdf"], a.templates)
+
+    def exports(done):
+        from .exports.calendar import write_schedule_ics
+        from .exports.contracts import write_contracts_csv
+        from .exports.giving360 import write_grants
+        from .exports.schedule_csv import write_forward_plan_csv, write_schedule_csv
+
+        tmp, names, config = a.tmp, a.names, m.config
+        write_schedule_csv(tmp / names["csv"], m.items, m.review)
+        write_forward_plan_csv(tmp / names["plan"], m.decisions)
+        write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config["organisation"]["name"], a.calendar)
+        write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
+        write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
+        if m.comparison is not None:
+            from .exports.changes_csv import write_comparison_csv
+
+            write_comparison_csv(m.comparison, tmp / f"changes-since-{m.previous.label}.csv")
+
+    def logged(name: str, took: float) -> None:
+        timings.append((name, took))
+        log.info("%-9s %6.2f s", name, took)
+
+    # In order of preference when cores are short: the charts and the paper are the longest path.
+    tasks = [*chart_tasks, Task("exports", exports), Task("compose", paper, after=("charts",), inline=True),
+             Task("pdf", pdf, after=("compose",)), Task("word", word, after=("compose",)),
+             Task("html", html, after=("compose",))]
+    skip = (*skip, *(() if "pdf" in a.names else ("pdf",)))  # no PDF where WeasyPrint cannot run
+    run([t for t in tasks if t.name not in skip], jobs, on_done=logged, while_waiting=_import_writers)
+
+
+def _import_writers() -> None:
+    """While the charts are drawn elsewhere: import what composing and writing the paper use (Jinja2,
+    markdown-it, python-docx, WeasyPrint), so that this is not done after the charts, when the paper
+    waits on it."""
+    from .paper import compose  # noqa: F401
+    from .writers import docx, html  # noqa: F401
+    from .writers import pdf  # noqa: F401
 
 
 def _contract_dates(review) -> dict:
@@ -403,25 +501,6 @@ def _chart_key(register: Path, config_files: list[Path], edition: Edition) -> st
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _charts(reg, items, review, look, edition, config, out_dir: Path, cache: Path):
-    """Charts depend only on the register, settings and code: reuse them when only prose or templates
-    changed. The cache is plain JSON plus the image files, each checked against its recorded hash
-    and shape before it is used: a damaged or tampered entry is drawn again, never published."""
-    from .paper.charts import render_charts
-
-    cached = _read_chart_cache(cache, out_dir)
-    if cached is not None:
-        return cached
-    shutil.rmtree(out_dir, ignore_errors=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    charts = render_charts(reg, items, review, look, edition, config, out_dir)
-    try:
-        _write_chart_cache(cache, charts)
-    except OSError:
-        pass  # the cache is an optimisation only
-    return charts
 
 
 def _write_chart_cache(cache: Path, charts) -> None:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
+from functools import lru_cache
 
 from ..config import Config
 from ..edition import Edition, financial_year_of
 
 
+_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _days_in(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
+    # A table rather than calendar.monthrange, which also works out the weekday the month starts on:
+    # the schedule of a large register asks this hundreds of thousands of times.
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS[month]
 
 
 def add_months(day: date, months: int) -> date:
@@ -29,6 +36,7 @@ def last_day_of_month(day: date) -> date:
     return date(day.year, day.month, _days_in(day.year, day.month))
 
 
+@lru_cache(maxsize=65536)  # a register repeats the same ends (31 March ...): each shift is worked out once
 def shift_months_end(day: date, months: int) -> date:
     """Move by whole months and keep a month-end date at month end (28 Feb 2025 + 1 month = 31 Mar 2025, not 28 Mar)."""
     moved = add_months(day, months)

@@ -14,9 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from ..config import Config
-from ..formatting import money, plural, uk_date
+from ..formatting import money, plural
+from ..formatting import uk_date as _uk_date
 from .classify import COMPLETING, DECOMMISSIONED, Classified
 from .dates import months_between, shift_months_end
 
@@ -86,6 +88,11 @@ def rules(config: Config) -> Rules:
     return Rules(tuple(bands), tuple(procurement), tuple(config["decisions"].get("grant_sections", [])))
 
 
+# A large register repeats its spends and dates: each band and each date's text is worked out once.
+uk_date = lru_cache(maxsize=8192)(_uk_date)
+
+
+@lru_cache(maxsize=8192)
 def band_for(spend: Decimal | None, table: tuple[Band, ...]) -> Band:
     value = spend or Decimal(0)
     return next((b for b in table if value >= b.min_spend), table[-1])

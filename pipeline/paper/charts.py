@@ -177,25 +177,29 @@ class Drawing:
 
 
 def render_charts(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
-                  look: Outlook, edition: Edition, config: Config, out_dir: Path) -> tuple[Chart, ...]:
-    """Draw every chart and write <slug>.svg and <slug>.png into out_dir."""
+                  look: Outlook, edition: Edition, config: Config, out_dir: Path,
+                  part: tuple[int, int] = (0, 1)) -> tuple[Chart, ...]:
+    """Draw every chart and write <slug>.svg and <slug>.png into out_dir. With part=(k, n), only every
+    n-th chart from the k-th: n processes given parts 0..n-1 share the work (see pipeline/parallel.py)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = []
-    for drawing in draw_charts(register, items, sched, look, edition, config):
+    for drawing in draw_charts(register, items, sched, look, edition, config, part):
         svg, png = write_drawing(drawing, out_dir)
         charts.append(Chart(drawing.slug, drawing.title, drawing.alt, drawing.data, svg, png))
     return tuple(charts)
 
 
 def draw_charts(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
-                look: Outlook, edition: Edition, config: Config) -> tuple[Drawing, ...]:
-    return (
-        draw_spend_by_priority(register, edition, config),
-        draw_spend_by_category(items, edition, config),
-        draw_funding_outlook(look, edition, config),
-        draw_timeline(sched, edition, config),
+                look: Outlook, edition: Edition, config: Config, part: tuple[int, int] = (0, 1)) -> tuple[Drawing, ...]:
+    drawers = (
+        lambda: draw_spend_by_priority(register, edition, config),
+        lambda: draw_spend_by_category(items, edition, config),
+        lambda: draw_funding_outlook(look, edition, config),
+        lambda: draw_timeline(sched, edition, config),  # the costliest: parts of two pair it with the category chart
     )
+    k, n = part
+    return tuple(draw() for draw in drawers[k::n])
 
 
 def write_drawing(drawing: Drawing, out_dir: Path) -> tuple[Path, Path]:

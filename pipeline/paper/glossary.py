@@ -33,7 +33,9 @@ def _expandable(acronym: str) -> re.Pattern[str]:
 def used(texts: Iterable[str], glossary: Mapping[str, str]) -> tuple[str, ...]:
     """The glossary's acronyms that occur in the texts, alphabetically."""
     joined = "\n".join(texts)
-    return tuple(sorted(a for a in glossary if _word(a).search(joined)))
+    # `a in joined` first: a plain substring test skips the acronyms that do not occur at all, without
+    # running a pattern over the register tables, megabytes of text for a large register.
+    return tuple(sorted(a for a in glossary if a in joined and _word(a).search(joined)))
 
 
 def expand_first_use(blocks: Iterable[Block], glossary: Mapping[str, str]) -> tuple[Block, ...]:
@@ -46,7 +48,7 @@ def expand_first_use(blocks: Iterable[Block], glossary: Mapping[str, str]) -> tu
     patterns = {a: _expandable(a) for a in glossary}
 
     def expand(text: str) -> str:
-        for acronym in [a for a in pending if patterns[a].search(text)]:
+        for acronym in [a for a in pending if a in text and patterns[a].search(text)]:
             expansion = pending.pop(acronym)
             if expansion.lower() not in text.lower():  # not already spelled out by the author
                 text = patterns[acronym].sub(lambda m: f"{expansion} ({m.group(0)})", text, count=1)
