@@ -175,8 +175,9 @@ def previous_register(edition: Edition, data_dir: Path) -> tuple[Edition, Config
     return prev, config, load_register(register_path(prev, config, None, data_dir), config)
 
 
-def _load(year: str | None, register: str | Path | None, data_dir: Path, templates: Path, draft: bool):
-    """The edition's settings, register and previous edition, read and checked, and the templates checked."""
+def _load(year: str | None, register: str | Path | None, data_dir: Path, templates: Path, draft: bool,
+          check: bool = True):
+    """The edition's settings, register and previous edition, read and checked, and (with `check`) the templates."""
     edition, config, reg = load_edition(year, register, data_dir)
     pending = pending_actions(reg)
     if pending and not draft:
@@ -185,10 +186,15 @@ def _load(year: str | None, register: str | Path | None, data_dir: Path, templat
                                   "this new-year action is not resolved yet: act on it and clear the cell, "
                                   "or build a draft with --draft", sheet=reg.sheet, line=l.id) for l in pending])
     prev = previous_register(edition, data_dir)
+    if check:
+        _check_templates(templates)
+    return edition, config, reg, pending, prev
+
+
+def _check_templates(templates: Path) -> None:
     problems = check_templates(templates)
     if problems:
         raise InputError(problems)
-    return edition, config, reg, pending, prev
 
 
 def _analyse(edition: Edition, config: Config, reg: Register, prev):
@@ -239,7 +245,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     started = time.perf_counter()
     timings: list[tuple[str, float]] = []
     with _stage("load", timings):
-        edition, config, reg, pending, prev = _load(year, register, data_dir, templates, draft)
+        # The templates are checked once the build is known to go ahead: an unchanged set passed the last build.
+        edition, config, reg, pending, prev = _load(year, register, data_dir, templates, draft, check=False)
         from .exports.transparency import transparency_gaps
 
         gaps = transparency_gaps(reg, config)  # also checks the [transparency] settings before any work
@@ -248,7 +255,6 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     reg_path = Path(reg.source)
     prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
     config_files = [data_dir / "config.toml", *_files_under(data_dir / edition.label, "config.toml")]
-    chart_key = _chart_key(reg_path, config_files, edition)
     inputs = [reg_path, *config_files, *_files_under(data_dir / edition.label, "*.toml"), *_files_under(prose_dir),
               *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
@@ -260,6 +266,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         log.info("%s is up to date (nothing changed since the last build; use --force to rebuild)", target)
         return BuildResult(edition, target, tuple(target / n for n in names.values()), True, (), tuple(timings))
 
+    _check_templates(templates)
+    chart_key = _chart_key(reg_path, config_files, edition)
     log.info("%-9s %6.2f s", *timings[0])
     from .writers.pdf import engine_problem
 
@@ -491,11 +499,12 @@ _CACHE_FORMAT = "charts-json-2"  # 2: print parts of tall charts are cached too
 
 def _chart_key(register: Path, config_files: list[Path], edition: Edition) -> str:
     """Everything that shapes a chart: the register, the settings and the code (analysis, charts,
-    input, formatting - all of pipeline/), plus the matplotlib version that draws them."""
-    import matplotlib
+    input, formatting - all of pipeline/), plus the matplotlib version that draws them (read from its
+    installed metadata: importing matplotlib takes longer than a build found up to date)."""
+    from importlib.metadata import version
 
     code = _files_under(_PACKAGE, "*.py")
-    extra = f"{_CACHE_FORMAT}|{edition.label}|matplotlib {matplotlib.__version__}|python {sys.version_info[:2]}"
+    extra = f"{_CACHE_FORMAT}|{edition.label}|matplotlib {version('matplotlib')}|python {sys.version_info[:2]}"
     return _digest([p for p in [register, *config_files, *code] if p.exists()], extra)
 
 
