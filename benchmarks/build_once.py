@@ -2,8 +2,10 @@
 
     python -m benchmarks.build_once DATA_DIR BUILD_DIR [--jobs N] [--skip pdf]
 
-Like `invoke report --force --quiet`, but reading the edition from DATA_DIR (a synthetic one) and
-writing into BUILD_DIR (whose chart cache starts empty), so the build is cold.
+What `invoke report --force --quiet` does, start-up included (invoke is imported and tasks.py loaded
+as the command line does), but reading the edition from DATA_DIR (a synthetic one, or data/) and
+writing into BUILD_DIR, whose chart cache starts empty, so the build is cold; and able to leave a
+stage out (the PDF, which the notebook it is compared with does not make).
 """
 
 from __future__ import annotations
@@ -29,7 +31,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--year", default="2024-25")
     p.add_argument("--jobs", type=int)
     p.add_argument("--skip", default="", help="stages to leave out, comma-separated (e.g. pdf)")
+    p.add_argument("--no-invoke", action="store_true", help="leave out invoke's start-up")
     args = p.parse_args(argv)
+    if not args.no_invoke:
+        import logging
+
+        from invoke import Collection
+
+        import tasks
+
+        Collection.from_module(tasks)
+        logging.basicConfig(level=logging.WARNING, format="%(message)s", force=True)  # as --quiet
     from pipeline.build import build_edition
     from pipeline.parallel import default_jobs
 
