@@ -269,11 +269,6 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     _check_templates(templates)
     chart_key = _chart_key(reg_path, config_files, edition)
     log.info("%-9s %6.2f s", *timings[0])
-    from .writers.pdf import engine_problem
-
-    pdf_missing = engine_problem()
-    if pdf_missing:  # the other editions are still built; the paper links no PDF and the officer is told
-        names = {k: v for k, v in names.items() if k != "pdf"}
     with _stage("analysis", timings):
         items, points, review, look, comparison = _analyse(edition, config, reg, prev)
         calendar = calendar_settings(config)  # checked before any file is written
@@ -284,11 +279,10 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         _remove_abandoned(target)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
-        downloads = _downloads(names, comparison is not None and f"changes-since-{prev[0].label}.csv")
-        analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison),
-                                (), downloads)  # the charts are filled in once drawn
-        _run_stages(_Inputs(analysis, calendar, templates, tmp, names, build_dir / ".cache" / chart_key), jobs,
-                    timings, skip)
+        changes = comparison is not None and f"changes-since-{prev[0].label}.csv"
+        analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison))
+        pdf_missing = _run_stages(_Inputs(analysis, calendar, templates, tmp, names, changes,
+                                          build_dir / ".cache" / chart_key), jobs, timings, skip)
         (tmp / ".fingerprint").write_text(fingerprint)
         _swap_into_place(tmp, target)
     except OSError as exc:
@@ -314,12 +308,14 @@ class _Inputs:
     templates: Path
     tmp: Path
     names: dict[str, str]
+    changes: str | bool  # the changes CSV's name, when there is a previous edition
     chart_cache: Path
 
 
-def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], skip: tuple[str, ...] = ()) -> None:
+def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], skip: tuple[str, ...] = ()) -> str | None:
     """Charts, the paper, its writers and the exports, each as soon as what it needs is ready, several
-    at once on a machine with several cores (pipeline/parallel.py); the same files as one by one."""
+    at once on a machine with several cores (pipeline/parallel.py); the same files as one by one.
+    Returns why the PDF edition was not built, if WeasyPrint cannot run here (the rest is built)."""
     from dataclasses import replace
 
     from .parallel import Task, default_jobs, run
@@ -363,10 +359,22 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
                        *(Task(p, lambda done, k=k: draw(k), after=("charts:import",)) for k, p in enumerate(parts)),
                        Task("charts", gather, after=("charts:import", *parts), inline=True)]
 
+    pdf_missing: list[str] = []
+
     def paper(done):
         from .paper.compose import compose
 
-        return compose(replace(m, charts=done["charts"]), a.templates)
+        names = a.names
+        if "pdf" not in skip:
+            # Asked here, not before the charts: by now WeasyPrint has been imported while they were drawn.
+            from .writers.pdf import engine_problem
+
+            problem = engine_problem()
+            if problem:  # the other editions are still built; the paper links no PDF and the officer is told
+                pdf_missing.append(problem)
+                names = {k: v for k, v in names.items() if k != "pdf"}
+        downloads = _downloads(names, a.changes)
+        return compose(replace(m, charts=done["charts"], downloads=downloads), a.templates)
 
     def html(done):
         from .writers.html import write_fragment, write_html
@@ -380,6 +388,8 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         write_docx(done["compose"], a.tmp / a.names["docx"], a.templates / "reference.docx")
 
     def pdf(done):
+        if pdf_missing:
+            return
         from .writers.pdf import write_pdf
 
         write_pdf(done["compose"], a.tmp / a.names["pdf"], a.templates)
@@ -409,17 +419,22 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
     tasks = [*chart_tasks, Task("exports", exports), Task("compose", paper, after=("charts",), inline=True),
              Task("pdf", pdf, after=("compose",)), Task("word", word, after=("compose",)),
              Task("html", html, after=("compose",))]
-    skip = (*skip, *(() if "pdf" in a.names else ("pdf",)))  # no PDF where WeasyPrint cannot run
-    run([t for t in tasks if t.name not in skip], jobs, on_done=logged, while_waiting=_import_writers)
+    run([t for t in tasks if t.name not in skip], jobs, on_done=logged,
+        while_waiting=lambda: _import_writers("pdf" not in skip))
+    return pdf_missing[0] if pdf_missing else None
 
 
-def _import_writers() -> None:
+def _import_writers(pdf: bool = True) -> None:
     """While the charts are drawn elsewhere: import what composing and writing the paper use (Jinja2,
     markdown-it, python-docx, WeasyPrint), so that this is not done after the charts, when the paper
     waits on it."""
     from .paper import compose  # noqa: F401
     from .writers import docx, html  # noqa: F401
-    from .writers import pdf  # noqa: F401
+
+    if pdf:
+        from .writers.pdf import engine_problem
+
+        engine_problem()  # imports WeasyPrint, if it can
 
 
 def _contract_dates(review) -> dict:
