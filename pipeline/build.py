@@ -342,10 +342,16 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
             return render_charts(m.register, m.items, m.review, m.outlook, m.edition, m.config, charts_dir, (k, n))
 
         def gather(done):
-            found = [done[p] for p in parts] if parts else [draw(0)]
-            charts = [None] * sum(len(f) for f in found)
-            for k, group in enumerate(found):
-                charts[k::len(found)] = group  # back in the paper's order
+            from .paper.charts import chart_parts
+
+            if not parts:
+                return keep(draw(0))
+            charts: dict[int, object] = {}
+            for k, p in enumerate(parts):
+                charts.update(zip(chart_parts(n)[k], done[p]))
+            return keep(tuple(charts[i] for i in sorted(charts)))  # back in the paper's order
+
+        def keep(charts):
             try:
                 _write_chart_cache(a.chart_cache, charts)
             except OSError:
