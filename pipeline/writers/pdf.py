@@ -31,6 +31,9 @@ from .print_layout import (ChartImage, DataLink, PrintBlock, PrintWords, clean, 
                            print_edition)
 from .table_widths import BODY, HEADING, TOTAL, TableMetrics
 
+# WeasyPrint logs each step (from its import on) at INFO: that is not the build's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PAGE_TEMPLATE = "print/paper.print.html.j2"
 STYLESHEET = Path("print") / "print.css"
@@ -117,8 +120,6 @@ def engine_problem() -> str | None:
 
 def write_pdf(doc: Document, path: Path, templates_dir: Path | None = None) -> None:
     """Write the PDF edition of `doc` to `path` (byte-identical for the same model and templates)."""
-    # WeasyPrint logs each step (from its import on) at INFO: that is not the build's log.
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
