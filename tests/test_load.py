@@ -256,3 +256,13 @@ def test_totals_and_heading_rows_pasted_from_the_paper_are_explained(config, wri
 def test_blank_id_message_reads_naturally(config, write_csv):
     msgs = problems_for(write_csv(HEADER + "\n" + GOOD_ROW.replace("VS-001", "") + "\n"), config)
     assert "every line needs an id" in msgs[0]
+
+
+def test_an_unreadable_end_date_is_reported_once_not_again_through_the_break_dates(config, write_csv):
+    header = HEADER + ",break_dates"
+    row = GOOD_ROW.replace("31/03/2029", "31/13/2029") + ",31/03/2027"
+    msgs = problems_for(write_csv(header + "\n" + row + "\n"), config)
+    assert len(msgs) == 1 and "'end_date'" in msgs[0] and "31/13/2029" in msgs[0]
+    blank_end = GOOD_ROW.replace("31/03/2029", "") + ",31/03/2027"
+    (msg,) = problems_for(write_csv(header + "\n" + blank_end + "\n"), config)
+    assert "'break_dates'" in msg and "need an end_date" in msg

@@ -383,7 +383,7 @@ def validate(raw: RawTable, config: Config) -> Register:
                     "a break must fall after the start date and before the end date of the agreement "
                     f"({', '.join(d.strftime('%d/%m/%Y') for d in outside)} does not)")
                 ok = False
-            elif not end:
+            elif not values["end_date"]:  # an unreadable end date is reported on its own, once
                 bad("break_dates", values["break_dates"], "break dates need an end_date on the same line")
                 ok = False
 
