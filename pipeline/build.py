@@ -15,18 +15,24 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from .analysis.classify import classify, override_warnings
+from .analysis.dates import paper_date
+from .analysis.outlook import outlook
+from .analysis.schedule import decision_points, schedule
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
+from .exports.calendar import calendar_settings
 from .formatting import money, plural
+from .input.load import (
+    ACTION_COLUMN,
+    load_register,
+    normalise_header,
+    pending_actions,
+    register_path,
+)
 from .input.paper_settings import read_paper_settings
-from .input.load import ACTION_COLUMN, load_register, normalise_header, pending_actions, register_path
-from .analysis.outlook import outlook
+from .input.register import Register
 from .preflight import check_templates
 from .problems import InputError, Problem
-from .input.register import Register
-from .analysis.dates import paper_date
-from .analysis.schedule import decision_points, schedule
-from .exports.calendar import calendar_settings
 
 ROOT = DATA_DIR.parent
 # templates/ (paper.compose.TEMPLATES): named here so that finding a build up to date does not import

@@ -420,10 +420,9 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
 
     look = c.table("outlook")
     if look is not None:
-        c.text(look, ("outlook", "unknown_source"), required=False)
         c.whole(look, ("outlook", "years_ahead"), 1, 20, "years", required=False)
         c.text_list(look, ("outlook", "internal_sources"), required=False, empty=True)
-        c.typos(look, ("outlook",), ("unknown_source", "internal_sources", "years_ahead"))
+        c.typos(look, ("outlook",), ("internal_sources", "years_ahead"))
 
     edition = c.table("edition", required=False)
     if edition is not None:

@@ -8,7 +8,6 @@ from functools import lru_cache
 from ..config import Config
 from ..edition import Edition, financial_year_of
 
-
 _DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 

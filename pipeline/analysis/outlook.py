@@ -48,8 +48,6 @@ class Outlook:
     edition: Edition
     ending: tuple[Line, ...]  # end by the edition's end with no extension option (not decommissioned)
     ending_total: Decimal
-    ending_by_priority: tuple[tuple[str, Decimal], ...]
-    ending_by_source: tuple[tuple[str, Decimal], ...]
     years: tuple[YearOutlook, ...]  # the edition year first, then the years ahead
     causes: tuple[Cause, ...] = ()  # money at risk by cause, in CAUSES order, only causes with lines
 
@@ -59,14 +57,6 @@ class Outlook:
 
     def cause(self, key: str) -> Cause | None:
         return next((c for c in self.causes if c.key == key), None)
-
-
-def _totals(lines: tuple[Line, ...], key, order: tuple[str, ...] = ()) -> tuple[tuple[str, Decimal], ...]:
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    for line in lines:
-        sums[key(line)] += line.spend or Decimal(0)
-    rank = {name: i for i, name in enumerate(order)}
-    return tuple(sorted(sums.items(), key=lambda kv: (rank.get(kv[0], len(rank)), -kv[1], kv[0])))
 
 
 def is_external(line: Line, config: Config) -> bool:
@@ -115,7 +105,6 @@ def causes(items: tuple[Classified, ...], edition: Edition, config: Config) -> t
 
 def outlook(register: Register, edition: Edition, config: Config, items: tuple[Classified, ...] = ()) -> Outlook:
     settings = config["outlook"]
-    unknown = settings.get("unknown_source", "Not recorded")
     gone = {c.line.id for c in items if c.computed == DECOMMISSIONED}
     live = tuple(l for l in register.lines if l.id not in gone)
     ending = tuple(l for l in live if l.end_date is not None and l.end_date <= edition.end and not l.extension_options)
@@ -136,8 +125,6 @@ def outlook(register: Register, edition: Edition, config: Config, items: tuple[C
         edition=edition,
         ending=ending,
         ending_total=total_spend(ending),
-        ending_by_priority=_totals(ending, lambda l: l.priority, config.vocabulary.priorities),
-        ending_by_source=_totals(ending, lambda l: l.funding_source or unknown),
         years=tuple(years),
         causes=causes(items, edition, config),
     )

@@ -14,8 +14,16 @@ from itertools import groupby
 from ..config import Config
 from ..edition import Edition
 from .classify import Classified
-from .dates import financial_quarter, paper_date, quarter_label
-from .decisions import Band, Decision, band_for, bands_from, decisions_for, latest_end, rules
+from .dates import paper_date, quarter_label
+from .decisions import (
+    Band,
+    Decision,
+    band_for,
+    bands_from,
+    decisions_for,
+    latest_end,
+    rules,
+)
 
 
 @dataclass(frozen=True)
@@ -47,16 +55,6 @@ class ReviewItem:
     def quarter(self) -> str:
         return quarter_label(self.decision_due)
 
-    @property
-    def quarter_short(self) -> str:
-        """'2024-25 Q2', for table cells."""
-        label, q = financial_quarter(self.decision_due)
-        return f"{label} Q{q}"
-
-
-def bands(config: Config) -> tuple[Band, ...]:
-    return bands_from(config)
-
 
 def decision_points(items: tuple[Classified, ...], edition: Edition, config: Config,
                     as_at: date | None = None) -> tuple[Decision, ...]:
@@ -70,7 +68,7 @@ def decision_points(items: tuple[Classified, ...], edition: Edition, config: Con
 def schedule(items: tuple[Classified, ...], edition: Edition, config: Config,
              as_at: date | None = None, points: tuple[Decision, ...] | None = None) -> tuple[ReviewItem, ...]:
     points = decision_points(items, edition, config, as_at) if points is None else points
-    table = bands(config)
+    table = bands_from(config)
     per_line: dict[str, list[Decision]] = {}
     for d in points:
         if d.counts:

@@ -25,7 +25,7 @@ from ..formatting import money, plural, uk_date
 from ..input.load import ACTION_COLUMN, load_register, normalise_header, pending_actions, register_path
 from ..problems import InputError, Problem
 from ..input.register import COLUMNS, Line, Register
-from ..analysis.schedule import band_for, bands
+from ..analysis.decisions import band_for, bands_from
 
 REVIEW_STATUS = "under review"
 CLOSED_STATUS = "decommissioned"  # a decision already recorded: such lines are not marked again
@@ -186,7 +186,7 @@ def _due(line: Line, new: Edition, config: Config, items: dict[str, list[Checkli
     """Checklist entries for a running agreement whose notice date falls on or before the new year's end."""
     if line.end_date is None:
         return ""
-    notice = band_for(line.spend, bands(config)).notice_months
+    notice = band_for(line.spend, bands_from(config)).notice_months
     decide_by = shift_months_end(line.end_date, -notice)
     if decide_by > new.end:
         return ""

@@ -16,7 +16,6 @@ import re
 import threading
 import time
 import traceback
-from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer

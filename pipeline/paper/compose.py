@@ -20,22 +20,31 @@ from jinja2 import FileSystemLoader
 from markupsafe import Markup
 
 from .. import formatting as fmt
-from ..analysis.classify import ANNUAL, KEYS, Classified
-from ..config import Config
-from ..edition import Edition
-from .markdown import Source, prose_markers, to_blocks
-from .prose import Bounds, Sandbox, at, current_place, decode, freeze, prose_path, render, unknown_names
-from .model import Block, Column, Contents, Document, Figure, Table
-from ..analysis.outlook import Outlook
-from ..problems import InputError, Problem
-from ..input.register import Line, Register, total_spend
-from ..analysis.classify import data_gaps
+from ..analysis.classify import KEYS, Classified, data_gaps
 from ..analysis.dates import paper_date
 from ..analysis.decisions import Decision
+from ..analysis.outlook import Outlook
+from ..analysis.schedule import ReviewItem
+from ..config import Config
+from ..edition import Edition
 from ..input.paper_settings import PaperSettings
+from ..input.register import Line, Register, total_spend
+from ..problems import InputError, Problem
 from . import sections as parts
 from .glossary import VALUE_END, VALUE_START, expand_first_use, used
-from ..analysis.schedule import ReviewItem
+from .markdown import Source, prose_markers, to_blocks
+from .model import Block, Contents, Document, Figure, Table
+from .prose import (
+    Bounds,
+    Sandbox,
+    at,
+    current_place,
+    decode,
+    freeze,
+    prose_path,
+    render,
+    unknown_names,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 _MD_SPECIAL = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
@@ -219,32 +228,6 @@ class _Context:
         return self.blocks.add(Table(f"table-{section}", caption, cols, rows,
                                      ((total_label, "", "", "", fmt.plain_money(total_spend(lines))),), wide=False))
 
-    def category_table(self, key: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
-        items = self.in_category(key)
-        rows = tuple((c.line.project, c.line.provider, fmt.plain_money(c.line.spend), c.reason
-                      + ("" if not c.disagrees else f" (set to {c.category} by the officer)")) for c in items)
-        cols = _columns(columns, ("text", "text", "money", "text"), (2.0, 1.6, 1.0, 3.4))
-        return self.blocks.add(Table(f"table-category-{key}", caption, cols, rows,
-                                     ((total_label, "", fmt.plain_money(total_spend(c.line for c in items)), ""),)))
-
-    def schedule_table(self, caption: str, columns: list[str], overdue_mark: str = "Overdue") -> Markup:
-        rows = tuple((
-            r.quarter_short, r.item.line.project, r.item.line.provider, fmt.plain_money(r.item.line.spend),
-            r.item.category, fmt.uk_date(r.end_date), fmt.uk_date(r.latest_end),
-            fmt.uk_date(r.review_start) + (f" ({overdue_mark})" if r.overdue else ""), fmt.uk_date(r.decision_due),
-        ) for r in self.a.review)
-        cols = _columns(columns, ("text", "text", "text", "money", "text", "date", "date", "date", "date"),
-                        (1.0, 2.2, 1.6, 1.0, 0.7, 1.0, 1.0, 1.3, 1.0))
-        return self.blocks.add(Table("table-schedule", caption, cols, rows, wide=True))
-
-    def breakdown_table(self, pairs: Iterable[tuple[str, Decimal]], caption: str, columns: list[str],
-                        anchor: str, total_label: str = "Total") -> Markup:
-        pairs = list(pairs)
-        rows = tuple((name, fmt.plain_money(value)) for name, value in pairs)
-        totals = ((total_label, fmt.plain_money(sum((v for _, v in pairs), Decimal(0)))),)
-        return self.blocks.add(Table(anchor, caption, _columns(columns, ("text", "money"), (3.0, 1.0)), rows,
-                                     totals, row_header=True))
-
     def changes_table(self, kind: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
         """Tables of the comparison with the previous edition: totals, added, ended, spend, category."""
         cmp = self.a.comparison
@@ -392,8 +375,6 @@ class _Context:
             "money": fmt.money, "date": fmt.long_date, "uk_date": fmt.uk_date, "month_year": fmt.month_year,
             "percent": fmt.percent, "plural": fmt.plural, "words": words,
             "contents": self.contents, "figure": self.figure, "register_table": self.register_table,
-            "category_table": self.category_table, "schedule_table": self.schedule_table,
-            "breakdown_table": self.breakdown_table,
             "changes_table": self.changes_table, "prose": self.prose,
             "decisions": a.decisions, "overdue_decisions": [d for d in a.decisions if d.overdue],
             "due_this_year": parts.decisions_in(a.decisions, a.edition.start, a.edition.end),
