@@ -285,6 +285,18 @@ def validate(raw: RawTable, config: Config) -> Register:
         def bad(col: str, value: str, expected: str) -> None:
             problems.append(Problem(source, rownum, col, value, expected, sheet=raw.sheet, line=line_id))
 
+        def parse(col: str, parser, empty=None):
+            """The cell read by `parser`, or `empty` when blank or unreadable (then reported)."""
+            nonlocal ok
+            if not values[col]:
+                return empty
+            try:
+                return parser(values[col])
+            except ValueError as exc:
+                bad(col, values[col], str(exc))
+                ok = False
+                return empty
+
         values = {col: cell(col) for col in COLUMNS}
         filled = [clean_text(c)[0] for c in cells if c.strip()]
         totals = [c for c in filled if _TOTALS.match(c)]
@@ -342,40 +354,21 @@ def validate(raw: RawTable, config: Config) -> Register:
                 bad("spend", values["spend"], str(exc))
                 ok = False
 
-        dates: dict[str, date | None] = {}
-        for col in ("start_date", "end_date"):
-            dates[col] = None
-            if values[col]:
-                try:
-                    dates[col] = parse_date(values[col])
-                except ValueError as exc:
-                    bad(col, values[col], str(exc))
-                    ok = False
+        dates: dict[str, date | None] = {col: parse(col, parse_date) for col in ("start_date", "end_date")}
         if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
             bad("end_date", values["end_date"],
                 f"the end date is before the start date ({values['start_date']}); check the two dates")
             ok = False
 
-        options: tuple[int, ...] = ()
-        if values["extension_options"]:
-            try:
-                options = parse_options(values["extension_options"])
-            except ValueError as exc:
-                bad("extension_options", values["extension_options"], str(exc))
-                ok = False
-            if options and dates["end_date"] and latest_end_year(dates["end_date"], options) > MAX_YEAR:
-                bad("extension_options", values["extension_options"],
-                    f"with these options the agreement would run to {latest_end_year(dates['end_date'], options)}; "
-                    f"the end date plus every option must stay within {MAX_YEAR} (check the options and the end date)")
-                ok = False
+        options: tuple[int, ...] = parse("extension_options", parse_options, ())
+        if options and dates["end_date"] and latest_end_year(dates["end_date"], options) > MAX_YEAR:
+            bad("extension_options", values["extension_options"],
+                f"with these options the agreement would run to {latest_end_year(dates['end_date'], options)}; "
+                f"the end date plus every option must stay within {MAX_YEAR} (check the options and the end date)")
+            ok = False
 
-        breaks: tuple[date, ...] = ()
-        if values["break_dates"]:
-            try:
-                breaks = parse_dates(values["break_dates"])
-            except ValueError as exc:
-                bad("break_dates", values["break_dates"], str(exc))
-                ok = False
+        breaks: tuple[date, ...] = parse("break_dates", parse_dates, ())
+        if breaks:
             start, end = dates["start_date"], dates["end_date"]
             outside = [d for d in breaks if (start and d <= start) or (end and d >= end)]
             if outside:
@@ -387,16 +380,8 @@ def validate(raw: RawTable, config: Config) -> Register:
                 bad("break_dates", values["break_dates"], "break dates need an end_date on the same line")
                 ok = False
 
-        parsed: dict[str, object] = {}
-        for col, parser in (("award_date", parse_date), ("sme", parse_yes_no), ("vcse", parse_yes_no),
-                            ("provider_org_id", parse_org_id)):
-            parsed[col] = None
-            if values[col]:
-                try:
-                    parsed[col] = parser(values[col])
-                except ValueError as exc:
-                    bad(col, values[col], str(exc))
-                    ok = False
+        parsed: dict[str, object] = {col: parse(col, parser) for col, parser in (
+            ("award_date", parse_date), ("sme", parse_yes_no), ("vcse", parse_yes_no), ("provider_org_id", parse_org_id))}
 
         if not ok:
             continue
