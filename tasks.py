@@ -163,10 +163,13 @@ def bench(c, sizes="10000,20000", today="10000", check=False, real=True, pdf=Tru
         raise Exit(code=code)
 
 
-@task(help={"args": "extra arguments for pytest, e.g. \"-k loader -x\""})
-def test(c, args=""):
-    """Run the test suite."""
-    result = c.run(f"{sys.executable} -m pytest {args}", pty=False, warn=True)
+@task(help={"args": "extra arguments for pytest, e.g. \"-k loader -x\"",
+            "fast": "leave out the tests marked slow (full builds, browsers, LibreOffice, the benchmark): "
+                    "the quick loop while you work"})
+def test(c, args="", fast=False):
+    """Run the test suite (all of it by default; --fast for the quick loop)."""
+    marker = '-m "not slow" ' if fast else ""
+    result = c.run(f"{sys.executable} -m pytest {marker}{args}", pty=False, warn=True)
     if result.exited == 5:
         print("pytest collected no tests: that is a failure of the suite, not a pass.", file=sys.stderr)
         raise Exit(code=1)

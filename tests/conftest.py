@@ -39,3 +39,15 @@ def write_csv(tmp_path):
         return path
 
     return _write
+
+
+# Fixtures that build a whole edition: a test that asks for one is slow whatever its own body does,
+# so it is marked here, once, rather than on every test that uses them.
+_BUILDING_FIXTURES = {("test_paper.py", "edition"), ("test_transparency.py", "real_build")}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.path.name
+        if any((module, name) in _BUILDING_FIXTURES for name in getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -16,6 +16,8 @@ from benchmarks.synthetic import dated_register, write_edition
 from pipeline.config import load_config
 from pipeline.input.load import load_register
 
+pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

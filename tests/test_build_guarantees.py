@@ -29,6 +29,8 @@ from pipeline.build import build_edition
 
 from .conftest import copy_data
 
+pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
+
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = "2024-25"
 DOCX = f"commissioning-framework-{YEAR}.docx"

@@ -282,6 +282,7 @@ def test_every_corpus_file_has_an_expectation_and_vice_versa():
     assert len(files) >= 25
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "expect"), _params(Refused))
 def test_a_broken_register_is_refused_and_the_previous_build_kept(name, expect, previous):
     before = snapshot(previous.parent)
@@ -296,6 +297,7 @@ def test_a_broken_register_is_refused_and_the_previous_build_kept(name, expect, 
     assert not changed, f"a refused build changed or left behind: {changed}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "expect"), _params(Builds))
 def test_a_hostile_register_builds_and_shows_its_text_literally(name, expect, previous, tmp_path):
     register = CORPUS / name

@@ -224,6 +224,7 @@ def registers(draw):
     return rows
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=registers(), money_style=st.sampled_from(["{:d}", "{:,d}", "£{:,d}"]), uk_dates=st.booleans())
 def test_any_valid_register_loads_without_loss(config, tmp_path, lines, money_style, uk_dates):

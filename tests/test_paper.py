@@ -42,6 +42,7 @@ def _register_rows(rows: list[list[str]]) -> list[list[str]]:
     return [r for r in rows if len(r) == 5]
 
 
+@pytest.mark.slow
 def test_both_editions_list_all_64_register_lines_in_the_seed_column_order(edition):
     expected = [[r["term"], r["priority"], r["project"], r["provider"], r["spend"]] for r in edition["register"]]
     for rows in (docx_table_rows(edition["docx"]), html_table_rows(edition["html"])):
@@ -84,6 +85,7 @@ def test_html_edition_has_one_h1_and_the_charts(edition):
     assert html.count("<figure") >= 4 and "http://" not in html.split("<main", 1)[0]
 
 
+@pytest.mark.slow
 def test_a_changed_spend_changes_every_place_it_appears(tmp_path):
     data = copy_data(tmp_path)
     reg = data / YEAR / "register.csv"
@@ -100,6 +102,7 @@ def test_a_changed_spend_changes_every_place_it_appears(tmp_path):
     assert "272,818" in (result.out_dir / "review-schedule.csv").read_text(encoding="utf-8-sig").replace("272818", "272,818")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hostile", ["<script>alert('x')</script>", "{{ 7*7 }} {% if true %}yes{% endif %}", "**bold** [link](http://evil.example)"])
 def test_markup_in_register_text_shows_literally_in_both_editions(tmp_path, hostile):
     data = copy_data(tmp_path)
@@ -116,6 +119,7 @@ def test_markup_in_register_text_shows_literally_in_both_editions(tmp_path, host
     assert "<script>alert" not in raw and "evil.example\"" not in raw and ">49<" not in raw
 
 
+@pytest.mark.slow
 def test_a_mistake_in_the_officers_prose_names_the_file(tmp_path):
     from pipeline.problems import InputError
 
@@ -127,6 +131,7 @@ def test_a_mistake_in_the_officers_prose_names_the_file(tmp_path):
     assert "outlook.md" in report and "'totl' is undefined" in report
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [1280, 320])
 def test_the_built_html_edition_has_no_axe_violations(edition, width):
     from .a11y import axe_violations, format_violations
@@ -135,6 +140,7 @@ def test_the_built_html_edition_has_no_axe_violations(edition, width):
     assert not violations, format_violations(violations)
 
 
+@pytest.mark.slow
 def test_the_built_word_edition_opens_in_libreoffice(edition, tmp_path):
     import subprocess
 

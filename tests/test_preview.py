@@ -23,6 +23,8 @@ from pipeline.problems import InputError, Problem
 
 from .a11y import CHROMIUM_ARGS, chromium_path
 
+pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "commissioning-framework-2024-25.html"
 

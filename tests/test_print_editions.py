@@ -16,6 +16,8 @@ from tests.conftest import copy_data
 from tests.readback import page_fill, pdf_page_sizes, pdf_pages_text, pdf_to_pngs
 from tests.test_write_docx import to_pdf
 
+pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
+
 YEAR = "2024-25"
 HALF = 0.5
 EMU_PER_INCH = 914400

@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -35,6 +37,7 @@ def test_ci_installs_into_the_virtual_environment_never_system_wide():
     assert "apt-get install" in script  # the Debian packages the tests need are still installed
 
 
+@pytest.mark.slow
 def test_bootstrap_makes_a_virtual_environment_with_pip_even_without_ensurepip(tmp_path):
     # Debian without python3-venv has no ensurepip: the environment is made without pip and pip is
     # put into it by the system's own pip (pip --python), nothing installed system-wide.

@@ -37,6 +37,7 @@ def file_hashes(folder: Path) -> dict[str, str]:
 
 # --- (a) -----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_parallel_build_publishes_what_the_2024_25_reference_holds(tmp_path):
     assert parallel.can_fork(), "this machine should run the stages in parallel"
     folder = build(tmp_path, jobs=2)
@@ -62,6 +63,7 @@ def dated_data(tmp_path_factory):
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["2024-25", "dated"])
 def test_a_parallel_build_is_byte_identical_to_a_serial_one(tmp_path, which, request):
     kwargs = {} if which == "2024-25" else {"data_dir": request.getfixturevalue("dated_data")}
@@ -86,16 +88,14 @@ def _nap(seconds: float):
     return run
 
 
+@pytest.mark.slow
 def test_independent_stages_run_at_once_in_other_processes():
     tasks = [parallel.Task("a", _nap(0.6)), parallel.Task("b", _nap(0.6)),
              parallel.Task("c", lambda done: (os.getpid(), done["a"][0], done["b"][0]), after=("a", "b"), inline=True)]
-    t0 = time.perf_counter()
     results, timings = parallel.run(tasks, jobs=2)
-    took = time.perf_counter() - t0
     (pa, a0, a1), (pb, b0, b1) = results["a"], results["b"]
     assert len({pa, pb, os.getpid()}) == 3, "a and b should each run in a process of their own"
     assert a0 < b1 and b0 < a1, "a and b did not overlap"
-    assert took < 1.1, f"two 0.6 s stages took {took:.2f} s on two cores"
     assert results["c"] == (os.getpid(), pa, pb)  # an inline stage runs here, after the ones it needs
     assert [n for n, _ in timings][-1] == "c"
     serial, _ = parallel.run(tasks, jobs=1)
@@ -114,6 +114,7 @@ def test_an_input_problem_in_a_stage_reaches_the_build_with_its_details():
     assert "expected a whole number" in err.value.report()
 
 
+@pytest.mark.slow
 def test_a_failing_stage_stops_the_others_and_raises_as_it_was_raised(tmp_path):
     marker = tmp_path / "slow-finished"
 
@@ -125,12 +126,10 @@ def test_a_failing_stage_stops_the_others_and_raises_as_it_was_raised(tmp_path):
         time.sleep(0.2)
         raise OSError(28, "No space left on device")
 
-    t0 = time.perf_counter()
     with pytest.raises(OSError) as err:
         parallel.run([parallel.Task("slow", slow), parallel.Task("broken", broken)], jobs=2)
     assert err.value.errno == 28
     assert any("broken" in note for note in getattr(err.value, "__notes__", []))
-    assert time.perf_counter() - t0 < 2.5
     time.sleep(3.2)
     assert not marker.exists(), "the other stage was not stopped"
 
@@ -155,6 +154,7 @@ def imported(args: list[str], **kwargs) -> set[str]:
     return {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
 
 
+@pytest.mark.slow
 def test_an_up_to_date_report_imports_none_of_the_heavy_libraries(tmp_path):
     out = tmp_path / "build" / YEAR
     first = subprocess.run([sys.executable, "-m", "invoke", "report", "--quiet", "--out", str(out)], cwd=ROOT,

@@ -138,6 +138,7 @@ def complete_files(complete_data, tmp_path) -> dict[str, Path]:
 
 # --- 1. report writes the files from the same register ---------------------------------------------
 
+@pytest.mark.slow
 def test_report_writes_the_grants_and_contracts_files(real_build):
     result, data = real_build
     names = {p.name for p in result.files}
@@ -233,6 +234,7 @@ def test_check_and_report_list_what_the_register_does_not_record(real_build):
     assert {r["SME"] for r in contracts} == {""}
 
 
+@pytest.mark.slow
 def test_invoke_report_prints_the_notes_and_quiet_hides_them(tmp_path):
     out = tmp_path / "build" / YEAR
     loud = subprocess.run([sys.executable, "-m", "invoke", "report", "--year", YEAR, "--out", str(out), "--force"],
@@ -382,6 +384,7 @@ _EXPORT_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_the_files_are_byte_identical_across_builds(complete_data, tmp_path):
     outs = []
     for n, (seed, tz) in enumerate((("1", "UTC"), ("2", "Pacific/Kiritimati"))):

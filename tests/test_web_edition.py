@@ -15,6 +15,8 @@ from .a11y import WCAG_TAGS, axe_violations, format_violations, open_page, run_a
 from .conftest import copy_data
 from .html_check import ValidatorMissing, format_vnu, java, vnu_messages, vnu_problems
 
+pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
+
 YEAR = "2024-25"
 PHONE, TABLET, DESKTOP = 390, 768, 1280
 PHONE_HEIGHT_LIMIT = 25_000  # px at 390px wide: the whole paper in about 30 screens, not 60

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 from openpyxl.comments import Comment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,7 @@ def workbook_task(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_force_keeps_a_dated_copy_of_the_workbook_it_replaces(tmp_path):
     path = tmp_path / "register.xlsx"
     first = workbook_task("--out", str(path))

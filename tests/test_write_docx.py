@@ -496,6 +496,7 @@ def test_paragraph_after_a_table_has_room_above_it(tmp_path):
     assert spacing["Heading after"] is None  # its style already leaves more room
 
 
+@pytest.mark.slow
 def test_large_table_is_written_row_by_row(tmp_path):
     columns = (Column("Line"), Column("Amount", align="right", kind="money"))
     rows = tuple((f"Line {i}", f"£{i:,}") for i in range(5000))
@@ -583,6 +584,7 @@ def test_two_builds_are_byte_identical(built, tmp_path):
     assert {i.date_time for i in infos} == {(2024, 9, 18, 0, 0, 0)}
 
 
+@pytest.mark.slow
 def test_reference_has_every_style_the_writer_needs(tmp_path):
     assert DEFAULT_REFERENCE.exists(), "run: python -m pipeline.writers.reference_docx"
     make_reference(tmp_path / "fresh.docx")
@@ -633,6 +635,7 @@ def to_pdf(docx_path: Path, folder: Path) -> tuple[list[tuple[float, float]], st
     return sizes, layout, raw
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_it_and_the_pdf_reads_right(built, tmp_path):
     sizes, text, _ = to_pdf(built[1], tmp_path)
     pages = len(sizes)
@@ -644,6 +647,7 @@ def test_libreoffice_opens_it_and_the_pdf_reads_right(built, tmp_path):
         assert expected in text, expected
 
 
+@pytest.mark.slow
 def test_front_sheet_is_one_page_and_the_paper_starts_on_page_two(built, tmp_path):
     _, layout, _ = to_pdf(built[1], tmp_path)
     pages = [" ".join(page.split()) for page in layout.split("\f")]
@@ -654,6 +658,7 @@ def test_front_sheet_is_one_page_and_the_paper_starts_on_page_two(built, tmp_pat
                                "Contents")
 
 
+@pytest.mark.slow
 def test_libreoffice_keeps_words_dates_and_money_whole(tmp_path):
     wide_data = Table("figure-2-data", "Data for Figure 2", SQUEEZED.columns, SQUEEZED.rows,
                       wide=True)

@@ -444,6 +444,7 @@ def test_front_sheet_headings_and_links_are_checked_like_the_paper(doc):
         render_html(replace(doc, front=(Paragraph((Run("x", href="javascript:alert(1)"),)),)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["../secret.docx", "https://evil.example/x.pdf", "folder/x.pdf", "", "javascript:x"])
 def test_a_download_that_is_not_a_plain_file_name_is_refused(doc, name):
     from dataclasses import replace
@@ -550,6 +551,7 @@ def test_self_contained_no_external_resources(doc):
         assert css.strip() and "url(" not in css.replace("url(#", "") and "@import" not in css
 
 
+@pytest.mark.slow
 def test_renders_are_deterministic(doc, tmp_path):
     first, second = tmp_path / "a.html", tmp_path / "b.html"
     write_html(doc, first)
@@ -568,6 +570,7 @@ def test_controls_are_disclosures_not_checkboxes(doc):
 
 # --- in the browser ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [1280, 768, 390, 320])
 def test_axe_finds_no_wcag_violations(tmp_path, doc, width):
     page = tmp_path / "published.html"
@@ -576,6 +579,7 @@ def test_axe_finds_no_wcag_violations(tmp_path, doc, width):
     assert not violations, format_violations(violations)
 
 
+@pytest.mark.slow
 def test_in_browser_reflow_focus_and_no_requests(page_path):
     with open_page(page_path, width=320) as page:
         assert page.external_requests == []
@@ -619,6 +623,7 @@ def test_in_browser_reflow_focus_and_no_requests(page_path):
         assert not violations, format_violations(violations)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [1280, 768])
 def test_wider_screens_show_the_chart_with_its_data_behind_a_disclosure(page_path, width):
     with open_page(page_path, width=width) as page:
@@ -640,6 +645,7 @@ def test_wider_screens_show_the_chart_with_its_data_behind_a_disclosure(page_pat
         assert not violations, format_violations(violations)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [1280, 320])
 def test_layout_in_the_browser(page_path, width):
     with open_page(page_path, width=width) as page:
@@ -655,6 +661,7 @@ def test_layout_in_the_browser(page_path, width):
         assert cell.evaluate("td => getComputedStyle(td).whiteSpace") == "nowrap"
 
 
+@pytest.mark.slow
 def test_browser_helper_blocks_and_reports_external_requests(tmp_path):
     page_file = tmp_path / "leaky.html"
     page_file.write_text('<!DOCTYPE html><html lang="en-GB"><head><title>t</title></head><body><main>'
@@ -664,6 +671,7 @@ def test_browser_helper_blocks_and_reports_external_requests(tmp_path):
         assert page.external_requests == ["https://example.invalid/x.png"]
 
 
+@pytest.mark.slow
 def test_axe_really_runs_and_catches_a_violation(tmp_path):
     page_file = tmp_path / "bad.html"
     page_file.write_text('<!DOCTYPE html><html><head><title>t</title></head><body><main>'
@@ -687,6 +695,7 @@ def test_axe_report_is_readable():
     assert "at #figure-1 > img" in report
 
 
+@pytest.mark.slow
 def test_templates_dir_can_be_swapped(doc, tmp_path):
     import shutil
     from pipeline.writers.html import DEFAULT_TEMPLATES
@@ -696,6 +705,7 @@ def test_templates_dir_can_be_swapped(doc, tmp_path):
     assert "body { color: #000; }" in render_html(doc, templates_dir=custom)
 
 
+@pytest.mark.slow
 def test_the_block_macros_also_take_plain_model_tables(doc):
     # the PDF writer may import these macros with model blocks rather than the writer's views
     from pipeline.writers.html import DEFAULT_TEMPLATES, _environment

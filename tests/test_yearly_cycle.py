@@ -16,6 +16,8 @@ from pipeline.cycle.newyear import roll_forward
 from .conftest import copy_data
 from .readback import html_text, docx_paragraphs
 
+pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
+
 
 @pytest.fixture
 def data(tmp_path) -> Path:
