@@ -1,0 +1,61 @@
+"""scenarios.csv: one row per scenario, service and change, with the figures the paper prints; and the
+one place the build reads an edition's scenarios (scenarios.toml, with paper.toml's offsets)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ..analysis.classify import Classified
+from ..analysis.scenarios import Scenarios, scenarios
+from ..config import Config
+from ..edition import Edition
+from ..input.register import Register
+from ..input.scenarios import check_drops, read_offsets, read_scenarios
+from .csvfile import write_csv
+
+COLUMNS = (
+    "scenario", "illustration", "id", "project", "provider", "funding_source", "change", "cause", "date",
+    "yearly_before", "yearly_after", "notice_by", "notice_passed", "posts",
+    "scenario_gap", "base_gap", "offsets_covered", "offsets_not_decided", "remainder",
+)
+
+
+def edition_scenarios(register: Register, items: tuple[Classified, ...], edition: Edition, config: Config,
+                      folder: Path) -> Scenarios | None:
+    """The edition's scenarios worked out, or None when it has no scenarios.toml. Raises InputError."""
+    defined = read_scenarios(folder, register)
+    if not defined:
+        return None
+    offsets = read_offsets(folder, register)
+    check_drops(defined, offsets, folder)
+    return scenarios(register, items, edition, config, offsets, defined)
+
+
+def _iso(d: date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+def _pounds(v: Decimal | None) -> str:
+    return "" if v is None else str(v.quantize(Decimal(1)))
+
+
+def scenario_rows(result: Scenarios) -> list[list[str]]:
+    rows = []
+    base = result.base.gap.gap
+    for o in result.outcomes:
+        g = o.gap
+        tail = [_pounds(g.gap), _pounds(base), _pounds(g.covered), str(g.undecided), _pounds(g.remainder)]
+        for e in o.effects:
+            rows.append([o.name, "yes" if o.illustration else "no", e.line.id, e.line.project, e.line.provider,
+                         e.line.funding_source, e.change, e.cause, _iso(e.when), _pounds(e.before), _pounds(e.after),
+                         _iso(e.notice_by), "yes" if e.notice_passed else "no",
+                         "" if e.posts is None else f"{e.posts.normalize():f}", *tail])
+        if not o.effects:  # a scenario that changes no service still has its row, with its figures
+            rows.append([o.name, "yes" if o.illustration else "no", *[""] * 12, *tail])
+    return rows
+
+
+def write_scenarios_csv(path: Path, result: Scenarios) -> None:
+    write_csv(path, COLUMNS, scenario_rows(result))
