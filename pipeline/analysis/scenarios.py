@@ -105,6 +105,18 @@ class Outcome:
     gap: Gap
     unmatched: tuple[str, ...] = ()  # changes that touched no line, and why (the what-if prints them)
     base: Outcome | None = field(default=None, repr=False)
+    by_line: tuple[tuple[str, tuple[Decimal, ...]], ...] = field(default=(), repr=False)  # per line id, per month
+
+    def funding_of(self, ids: Iterable[str]) -> tuple[Decimal, ...]:
+        """Funding per month of the given lines."""
+        wanted = set(ids)
+        rows = [series for ident, series in self.by_line if ident in wanted]
+        return tuple(sum(col, Decimal(0)) for col in zip(*rows)) if rows else tuple(Decimal(0) for _ in self.months)
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        """The lines the scenario's own changes touch (not the base case's offsets), in register order."""
+        return tuple(dict.fromkeys(e.line.id for e in self.effects if not e.offset))
 
     @property
     def ending(self) -> tuple[Effect, ...]:
@@ -385,19 +397,22 @@ class _Case:
                              f"{o.kind} offset from {uk_date(next_year)}" + ("" if less is not None else
                                                                                ", amount not decided"), offset=True)
 
-    def series(self) -> tuple[tuple[Decimal, ...], tuple[tuple[str, tuple[Decimal, ...]], ...]]:
+    def series(self):
+        """(all funding per month, per funding source, per line), in pence."""
         sources: dict[str, list[Decimal]] = {}
+        per_line = []
         total = [Decimal(0)] * len(self.ctx.months)
+        rounded = lambda xs: tuple(x.quantize(Decimal("0.01")) for x in xs)  # noqa: E731
         for l in self.ctx.register.lines:
             name = l.funding_source.strip() or NOT_RECORDED
             row = sources.setdefault(name, [Decimal(0)] * len(self.ctx.months))
-            for k, month in enumerate(self.ctx.months):
-                value = _rate_on(self.periods.get(l.id, []), month) / 12
+            mine = [_rate_on(self.periods.get(l.id, []), month) / 12 for month in self.ctx.months]
+            for k, value in enumerate(mine):
                 row[k] += value
                 total[k] += value
-        rounded = lambda xs: tuple(x.quantize(Decimal("0.01")) for x in xs)  # noqa: E731
+            per_line.append((l.id, rounded(mine)))
         ordered = sorted(sources.items(), key=lambda kv: (kv[0] == NOT_RECORDED, -sum(kv[1]), kv[0]))
-        return rounded(total), tuple((k, rounded(v)) for k, v in ordered)
+        return rounded(total), tuple((k, rounded(v)) for k, v in ordered), tuple(per_line)
 
 
 def _outcome(ctx: Context, name: str, note: str, illustration: bool, changes: Iterable[Change],
@@ -409,11 +424,11 @@ def _outcome(ctx: Context, name: str, note: str, illustration: bool, changes: It
     case.offsets([o for o, _ in offsets])
     for c in changes:
         case.apply(c)
-    funding, by_source = case.series()
+    funding, by_source, by_line = case.series()
     order = {ENDS: 0, SHRINKS: 1, EXTENDED: 2, GAINS: 3}
     effects = tuple(sorted(case.effects.values(), key=lambda e: (order[e.change], e.when, e.line.id)))
     return Outcome(name, note, illustration, ctx.months, funding, by_source, effects,
-                   gap(case.withdrawn, [*offsets, *counted], case.lines), tuple(case.unmatched), base)
+                   gap(case.withdrawn, [*offsets, *counted], case.lines), tuple(case.unmatched), base, by_line)
 
 
 def base_case(ctx: Context, offsets: Sequence[Offset]) -> Outcome:
@@ -448,6 +463,11 @@ class Scenarios:
 
     def __bool__(self) -> bool:
         return bool(self.outcomes)
+
+    @property
+    def posts_recorded(self) -> bool:
+        """Whether the register records posts for any service a scenario ends or reduces."""
+        return any(o.posts[1] for o in self.outcomes)
 
 
 def scenarios(register: Register, items: tuple[Classified, ...], edition: Edition, config: Config,

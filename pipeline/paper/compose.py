@@ -288,12 +288,12 @@ class _Context:
         return self.blocks.add(Table("table-front-sheet", caption, _columns(["Item", "Detail"], ("text", "text"),
                                                                             (1.2, 4.0)), rows, row_header=True))
 
-    def scenario_table(self, outcome: Any, caption: str, labels: dict[str, str]) -> Markup:
+    def scenario_table(self, outcome: Any, caption: str, labels: dict[str, str], posts: bool = True) -> Markup:
         from .scenario_tables import summary_table
 
         n = self.a.scenarios.outcomes.index(outcome) + 1
         as_at = fmt.uk_date(self.a.scenarios.context.as_at)
-        return self.blocks.add(summary_table(outcome, f"table-scenario-{n}", caption, labels, as_at))
+        return self.blocks.add(summary_table(outcome, f"table-scenario-{n}", caption, labels, as_at, posts))
 
     def scenario_services(self, caption: str, columns: list[str], words: dict[str, str]) -> Markup:
         from .scenario_tables import services_table

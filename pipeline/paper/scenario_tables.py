@@ -26,7 +26,8 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def summary_table(o: Outcome, anchor: str, caption: str, labels: Mapping[str, str], as_at_text: str) -> Table:
+def summary_table(o: Outcome, anchor: str, caption: str, labels: Mapping[str, str], as_at_text: str,
+                  posts_row: bool = True) -> Table:
     """Gap, offsets, remainder, services ending and shrinking, the earliest notice date, posts."""
     g = o.gap
     change = o.gap_change
@@ -34,25 +35,33 @@ def summary_table(o: Outcome, anchor: str, caption: str, labels: Mapping[str, st
                f"{_money(abs(change))} {'more' if change > 0 else 'less'} than the base case")
     decided = [v for v in g.offsets if v.value is not None]
     parts = [f"{_money(g.covered)} from {_count(len(decided), 'offset', 'offsets')}"] if decided else []
-    parts += [f"{', '.join(_names(v.offset.lines, o))}: amount not decided" for v in g.offsets if v.value is None]
+    undecided = [" and ".join(_names(v.offset.lines, o)) for v in g.offsets if v.value is None]
+    parts += [f"{name}: amount not decided" for name in undecided]
     remainder = _money(max(g.remainder, Decimal(0)))
     if g.remainder < 0:
         remainder = f"none: the offsets cover the gap with {_money(-g.remainder)} to spare"
-    elif g.undecided:
-        remainder = f"at most {remainder}, less what the undecided {_count(g.undecided, 'offset gives', 'offsets give')}"
+    elif undecided:
+        remainder = f"at most {remainder}, less what {' and '.join(undecided)} gives"
     ending, shrinking = o.ending, o.shrinking
-    by_funder = [e for e in ending if not e.offset]
-    end_text = _count(len(ending), "service", "services")
-    if ending and len(by_funder) != len(ending):
-        end_text += f" ({len(by_funder):,} as funding ends, {len(ending) - len(by_funder):,} decommissioned to close the gap)"
-    first = o.earliest_notice
+    by_change = [e for e in ending if not e.offset]
+    end_text = f"{len(ending):,} end"
+    if ending and len(by_change) != len(ending):
+        end_text += (f" ({len(by_change):,} under this scenario, {len(ending) - len(by_change):,} decommissioned "
+                     "to close the gap)" if by_change else ", decommissioned to close the gap")
+    end_text += f"; {len(shrinking):,} reduced"
+    own = [e for e in o.effects if e.notice_by is not None and not e.offset]
+    first = min(own, key=lambda e: (e.notice_by, e.line.id)) if own else o.earliest_notice
     if first is None:
         notice = "none needed"
     else:
-        notice = f"{fmt.uk_date(first.notice_by)} ({first.line.project})"
+        same = [e for e in (own or o.effects) if e.notice_by == first.notice_by]
+        more = f" and {len(same) - 1:,} more" if len(same) > 1 else ""
+        notice = f"{fmt.uk_date(first.notice_by)} ({first.line.project}{more})"
         passed = o.notices_passed
         if passed:
             notice += f"; {_count(len(passed), 'date has', 'dates have')} already passed at {as_at_text}"
+        else:
+            notice += f", not yet passed at {as_at_text}"
     total, known, missing = o.posts
     if known == 0:
         posts = "not recorded in the register"
@@ -63,12 +72,12 @@ def summary_table(o: Outcome, anchor: str, caption: str, labels: Mapping[str, st
         (labels["gap"], f"{_money(g.gap)} a year, {against}"),
         (labels["offsets"], "; ".join(parts) or "none"),
         (labels["remainder"], remainder),
-        (labels["ending"], end_text),
-        (labels["shrinking"], _count(len(shrinking), "service", "services")),
+        (labels["services"], end_text),
         (labels["notice"], notice),
-        (labels["posts"], posts),
+        # Left out when no scenario's services have posts recorded: the section says so once instead.
+        *(((labels["posts"], posts),) if posts_row else ()),
     )
-    return Table(anchor, caption, columns([labels["figure"], labels["value"]], ("text", "text"), (1.6, 4.6)), rows,
+    return Table(anchor, caption, columns([labels["figure"], labels["value"]], ("text", "text"), (1.25, 4.95)), rows,
                  row_header=True)
 
 
