@@ -12,7 +12,8 @@ from ..analysis.scenarios import Scenarios, scenarios
 from ..config import Config
 from ..edition import Edition
 from ..input.register import Register
-from ..input.scenarios import check_drops, read_offsets, read_scenarios
+from ..input.scenarios import FILE, check_drops, read_offsets, read_scenarios
+from ..problems import InputError, Problem
 from .csvfile import write_csv
 
 COLUMNS = (
@@ -30,7 +31,13 @@ def edition_scenarios(register: Register, items: tuple[Classified, ...], edition
         return None
     offsets = read_offsets(folder, register)
     check_drops(defined, offsets, folder)
-    return scenarios(register, items, edition, config, offsets, defined)
+    result = scenarios(register, items, edition, config, offsets, defined)
+    # A change that reaches no service would make the scenario say something it does not: refuse it.
+    problems = [Problem(f'{folder / FILE}, scenario {n} "{o.name[:60]}"', None, None, "", note)
+                for n, o in enumerate(result.outcomes, 1) for note in o.unmatched]
+    if problems:
+        raise InputError(problems)
+    return result
 
 
 def _iso(d: date | None) -> str:

@@ -204,8 +204,8 @@ class _Reader:
             options = sorted(self.funders.values())
             near = difflib.get_close_matches(name.lower(), list(self.funders), n=1, cutoff=0.6)
             hint = f'; did you mean "{self.funders[near[0]]}"?' if near else ""
-            self.bad(where, "funder", name, "no line of the register has this funding_source"
-                                            f"{hint} The register's funding sources: {', '.join(options) or 'none'}")
+            self.bad(where, "funder", name, f"no line of the register has this funding_source{hint}; "
+                                            f"the register's funding sources: {', '.join(options) or 'none'}")
             return ""
         return known
 
