@@ -13,7 +13,9 @@ Rules, so that every figure can be checked by hand:
   - a line runs in a month when it is funded on the month's first day; a blank start means it already
     runs, a blank end that it runs on at this year's spend (the register holds one year's figures)
   - notice of an ending is due the notice months before the last funded day; notice of a reduction,
-    before the day the reduction starts (the day before it, as a month-end)
+    before the day the reduction starts (the day before it, as a month-end); a cut that leaves nothing
+    ends the service the day before it starts; a line the office runs itself (its provider is one of
+    [transparency] own_providers) has no provider to tell
   - the gap counts money a funder withdraws from a service that would otherwise carry on: the base
     case's gap (external money ending in the edition year, not planned completions, lines with options
     or lines under review) plus what a scenario's funders end or cut from lines still running. Ending
@@ -152,7 +154,7 @@ class Outcome:
         totals: dict[int, Decimal] = defaultdict(Decimal)
         for month, value in zip(self.months, self.funding):
             totals[month.year if month.month >= 4 else month.year - 1] += value
-        return tuple((Edition(y), v) for y, v in sorted(totals.items()))
+        return tuple((Edition(y), v.quantize(Decimal("0.01"))) for y, v in sorted(totals.items()))
 
 
 @dataclass(frozen=True)
@@ -307,7 +309,11 @@ class _Case:
                 if not self._gone(l):
                     self.withdrawn[l.id] = min(self.withdrawn.get(l.id, Decimal(0)) + less, l.spend or Decimal(0))
                 how = f"{c.percent.normalize():f}%" if c.percent is not None else f"£{c.amount:,.0f} a year"
-                self._effect(l, SHRINKS, c.start, rate, rate - less, f"{c.funder} cut by {how} from {uk_date(c.start)}")
+                cause = f"{c.funder} cut by {how} from {uk_date(c.start)}"
+                if less >= rate:  # nothing left: the cut ends the service the day before it starts
+                    self._effect(l, ENDS, c.start - timedelta(days=1), rate, Decimal(0), cause)
+                else:
+                    self._effect(l, SHRINKS, c.start, rate, rate - less, cause)
             if not hit:
                 self._none(c.funder, f"runs on {uk_date(c.start)}, when the cut starts")
         elif c.kind == "funder-renews":
@@ -398,11 +404,12 @@ class _Case:
                                                                                ", amount not decided"), offset=True)
 
     def series(self):
-        """(all funding per month, per funding source, per line), in pence."""
+        """(all funding per month, per funding source, per line): a twelfth of the yearly rate, unrounded, so
+        twelve months add up to the year (figures are rounded where they are printed)."""
         sources: dict[str, list[Decimal]] = {}
         per_line = []
         total = [Decimal(0)] * len(self.ctx.months)
-        rounded = lambda xs: tuple(x.quantize(Decimal("0.01")) for x in xs)  # noqa: E731
+        rounded = tuple
         for l in self.ctx.register.lines:
             name = l.funding_source.strip() or NOT_RECORDED
             row = sources.setdefault(name, [Decimal(0)] * len(self.ctx.months))
