@@ -393,7 +393,8 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
                 names = {k: v for k, v in names.items() if k != "pdf"}
         downloads = _downloads(names, a.changes)
         if m.scenarios:
-            downloads = (*downloads, ("Funding scenarios (CSV)", "scenarios.csv"))
+            downloads = (*downloads, ("Funding scenarios (CSV)", "scenarios.csv"),
+                         ("Funding by source and month under each scenario (CSV)", "scenario-funding.csv"))
         return compose(replace(m, charts=done["charts"], downloads=downloads), a.templates)
 
     def html(done):
@@ -427,9 +428,10 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
         write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
         if m.scenarios:
-            from .exports.scenarios_csv import write_scenarios_csv
+            from .exports.scenarios_csv import write_funding_csv, write_scenarios_csv
 
             write_scenarios_csv(tmp / "scenarios.csv", m.scenarios)
+            write_funding_csv(tmp / "scenario-funding.csv", m.scenarios)
         if m.comparison is not None:
             from .exports.changes_csv import write_comparison_csv
 

@@ -22,7 +22,7 @@ from .problems import InputError, Problem
 
 WHERE = "invoke what-if"
 _SPLIT = re.compile(r"^(.+?)\s*=\s*(.+)$")
-LABELS = {"figure": "Figure", "value": "Under this scenario", "gap": "Gap", "offsets": "Offsets",
+LABELS = {"figure": "Measure", "value": "Under this scenario", "gap": "Gap", "offsets": "Offsets",
           "remainder": "Remainder", "services": "Services", "notice": "First notice due", "posts": "Posts affected"}
 WORDS = {"ends": "ends", "shrinks": "reduced", "extended": "extended", "gains": "gains money"}
 

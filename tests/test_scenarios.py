@@ -307,3 +307,16 @@ def test_what_if_bad_arguments_get_messages_and_exit_2():
     assert "invoke what-if, --cut: found \"MoJ grnat=ten%\"; a cut needs the date it starts: add --from 2025-04-01" \
            in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_funding_by_source_month_by_month_adds_up_to_each_case(tmp_path):
+    from pipeline.exports.scenarios_csv import funding_rows
+
+    data = edition(tmp_path, scenarios='[[scenarios]]\nname = "Cut"\n[[scenarios.changes]]\nkind = "funder-cut"\n'
+                                      'funder = "MoJ Victims Grant"\nfrom = 2025-04-01\namount = 50000\n')
+    *_, result = worked_out(data)
+    rows = funding_rows(result)
+    cut = [r for r in rows if r[0] == "Cut" and r[1] == "MoJ Victims Grant"]
+    assert len(cut) == 36 and cut[11][2:] == ["2025-03", "41666.67"] and cut[12][2:] == ["2025-04", "37500.00"]
+    sources = {r[1] for r in rows}
+    assert sources == {"MoJ grant", "MoJ Victims Grant", "OPCC budget", "not recorded"}

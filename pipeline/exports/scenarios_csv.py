@@ -66,3 +66,20 @@ def scenario_rows(result: Scenarios) -> list[list[str]]:
 
 def write_scenarios_csv(path: Path, result: Scenarios) -> None:
     write_csv(path, COLUMNS, scenario_rows(result))
+
+
+FUNDING_COLUMNS = ("scenario", "funding_source", "month", "funding")
+
+
+def funding_rows(result: Scenarios) -> list[list[str]]:
+    """Funding committed by source, month by month, for the base case and each scenario."""
+    rows = []
+    for o in (result.base, *result.outcomes):
+        for source, series in o.by_source:
+            rows.extend([o.name, source, f"{m:%Y-%m}", str(v.quantize(Decimal("0.01")))]
+                        for m, v in zip(o.months, series))
+    return rows
+
+
+def write_funding_csv(path: Path, result: Scenarios) -> None:
+    write_csv(path, FUNDING_COLUMNS, funding_rows(result))
