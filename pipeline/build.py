@@ -223,7 +223,7 @@ def _analyse(edition: Edition, config: Config, reg: Register, prev):
 def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=()) -> Analysis:
     from .paper.compose import Analysis
 
-    from .exports.scenarios_csv import edition_scenarios
+    from .scenario_edition import edition_scenarios
 
     items, points, review, look, comparison = analysed
     return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,

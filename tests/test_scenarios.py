@@ -15,7 +15,8 @@ from pipeline.analysis.classify import classify
 from pipeline.analysis.outlook import outlook
 from pipeline.analysis.scenarios import ENDS, GAINS, SHRINKS
 from pipeline.build import load_edition
-from pipeline.exports.scenarios_csv import COLUMNS, edition_scenarios, scenario_rows
+from pipeline.exports.scenarios_csv import COLUMNS, scenario_rows
+from pipeline.scenario_edition import edition_scenarios
 from pipeline.paper.model import Document, Table
 from pipeline.paper.scenario_tables import summary_table
 from pipeline.problems import InputError

@@ -1,5 +1,5 @@
-"""scenarios.csv: one row per scenario, service and change, with the figures the paper prints; and the
-one place the build reads an edition's scenarios (scenarios.toml, with paper.toml's offsets)."""
+"""scenarios.csv (one row per scenario, service and change, with the figures the paper prints) and
+scenario-funding.csv (funding by source, month by month, for the base case and each scenario)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ..analysis.classify import Classified
-from ..analysis.scenarios import Scenarios, scenarios
-from ..config import Config
-from ..edition import Edition
-from ..input.register import Register
-from ..input.scenarios import FILE, check_drops, read_offsets, read_scenarios
-from ..problems import InputError, Problem
+from ..analysis.scenarios import Scenarios
 from .csvfile import write_csv
 
 COLUMNS = (
@@ -21,23 +15,6 @@ COLUMNS = (
     "yearly_before", "yearly_after", "notice_by", "notice_passed", "posts",
     "scenario_gap", "base_gap", "offsets_covered", "offsets_not_decided", "remainder",
 )
-
-
-def edition_scenarios(register: Register, items: tuple[Classified, ...], edition: Edition, config: Config,
-                      folder: Path) -> Scenarios | None:
-    """The edition's scenarios worked out, or None when it has no scenarios.toml. Raises InputError."""
-    defined = read_scenarios(folder, register)
-    if not defined:
-        return None
-    offsets = read_offsets(folder, register)
-    check_drops(defined, offsets, folder)
-    result = scenarios(register, items, edition, config, offsets, defined)
-    # A change that reaches no service would make the scenario say something it does not: refuse it.
-    problems = [Problem(f'{folder / FILE}, scenario {n} "{o.name[:60]}"', None, None, "", note)
-                for n, o in enumerate(result.outcomes, 1) for note in o.unmatched]
-    if problems:
-        raise InputError(problems)
-    return result
 
 
 def _iso(d: date | None) -> str:
