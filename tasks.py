@@ -163,6 +163,28 @@ def bench(c, sizes="10000,20000", today="10000", check=False, real=True, pdf=Tru
         raise Exit(code=code)
 
 
+@task(name="what-if", iterable=["cut", "ends", "renew", "end_line", "decommission", "extend"], help={
+    "year": YEAR_HELP,
+    "cut": 'a funder\'s money cut from --from: "MoJ grant=10%" or "Home Office=50000" (pounds a year); repeatable',
+    "from_": "the day a --cut starts, e.g. 2025-04-01",
+    "ends": 'a funder whose money ends on --on, e.g. "MoJ Victims Grant"; repeatable',
+    "on": "the last funded day for --ends, --end-line and --decommission, e.g. 2025-03-31",
+    "renew": 'a funder whose lines carry on after they end, at a share of this year\'s spend: "MoJ grant=90%"',
+    "end_line": "a register line (id) that ends on --on; repeatable",
+    "decommission": "a register line (id) the office ends (on --on, or at its end date); repeatable",
+    "extend": "a register line (id) whose first extension option is taken; repeatable",
+    "name": "what to call the scenario in the output",
+})
+@_friendly
+def what_if(c, year=None, cut=None, from_=None, ends=None, on=None, renew=None, end_line=None, decommission=None,
+            extend=None, name=""):
+    """Print a funding scenario's table (gap, offsets, remainder, services, notice dates) without saving or building."""
+    from pipeline.whatif import what_if as run_what_if
+
+    print(run_what_if(year=year, name=name, cut=cut or (), start=from_, ends=ends or (), on=on, renew=renew or (),
+                      end_line=end_line or (), decommission=decommission or (), extend=extend or ()))
+
+
 @task(help={"args": "extra arguments for pytest, e.g. \"-k loader -x\"",
             "fast": "leave out the tests marked slow (full builds, browsers, LibreOffice, the benchmark): "
                     "the quick loop while you work"})

@@ -223,9 +223,12 @@ def _analyse(edition: Edition, config: Config, reg: Register, prev):
 def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=()) -> Analysis:
     from .paper.compose import Analysis
 
+    from .scenario_edition import edition_scenarios
+
     items, points, review, look, comparison = analysed
     return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
-                    data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads)
+                    data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads,
+                    edition_scenarios(reg, items, edition, config, data_dir / edition.label))
 
 
 def compose_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
@@ -273,7 +276,9 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         return BuildResult(edition, target, tuple(target / n for n in names.values()), True, (), tuple(timings))
 
     _check_templates(templates)
-    chart_key = _chart_key(reg_path, config_files, edition)
+    # The scenarios chart is drawn from scenarios.toml and the offsets in paper.toml too.
+    chart_key = _chart_key(reg_path, [*config_files, *(data_dir / edition.label / n for n in ("scenarios.toml", "paper.toml"))],
+                           edition)
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
         items, points, review, look, comparison = _analyse(edition, config, reg, prev)
@@ -345,7 +350,8 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         def draw(k: int):
             from .paper.charts import render_charts
 
-            return render_charts(m.register, m.items, m.review, m.outlook, m.edition, m.config, charts_dir, (k, n))
+            return render_charts(m.register, m.items, m.review, m.outlook, m.edition, m.config, charts_dir, (k, n),
+                                 scenarios=m.scenarios)
 
         def gather(done):
             from .paper.charts import chart_parts
@@ -386,6 +392,9 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
                 pdf_missing.append(problem)
                 names = {k: v for k, v in names.items() if k != "pdf"}
         downloads = _downloads(names, a.changes)
+        if m.scenarios:
+            downloads = (*downloads, ("Funding scenarios (CSV)", "scenarios.csv"),
+                         ("Funding by source and month under each scenario (CSV)", "scenario-funding.csv"))
         return compose(replace(m, charts=done["charts"], downloads=downloads), a.templates)
 
     def html(done):
@@ -418,6 +427,11 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config["organisation"]["name"], a.calendar)
         write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
         write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
+        if m.scenarios:
+            from .exports.scenarios_csv import write_funding_csv, write_scenarios_csv
+
+            write_scenarios_csv(tmp / "scenarios.csv", m.scenarios)
+            write_funding_csv(tmp / "scenario-funding.csv", m.scenarios)
         if m.comparison is not None:
             from .exports.changes_csv import write_comparison_csv
 

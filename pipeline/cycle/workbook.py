@@ -94,6 +94,9 @@ _HELP: dict[str, tuple[str, str]] = {
                          "blank if not known."),
     "grant_purpose": ("Optional", "For grants: what the grant is for, as published on the transparency page."),
     "grant_conditions": ("Optional", "For grants: the conditions attached to the grant."),
+    "posts": ("Optional", "How many people or posts the service funds, as a number (for example 3, or 2.5 for "
+                          "part-time posts). The funding scenarios say how many are affected when money ends. "
+                          "Leave blank if not known: a blank is never read as none."),
 }
 
 _GENERAL_HELP = (

@@ -125,6 +125,18 @@ def parse_dates(text: str) -> tuple[date, ...]:
     return tuple(sorted(set(found)))
 
 
+_POSTS = re.compile(r"^\d{1,6}(?:\.\d{1,2})?$")
+
+
+def parse_posts(text: str) -> Decimal:
+    """'3' or '2.5' (full-time equivalents): the people or posts a line funds. Raises ValueError."""
+    t = text.strip()
+    if not _POSTS.match(t):
+        raise ValueError("expected the number of people or posts the service funds, such as 3 or 2.5 "
+                         "(leave blank if not known)")
+    return Decimal(t)
+
+
 _YES = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
 
 
@@ -381,7 +393,8 @@ def validate(raw: RawTable, config: Config) -> Register:
                 ok = False
 
         parsed: dict[str, object] = {col: parse(col, parser) for col, parser in (
-            ("award_date", parse_date), ("sme", parse_yes_no), ("vcse", parse_yes_no), ("provider_org_id", parse_org_id))}
+            ("award_date", parse_date), ("sme", parse_yes_no), ("vcse", parse_yes_no), ("provider_org_id", parse_org_id),
+            ("posts", parse_posts))}
 
         if not ok:
             continue
@@ -394,7 +407,7 @@ def validate(raw: RawTable, config: Config) -> Register:
             notes=values["notes"], break_dates=breaks, provider_org_id=parsed["provider_org_id"] or "",
             award_date=parsed["award_date"], procurement_route=canon.get("procurement_route", values["procurement_route"]),
             sme=parsed["sme"], vcse=parsed["vcse"], grant_purpose=values["grant_purpose"],
-            grant_conditions=values["grant_conditions"], extra=extra, row=rownum,
+            grant_conditions=values["grant_conditions"], posts=parsed["posts"], extra=extra, row=rownum,
         ))
 
     if problems:

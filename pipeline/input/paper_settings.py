@@ -69,7 +69,8 @@ def read_paper_settings(folder: Path) -> PaperSettings:
         if not isinstance(value, (int, float, str, date)) or isinstance(value, bool):
             problems.append(Problem(str(path), None, f"facts.{key}", str(value)[:60],
                                     "expected a number, a date or text"))
-    unknown = [k for k in raw if k not in ("front", "facts")]
+    # [[offsets]] is read and checked by pipeline/input/scenarios.py (the paper branch's reader at merge).
+    unknown = [k for k in raw if k not in ("front", "facts", "offsets")]
     for key in unknown:
         problems.append(Problem(str(path), None, key, "", "unknown table; expected [front] and [facts]"))
     if problems:

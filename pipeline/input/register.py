@@ -17,6 +17,8 @@ COLUMNS: tuple[str, ...] = (
     "category", "notes", "break_dates",
     # What the transparency exports need that only the officer knows (all optional).
     "provider_org_id", "award_date", "procurement_route", "sme", "vcse", "grant_purpose", "grant_conditions",
+    # People or posts the service funds (optional): what a cut or an ending affects. Blank: not recorded.
+    "posts",
 )
 REQUIRED: tuple[str, ...] = ("id", "section", "term", "priority", "project", "provider", "spend")
 
@@ -45,6 +47,7 @@ class Line:
     vcse: bool | None = None
     grant_purpose: str = ""
     grant_conditions: str = ""
+    posts: Decimal | None = None  # people or posts funded; None: not recorded (never read as zero)
     extra: tuple[tuple[str, str], ...] = ()  # columns the register format does not define, kept as text
     row: int = field(default=0, compare=False)  # spreadsheet row, for messages only
 

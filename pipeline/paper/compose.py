@@ -68,6 +68,7 @@ class Analysis:
     decisions: tuple[Decision, ...] = ()  # every decision point, by due date (the forward plan)
     front: PaperSettings | None = None  # data/<year>/paper.toml: the front sheet's details
     downloads: tuple[tuple[str, str], ...] = ()  # (what, file name) of the files built beside the paper
+    scenarios: Any = None  # pipeline.analysis.scenarios.Scenarios, when the edition has scenarios.toml
 
 
 def _finalize(value: Any) -> str:
@@ -287,6 +288,18 @@ class _Context:
         return self.blocks.add(Table("table-front-sheet", caption, _columns(["Item", "Detail"], ("text", "text"),
                                                                             (1.2, 4.0)), rows, row_header=True))
 
+    def scenario_table(self, outcome: Any, caption: str, labels: dict[str, str], posts: bool = True) -> Markup:
+        from .scenario_tables import summary_table
+
+        n = self.a.scenarios.outcomes.index(outcome) + 1
+        as_at = fmt.uk_date(self.a.scenarios.context.as_at)
+        return self.blocks.add(summary_table(outcome, f"table-scenario-{n}", caption, labels, as_at, posts))
+
+    def scenario_services(self, caption: str, columns: list[str], words: dict[str, str]) -> Markup:
+        from .scenario_tables import services_table
+
+        return self.blocks.add(services_table(self.a.scenarios.outcomes, caption, columns, words))
+
     def glossary_table(self, caption: str, columns: list[str]) -> Markup:
         """The acronyms the paper uses; filled in after the rest of the paper is written."""
         marker = self.blocks.add(Table("table-glossary", caption, _columns(columns, ("text", "text"), (1.0, 4.0)), ()))
@@ -384,6 +397,7 @@ class _Context:
             "causes_table": self.causes_table, "glossary_table": self.glossary_table, "front_table": self.front_table,
             "front": (a.front or PaperSettings()).values, "draft": bool(a.pending),
             "facts": (a.front or PaperSettings()).facts,
+            "scenarios": a.scenarios, "scenario_table": self.scenario_table, "scenario_services": self.scenario_services,
         }
 
 

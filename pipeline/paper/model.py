@@ -57,6 +57,7 @@ class Table:
     totals: tuple[tuple[str, ...], ...] = ()  # footer rows, e.g. ("TOTAL", "", "", "", "£4,654,011")
     wide: bool = False  # Word puts it in a landscape section
     row_header: bool = False  # first cell of each row names the row (th scope="row" in HTML)
+    web_only: bool = False  # detail for the HTML edition only: the print editions (Word, PDF) leave it out
 
 
 @dataclass(frozen=True)
