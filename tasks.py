@@ -172,17 +172,19 @@ def new_year(c, year=None):
 @task(help={"year": YEAR_HELP, "port": "port on localhost to serve on (default: 8000)"})
 @_friendly
 def preview(c, year=None, port=None):
-    """Serve the HTML edition locally, rebuilding on every change; the browser reloads by itself."""
-    from pipeline.build import BUILD_DIR, build_edition, output_names, resolve_edition
+    """Serve a draft of the HTML edition on this computer, rebuilding it on every save (build/ is left alone)."""
+    from pipeline.build import BUILD_DIR, output_names, resolve_edition
     from pipeline.paper.compose import TEMPLATES
     from pipeline.config import DATA_DIR
-    from pipeline.cycle.preview import DEFAULT_PORT, parse_port, serve
+    from pipeline.cycle.preview import DEFAULT_PORT, build_preview, parse_port, preview_dir, serve
 
-    _logging(quiet=False)
+    _logging(quiet=True)  # one line per rebuild; the stage timings are for `report`
     port = parse_port(DEFAULT_PORT if port is None else port)  # a message, not a traceback, for --port abc
     edition = resolve_edition(year)
-    serve(BUILD_DIR / edition.label, [DATA_DIR / edition.label, DATA_DIR / "config.toml", TEMPLATES],
-          lambda: build_edition(edition.label, draft=True), port=port, page=output_names(edition)["html"])
+    out = preview_dir(BUILD_DIR, edition.label)
+    serve(out, [DATA_DIR / edition.label, DATA_DIR / "config.toml", TEMPLATES],
+          lambda: build_preview(edition.label, BUILD_DIR),
+          port=port, page=output_names(edition)["html"])
 
 
 @task(help={
