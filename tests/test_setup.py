@@ -53,3 +53,75 @@ def test_bootstrap_makes_a_virtual_environment_with_pip_even_without_ensurepip(t
     assert python.is_relative_to(tmp_path)
     pip = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True, text=True)
     assert pip.returncode == 0 and str(tmp_path) in pip.stdout, pip.stdout + pip.stderr
+
+
+def _build_log(project: Path, out: Path) -> tuple[int, str]:
+    """Build the project as pip does when installing it, with the build backend's own output shown (-v)."""
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(out), str(project)],
+                          capture_output=True, text=True, timeout=900)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def _deprecations(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "deprecat" in line.lower()]
+
+
+def test_installing_gives_no_setuptools_deprecation_warning(tmp_path: Path) -> None:
+    # A copy of what pip builds, so the check also runs against a known-bad pyproject.toml (below).
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        (project / name).write_bytes((ROOT / name).read_bytes())
+    (project / "pipeline").mkdir()
+    (project / "pipeline" / "__init__.py").write_text("")
+    code, log = _build_log(project, tmp_path / "wheels")
+    assert code == 0, log[-3000:]
+    assert _deprecations(log) == [], "\n".join(_deprecations(log))
+
+    # The check can fail: the licence table setuptools deprecated (builds stop after 2027-02-18) is caught.
+    text = (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'license = "MIT"' in text
+    (project / "pyproject.toml").write_text(text.replace('license = "MIT"', 'license = { text = "MIT" }'),
+                                            encoding="utf-8")
+    code, log = _build_log(project, tmp_path / "wheels-old")
+    assert code == 0, log[-3000:]
+    assert _deprecations(log), "the old licence table gave no deprecation warning: the check cannot fail"
+
+
+def test_the_officers_install_leaves_the_test_tools_out_and_invoke_test_adds_them() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = " ".join(project["dependencies"]).lower()
+    for tool in ("pytest", "playwright", "nbconvert", "ipykernel", "hypothesis"):
+        assert tool not in runtime
+    source = (ROOT / "bootstrap.py").read_text(encoding="utf-8")
+    assert 'install(python, "test" if test else "")' in source  # only --test adds the extra
+
+    sys.path.insert(0, str(ROOT))
+    import tasks
+
+    test_extra = " ".join(project["optional-dependencies"]["test"]).lower().replace("-", "_")
+    for module in tasks.TEST_MODULES:
+        assert module.split("_")[0] in test_extra or module in ("nbconvert", "nbclient", "ipykernel"), module
+    assert "_install_test_tools()" in (ROOT / "tasks.py").read_text(encoding="utf-8")
+
+
+def test_bootstrap_shows_each_package_as_it_installs(tmp_path: Path, monkeypatch) -> None:
+    sys.path.insert(0, str(ROOT))
+    import bootstrap
+
+    # pip's output as it arrives, stood in for by a script that prints what pip prints.
+    fake = tmp_path / "fakepip.py"
+    fake.write_text("import sys\nprint('Obtaining file:///x')\nprint('Collecting invoke>=2.2')\n"
+                    "print('Requirement already satisfied: pandas>=2.1 in /x (3.1)')\nprint('Collecting Jinja2>=3.1')\n")
+    real_popen = subprocess.Popen
+
+    def popen(command, **kwargs):
+        return real_popen([sys.executable, str(fake)], **{k: v for k, v in kwargs.items() if k != "cwd"})
+
+    monkeypatch.setattr(bootstrap.subprocess, "Popen", popen)
+    shown: list[str] = []
+    bootstrap.install(Path(sys.executable), "", log=tmp_path / "install.log", say=shown.append)
+    assert shown == ["    1  invoke>=2.2", "    2  pandas>=2.1", "    3  Jinja2>=3.1"]
+    assert "Collecting Jinja2" in (tmp_path / "install.log").read_text()
