@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def two_commands() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Two commands", 1)[1]
+    section = readme.split("### Linux, and the two commands", 1)[1]
     block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
     return [line.split("#", 1)[0].strip() for line in block.strip().splitlines()]
 
@@ -27,10 +27,31 @@ def test_the_readme_sets_up_a_virtual_environment_and_runs_from_it():
     assert ". .venv/bin/activate" in readme, "the README does not say how to activate the environment later"
 
 
+def test_the_readme_opens_with_the_officers_guide_for_windows_and_macos():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^(#{2,3}) (.+)$", readme, re.M)
+    assert headings[0] == ("##", "Officer's guide")  # the first thing after the title and one paragraph
+    guide = readme.split("## Officer's guide", 1)[1].split("\n## ", 1)[0]
+    for sub in ("Windows", "macOS", "Linux, and the two commands", "The PDF edition"):
+        assert ("###", sub) in headings
+    windows = guide.split("### Windows", 1)[1].split("###", 1)[0]
+    assert "python.org" in windows and "py bootstrap.py" in windows and "Add python.exe to PATH" in windows
+    macos = guide.split("### macOS", 1)[1].split("###", 1)[0]
+    assert "python.org" in macos and "python3 bootstrap.py" in macos
+    assert "needs nothing extra on Windows, macOS or Linux" in guide
+    assert "about 20 minutes" in guide  # how long `invoke test` takes
+    assert "[docs/developers.md](docs/developers.md)" in readme
+    developers = (ROOT / "docs" / "developers.md").read_text(encoding="utf-8")
+    assert "## Design" in developers and "## Speed" in developers and "## For developers" not in developers
+    assert "## Speed" not in readme
+
+
 def test_ci_installs_into_the_virtual_environment_never_system_wide():
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     commands = [l.strip() for l in script.splitlines() if l.strip() and not l.strip().startswith("#")]
     assert "python3 bootstrap.py" in commands and ".venv/bin/invoke test" in commands
+    assert commands.index("python3 bootstrap.py") < commands.index(".venv/bin/invoke test")
+    assert "pip wheel -v" in script and "deprecat" in script  # the packaging check
     assert not [c for c in commands if "pip install" in c or "pip3 install" in c], "a system-wide pip install"
     assert "apt-get install" in script  # the Debian packages the tests need are still installed
 
