@@ -32,6 +32,8 @@ def _friendly(fn):
         except KeyboardInterrupt:  # Ctrl+C: builds happen in a temporary folder, so nothing was replaced
             print(f"\nStopped (Ctrl+C): {_interrupted(fn.__name__, kwargs)}", file=sys.stderr)
             raise Exit(code=130) from None
+        except BrokenPipeError:  # the output was piped into a command that stopped reading (| head): not a problem
+            raise Exit(code=0) from None
         except OSError as exc:  # a file that cannot be read or written: say which, and why
             where = exc.filename or "a file"
             print(InputError([Problem(str(where), None, None, "",
