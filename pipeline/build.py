@@ -215,13 +215,13 @@ def _load(year: str | None, register: str | Path | None, data_dir: Path, templat
     from .input.review import unreviewed, unreviewed_problems
 
     ended = ended_with_spend(reg, edition)  # refused in drafts too: the money would be counted anyway
-    if ended:
-        raise InputError(ended)
     pending = pending_actions(reg)
     marked = unreviewed(data_dir / edition.label, config["paper"].get("prose_dir", "prose"))
+    if ended and (draft or not (pending or marked)):
+        raise InputError(ended)
     if (pending or marked) and not draft:
         column = next((k for k, _ in pending[0].extra if normalise_header(k) == ACTION_COLUMN), "") if pending else ""
-        raise InputError([*(Problem(reg.source, l.row, column, dict(l.extra)[column],
+        raise InputError([*ended, *(Problem(reg.source, l.row, column, dict(l.extra)[column],
                                     "this new-year action is not resolved yet: act on it and clear the cell, "
                                     "or build a draft with --draft", sheet=reg.sheet, line=l.id,
                                     cell=reg.cell(l.row, normalise_header(column))) for l in pending),
