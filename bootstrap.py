@@ -1,11 +1,13 @@
 """Set up the project in a virtual environment, with nothing but Python 3.11+ (standard library only).
 
-    python3 bootstrap.py            # make .venv and install the project and its test tools into it
+    python3 bootstrap.py            # make .venv and install what `invoke report` needs (Windows: py bootstrap.py)
+    python3 bootstrap.py --test     # the same, plus the test tools (`invoke test` does this by itself)
 
 Debian 12 and other recent systems refuse `pip install` outside a virtual environment (PEP 668), and
 a stock Debian may lack the venv module's pip (the python3-venv package). This script copes with both:
 it makes .venv with pip when it can, else makes it without pip and installs pip into it with the
 system's pip or, failing that, with the official get-pip.py. Nothing is installed system-wide.
+It says what it is doing at each step, and pip's full output is kept in .venv/install.log.
 """
 
 from __future__ import annotations
@@ -63,15 +65,50 @@ def add_pip(python: Path) -> None:
                  "`sudo apt-get install python3-venv`, then `python3 bootstrap.py` again.")
 
 
-def main() -> int:
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def install(python: Path, extras: str = "", log: Path | None = None, say=_say) -> None:
+    """pip install the project (editable) with `extras`, one short line per package as it arrives."""
+    log = log or VENV / "install.log"
+    target = f".[{extras}]" if extras else "."
+    command = [str(python), "-m", "pip", "install", "--progress-bar", "off", "-e", target]
+    count = 0
+    with log.open("a", encoding="utf-8") as record:
+        record.write(f"$ {' '.join(command)}\n")
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   encoding="utf-8", errors="replace")
+        assert process.stdout is not None
+        for line in process.stdout:
+            record.write(line)
+            for prefix in ("Collecting ", "Requirement already satisfied: "):
+                if line.startswith(prefix):
+                    count += 1
+                    say(f"  {count:>3}  {line[len(prefix):].split()[0]}")
+        code = process.wait()
+    if code:
+        tail = "".join(log.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)[-25:])
+        sys.exit(f"{tail}\nThe installation failed (pip exit code {code}); the full output is in {log}. "
+                 "Check the internet connection and run the same command again.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    test = "--test" in args
+    print(f"1/3  Making the virtual environment {VENV} ...", flush=True)
     python = make_venv()
+    print("2/3  Updating pip inside it ...", flush=True)
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=False)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", ".[test]"], cwd=ROOT, check=True)
+    what = "the paper's packages and the test tools" if test else "the packages the paper needs"
+    print(f"3/3  Installing {what} (a few minutes the first time; one line per package):", flush=True)
+    install(python, "test" if test else "")
     activate = r".venv\Scripts\activate" if os.name == "nt" else ". .venv/bin/activate"
-    print(f"Installed into {VENV}. Run tasks with .venv/bin/invoke, or type `{activate}` once per terminal "
-          "and then plain `invoke ...`.")
+    invoke = r".venv\Scripts\invoke" if os.name == "nt" else ".venv/bin/invoke"
+    print(f"Done. Build the paper with `{invoke} report`, or type `{activate}` once per terminal and then "
+          "plain `invoke report`.")
     return 0
 
 

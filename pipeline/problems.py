@@ -14,6 +14,7 @@ class Problem:
     expected: str
     sheet: str = ""  # the worksheet of an .xlsx register
     line: str = ""  # the id of the register line the row holds, so the officer can find it when rows move
+    cell: str = ""  # the cell as Excel shows it (F12), for a workbook register
 
     def __str__(self) -> str:
         where = [self.file]
@@ -22,7 +23,9 @@ class Problem:
         if self.row is not None:
             where.append(f"line {self.line} at row {self.row}" if self.line else f"row {self.row}")
         if self.column:
-            where.append(f"column '{self.column}'")
+            where.append(f"column '{self.column}'" + (f" (cell {self.cell})" if self.cell else ""))
+        elif self.cell:
+            where.append(f"cell {self.cell}")
         shown = _show(self.value)
         got = f": found {shown}" if self.value != "" else ""
         return f"{', '.join(where)}{got}; {self.expected}"

@@ -15,7 +15,8 @@ from pipeline.edition import Edition
 from pipeline.input.load import load_register
 from pipeline.analysis.dates import shift_months_end
 from pipeline.input.load import ACTION_COLUMN
-from pipeline.cycle.newyear import CHECKLIST_FILE, REVIEW_STATUS, roll_forward
+from pipeline.cycle.newyear import CHECKLIST_FILE, roll_forward
+from pipeline.input.review import MARK, unreviewed
 from pipeline.problems import InputError
 from pipeline.cycle.workbook import write_workbook
 
@@ -50,39 +51,48 @@ def test_creates_the_new_folder_with_register_prose_settings_and_checklist(resul
     assert result.register == folder / "register.csv"
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert names == ["config.toml", CHECKLIST_FILE, "prose/introduction.md", "prose/outlook.md", "register.csv"]
-    # Drafts are copied unchanged: the officer rewrites them.
-    assert (folder / "prose/introduction.md").read_text() == (data_dir / "2024-25/prose/introduction.md").read_text()
+    # Prose is copied with a first line saying it is not yet reviewed; the rest is last year's, for the officer to rewrite.
+    first, rest = (folder / "prose/introduction.md").read_text().split("\n", 1)
+    assert first == f"{MARK} for 2025-26: this text was copied from 2024-25. Rewrite it for 2025-26, then delete this line."
+    assert rest == (data_dir / "2024-25/prose/introduction.md").read_text()
+    assert set(unreviewed(folder)) == {folder / "prose/introduction.md", folder / "prose/outlook.md"}
     assert (folder / CHECKLIST_FILE).read_text(encoding="utf-8") == result.format()
     # Nothing left behind from the work in progress, and the previous year is untouched.
     assert sorted(p.name for p in data_dir.iterdir()) == ["2024-25", "2025-26"]
     assert (data_dir / "2024-25/register.csv").read_bytes() == (FIXTURE / "2024-25/register.csv").read_bytes()
 
 
-def test_every_line_is_carried_forward_with_its_figures(result, data_dir: Path, config: Config) -> None:
+def test_every_line_is_carried_forward_with_its_figures_and_status(result, data_dir: Path, config: Config) -> None:
     old = load_register(data_dir / "2024-25/register.csv", config)
     new = load_register(result.register, config)
     assert [line.id for line in new.lines] == [line.id for line in old.lines]
     assert new.extra_columns == ("contract_ref", ACTION_COLUMN)
     for was, now in zip(old.lines, new.lines):
-        assert (now.spend, now.start_date, now.end_date, now.extension_options, now.notes, now.project) == \
-               (was.spend, was.start_date, was.end_date, was.extension_options, was.notes, was.project)
+        # new-year decides nothing: status and dates are the officer's, as they were.
+        assert (now.status, now.start_date, now.end_date, now.extension_options, now.notes, now.project) == \
+               (was.status, was.start_date, was.end_date, was.extension_options, was.notes, was.project)
         assert dict(now.extra)["contract_ref"] == dict(was.extra)["contract_ref"]
-    assert new.lines[-1].spend == Decimal("12345.50")
+        if now.id not in result.blanked:
+            assert now.spend == was.spend
+    assert new.lines[-1].id == "G-001" and new.lines[-1].spend is None  # a one-year grant: its money was last year's
 
 
-def test_only_agreements_that_ended_before_the_new_year_are_marked(result, config: Config) -> None:
-    # Ended by 31/03/2025 and not already decommissioned: A-001 (31/03/2025), A-002 (31/10/2024, "ending"),
-    # G-001 (a one-year grant). A-003 ended too but its decision is recorded as decommissioned.
-    assert result.marked == ("A-001", "A-002", "G-001")
+def test_ended_agreements_get_an_action_and_their_money_is_blanked_not_kept(result, config: Config) -> None:
+    # Ended by 31/03/2025 and not decommissioned: A-001 (31/03/2025, an option left), A-002 (31/10/2024,
+    # "ending"), G-001 (a one-year grant). A-003 ended too, decommissioned.
+    assert result.ended == ("A-001", "A-002", "G-001")
+    # Past the latest end (options and all) before 1 April 2025: the spend cannot be 2025-26's.
+    assert result.blanked == ("A-002", "A-003", "G-001")
     lines = by_id(result.register, config)
-    assert {i for i, line in lines.items() if line.status == REVIEW_STATUS} == {"A-001", "A-002", "G-001"}
-    assert lines["A-003"].status == "decommissioned"
-    assert lines["A-006"].status == "recommissioned"
-    assert lines["A-004"].status == ""
+    assert lines["A-001"].spend == Decimal("40000")  # an option could run it on: kept, to decide
     action = dict(lines["A-002"].extra)[ACTION_COLUMN]
-    assert "Ended 31/10/2024" in action and 'status was "ending"' in action
+    assert "Ended 31/10/2024" in action and 'status "ending"' in action
     assert "extended" in action and "re-commissioned" in action and "clear this cell" in action
+    assert "Confirm spend (was £19,995)" in action
+    assert "Confirm spend (was £50,000)" in dict(lines["A-003"].extra)[ACTION_COLUMN]
+    assert "Confirm spend (was £12,345.50)" in dict(lines["G-001"].extra)[ACTION_COLUMN]
     assert "options 1" in dict(lines["A-001"].extra)[ACTION_COLUMN]
+    assert "Confirm spend" not in dict(lines["A-001"].extra)[ACTION_COLUMN]
     assert dict(lines["A-006"].extra)[ACTION_COLUMN] == ""
 
 
@@ -108,7 +118,7 @@ def test_checklist_lists_ended_agreements_decisions_options_and_spend(result) ->
     assert "not separately costed in 2024-25" in spend["A-007"]
 
     files = {i.text.split(":")[0]: i.text for i in result.items("file")}
-    assert "mentions 2024-25 on lines 1, 3" in files["prose/introduction.md"]
+    assert "mentions 2024-25 on lines 2, 4" in files["prose/introduction.md"]  # as numbered in the new, marked file
     assert "mentions" not in files["prose/outlook.md"]
     assert "settings copied unchanged" in files["config.toml"]
     assert "not copied" in files["sources.txt"]
@@ -170,14 +180,6 @@ def test_a_failure_part_way_leaves_no_half_made_folder(data_dir: Path, config: C
     assert sorted(p.name for p in data_dir.iterdir()) == ["2024-25"]
 
 
-def test_config_without_the_review_status_is_refused(data_dir: Path, config: Config) -> None:
-    raw = dict(config.raw)
-    raw["vocabulary"] = dict(raw["vocabulary"], statuses=["active", "ending"])
-    with pytest.raises(InputError, match="under review"):
-        roll_forward(PREVIOUS, data_dir, Config(raw))
-    assert not (data_dir / "2025-26").exists()
-
-
 def test_an_excel_register_is_carried_forward_as_excel(data_dir: Path, config: Config) -> None:
     folder = data_dir / "2024-25"
     write_workbook(load_register(folder / "register.csv", config), config, folder / "register.xlsx")
@@ -185,7 +187,8 @@ def test_an_excel_register_is_carried_forward_as_excel(data_dir: Path, config: C
     result = roll_forward(PREVIOUS, data_dir, config)
     assert result.register.name == "register.xlsx"
     lines = by_id(result.register, config)
-    assert lines["A-001"].status == REVIEW_STATUS
+    assert lines["A-001"].status == ""
+    assert "Ended 31/03/2025" in dict(lines["A-001"].extra)[ACTION_COLUMN]
     assert dict(lines["A-001"].extra)["contract_ref"] == "C-101"
 
 
@@ -206,12 +209,12 @@ def test_last_years_actions_are_replaced_not_piled_up(data_dir: Path, config: Co
     new = load_register(second.register, config)
     assert new.extra_columns.count(ACTION_COLUMN) == 1
     lines = {line.id: line for line in new.lines}
-    # A-004 ended on 31/03/2026: now it is marked, with this year's note only.
-    assert lines["A-004"].status == REVIEW_STATUS
+    # A-004 ended on 31/03/2026: now it has this year's note only, and its status is still the officer's.
+    assert lines["A-004"].status == ""
     action = dict(lines["A-004"].extra)[ACTION_COLUMN]
     assert action.startswith("Ended 31/03/2026") and "Decision due" not in action
-    # Lines marked last year are still under review and ended: they are listed again.
-    assert {"A-001", "A-002", "G-001"} <= set(second.marked)
+    # Lines that ended last year and were not decided are listed again.
+    assert {"A-001", "A-002", "G-001"} <= set(second.ended)
     assert first.register.exists()
 
 
@@ -222,12 +225,14 @@ def test_the_real_register_rolls_forward(tmp_path: Path) -> None:
     old = load_register(tmp_path / "2024-25" / result.register.name, config)
     new = load_register(result.register, config)
     assert [line.id for line in new.lines] == [line.id for line in old.lines]
-    assert new.total() == old.total()
+    assert [line.status for line in new.lines] == [line.status for line in old.lines]
     should_mark = {line.id for line in old.lines
                    if line.end_date and line.end_date < date(2025, 4, 1) and line.status != "decommissioned"}
     assert should_mark  # the 2024-25 grants end on 31/03/2025
-    assert set(result.marked) == should_mark
-    assert {line.id for line in new.lines if line.status == REVIEW_STATUS} >= should_mark
+    assert set(result.ended) == should_mark
+    blanked = {line.id for line in new.lines if line.spend is None} - {line.id for line in old.lines if line.spend is None}
+    assert blanked == set(result.blanked) and "CSG-001" in blanked  # Safer Streets ended on 31/03/2025
+    assert new.total() == old.total() - sum(line.spend for line in old.lines if line.id in blanked)
     ended = {i.line_id for i in result.items("ended")}
     spend = {i.line_id for i in result.items("spend")}
     assert not ended & spend

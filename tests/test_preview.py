@@ -296,3 +296,101 @@ def test_the_browser_follows_rebuilds_and_shows_a_failed_one(tmp_path: Path, cap
     out = capsys.readouterr().out
     assert f"Preview: http://127.0.0.1:{port}/" in out
     assert "rebuilt in" in out and "not rebuilt" in out and "Preview stopped." in out
+
+
+# --- issue 22: the preview's own folder, HTML only, editor files; issue 23: Host header, no traceback ---
+
+def _request(url: str, path: str, host: str | None) -> int:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=WAIT)
+    conn.putrequest("GET", path, skip_host=True)
+    if host is not None:
+        conn.putheader("Host", host)
+    conn.endheaders()
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status
+
+
+def test_the_preview_answers_only_requests_addressed_to_this_computer(tmp_path: Path) -> None:
+    (tmp_path / PAGE).write_text(PAPER, encoding="utf-8")
+    with running(tmp_path) as url:
+        port = url.rsplit(":", 1)[1]
+        for host in ("localhost", f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "LOCALHOST"):
+            assert _request(url, f"/{PAGE}", host) == 200, host
+        # DNS rebinding: a hostile page whose own name now points at 127.0.0.1 sends that name.
+        for host in ("attacker.example", f"attacker.example:{port}", "localhost.attacker.example",
+                     "127.0.0.1.nip.io", "", "localhost:x"):
+            assert _request(url, f"/{PAGE}", host) in (403, 421), host
+            assert _request(url, STATUS_PATH, host) in (403, 421), host
+        assert _request(url, f"/{PAGE}", None) in (403, 421)  # no Host header at all
+
+
+def test_odd_requests_get_an_error_page_never_a_traceback(tmp_path: Path, capfd) -> None:
+    (tmp_path / PAGE).write_text(PAPER, encoding="utf-8")
+    with running(tmp_path) as url:
+        for path in ("/%00.html", "/%00", f"/{PAGE}%00", "/%ff%fe.html", "/..%2f..%2fetc%2fpasswd", "/../../etc/passwd"):
+            assert _request(url, path, "localhost") == 404, path
+        assert _request(url, f"/{PAGE}", "localhost") == 200  # and it goes on serving
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert "ValueError" not in captured.err + captured.out
+
+
+@pytest.mark.parametrize("name", ["sedkClmhv", "4913", ".introduction.md.swp", "introduction.md~", "#introduction.md#",
+                                  ".#introduction.md", ".goutputstream-ABC123", "introduction.md.tmp",
+                                  "~$register.xlsx", ".~lock.register.xlsx#", "register.xlsx.part"])
+def test_editor_temp_and_swap_files_are_not_inputs(name: str) -> None:
+    from pipeline.cycle.preview import is_input
+
+    assert not is_input(name)
+
+
+@pytest.mark.parametrize("name", ["introduction.md", "paper.toml", "register.csv", "register.xlsx", "paper.html.j2",
+                                  "content.css", "reference.docx"])
+def test_the_files_the_paper_is_built_from_are_inputs(name: str) -> None:
+    from pipeline.cycle.preview import is_input
+
+    assert is_input(name)
+
+
+def test_editor_temp_files_saved_beside_the_prose_do_not_rebuild(tmp_path: Path) -> None:
+    prose = tmp_path / "prose"
+    prose.mkdir()
+    with Watcher([tmp_path], lambda: None) as w:
+        (prose / "sedkClmhv").write_text("sed -i works on a copy")  # sed -i's temporary file
+        (prose / ".introduction.md.swp").write_bytes(b"vim")
+        (prose / "introduction.md~").write_text("backup")
+        (prose / "4913").write_text("")  # vim's check that it may write here
+        time.sleep(1.0)
+        assert w.calls == 0
+        (prose / "introduction.md").write_text("the text")
+        w.wait_for_rebuild()
+    assert w.calls == 1
+
+
+def test_a_preview_build_leaves_the_real_build_alone_and_makes_only_the_html(tmp_path: Path) -> None:
+    from pipeline.build import build_edition
+    from pipeline.cycle.preview import build_preview, preview_dir
+
+    from .conftest import copy_data
+
+    data = copy_data(tmp_path)
+    build = tmp_path / "build"
+    real = build_edition("2024-25", data_dir=data, build_dir=build)
+    before = {p.name: p.read_bytes() for p in real.out_dir.rglob("*") if p.is_file()}
+    (data / "2024-25" / "prose" / "outlook.md").write_text("Half-finished thoughts.\n", encoding="utf-8")
+
+    result = build_preview("2024-25", build, data_dir=data)
+    assert result.out_dir == preview_dir(build, "2024-25") == build / "preview" / "2024-25"
+    names = {p.name for p in result.out_dir.iterdir()}
+    assert PAGE in names
+    assert not any(n.endswith((".docx", ".pdf")) for n in names)  # Word and PDF are report's job
+    assert "Half-finished thoughts." in (result.out_dir / PAGE).read_text(encoding="utf-8")
+    # The real build is byte for byte as it was, and is no draft.
+    assert {p.name: p.read_bytes() for p in real.out_dir.rglob("*") if p.is_file()} == before
+    assert "Half-finished thoughts." not in (real.out_dir / PAGE).read_text(encoding="utf-8")

@@ -35,6 +35,15 @@ def _edit(path: Path, edit) -> None:
         w.writerows(rows)
 
 
+def _review_all(folder: Path) -> None:
+    """What the officer does once last year's words are right for the new year: delete the mark line."""
+    from pipeline.input.review import is_mark, unreviewed
+
+    for path in unreviewed(folder):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(l for l in lines if not is_mark(l)), encoding="utf-8")
+
+
 def _hashes(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -61,6 +70,7 @@ def test_new_year_then_edit_then_report_shows_what_changed(data, tmp_path):
         return out
 
     _edit(reg, edit)
+    _review_all(data / "2025-26")
     result = build_edition("2025-26", data_dir=data, build_dir=tmp_path / "build")
     text = " ".join(html_text(result.out_dir / "commissioning-framework-2025-26.html").split())
     word = " ".join(" ".join(docx_paragraphs(result.out_dir / "commissioning-framework-2025-26.docx")).split())
@@ -91,6 +101,7 @@ def _resolve_all(rows):
 def test_editions_build_side_by_side_and_a_later_one_never_touches_an_earlier_one(data, tmp_path):
     roll_forward(Edition(2024), data, load_config("2024-25", data))
     _edit(data / "2025-26" / "register.csv", _resolve_all)
+    _review_all(data / "2025-26")
     build = tmp_path / "build"
     results = build_all(data_dir=data, build_dir=build)
     assert [r.edition.label for r in results] == ["2024-25", "2025-26"]

@@ -1,8 +1,12 @@
 """Start a new edition from the previous one: carry the register forward and list what to check.
 
-Nothing is decided for the officer. Every line keeps its id and its figures; agreements that have
-already ended are marked "under review" with a note saying what to decide, and the checklist
-lists everything else that needs a look before the new paper is built.
+new-year proposes, the officer decides. Every line keeps its id, status and dates; what each line
+needs is written into its new_year_action cell and the checklist. Only one figure is changed: a
+line whose agreement ended, options and all, before the new year starts has its spend blanked
+("confirm spend (was £X)"), because last year's money cannot be this year's. The prose and
+paper.toml are copied with a "not yet reviewed" line at the top, which holds up the final paper
+until the officer has read them; the front sheet's meeting details and any draft declaration are
+not carried over.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from ..input.load import ACTION_COLUMN, load_register, normalise_header, pending
 from ..problems import InputError, Problem
 from ..input.register import COLUMNS, Line, Register
 from ..analysis.decisions import band_for, bands_from
+from ..analysis.ended import ended_before
+from ..input.review import PAPER_FILE, mark_line
+from .front_sheet import carry_front_sheet
 
-REVIEW_STATUS = "under review"
 CLOSED_STATUS = "decommissioned"  # a decision already recorded: such lines are not marked again
 CHECKLIST_FILE = "new-year-checklist.txt"  # not .md: the edition's .md files are the paper's prose
 
@@ -37,17 +43,21 @@ ItemKind = Literal["ended", "decision", "option", "spend", "decommissioned", "fi
 
 _HEADINGS: dict[str, tuple[str, str]] = {
     "ended": ("Agreements that ended before {next_start}",
-              "These are now marked \"{review}\". For each, decide whether it has ended, was extended or was "
-              "re-commissioned, then update its status, dates and spend, and clear the {column} cell."),
+              "Nothing about them has been changed except a spend for money that cannot be this year's. For "
+              "each, decide whether it has ended, was extended or was re-commissioned, then update its status, "
+              "dates and spend yourself, and clear the {column} cell."),
     "decision": ("Decisions due by the end of {next}",
                  "The date is the end date less the notice period for the line's value (set in config.toml)."),
     "option": ("Extension options to take or let go",
                "If you take an option, move the end date on and remove that option from extension_options."),
     "spend": ("Spend to confirm for {next}",
-              "The {previous} amounts were carried forward unchanged. Change any that differ in {next}."),
+              "The {previous} amounts were carried forward unchanged (except where the agreement ended before "
+              "{next}: that spend is blank, with the old amount in the {column} cell). Change any that differ."),
     "decommissioned": ("Lines already decommissioned",
                        "They are still in the register. Delete a row if it should not appear in the {next} paper."),
-    "file": ("Files to review", "Copied from {previous} as drafts: rewrite them for {next}."),
+    "file": ("Files to review",
+             "Copied from {previous} with a \"NOT YET REVIEWED\" line at the top: the final paper is not built "
+             "while any file has it. Rewrite each for {next}, then delete that line."),
 }
 
 
@@ -64,7 +74,8 @@ class NewYearResult:
     next: Edition
     folder: Path  # data/<next>/
     register: Path  # the new register file
-    marked: tuple[str, ...]  # ids set to "under review" because their agreement had ended
+    ended: tuple[str, ...]  # ids whose agreement ended before the new year: each has an action, nothing decided
+    blanked: tuple[str, ...]  # ids whose spend was blanked: their agreement ended, options and all, before it
     copied: tuple[Path, ...]  # prose and settings copied as drafts, inside `folder`
     checklist: tuple[ChecklistItem, ...]
 
@@ -73,7 +84,7 @@ class NewYearResult:
 
     def format(self) -> str:
         """The checklist as the officer reads it, numbered by heading, with a box to tick per item."""
-        words = {"next": self.next.label, "previous": self.previous.label, "review": REVIEW_STATUS,
+        words = {"next": self.next.label, "previous": self.previous.label,
                  "column": ACTION_COLUMN, "next_start": uk_date(self.next.start)}
         out = [
             f"New edition {self.next.label} created in {self.folder}",
@@ -96,6 +107,28 @@ class NewYearResult:
             out += ["", "Nothing needs checking: no agreement has ended or falls due."]
         return "\n".join(out) + "\n"
 
+    def summary(self) -> str:
+        """What `invoke new-year` prints: what was made, where the checklist is, and what to run next."""
+        counts = [f"  {len(self.items(kind)):>3}  {heading.format(next=self.next.label, previous=self.previous.label, next_start=uk_date(self.next.start))}"
+                  for kind, (heading, _) in _HEADINGS.items() if self.items(kind)]  # type: ignore[arg-type]
+        actions = len(set(self.ended) | {i.line_id for i in self.checklist if i.kind == "decision"} | set(self.blanked))
+        year = self.next.label
+        return "\n".join([
+            f"Started {year} in {self.folder} from {self.previous.label}.",
+            f"Nothing has been decided for you: {plural(actions, 'line')} of {self.register.name} "
+            f"{'has' if actions == 1 else 'have'} a note in the {ACTION_COLUMN} column"
+            + (f", and {plural(len(self.blanked), 'spend')} {'was' if len(self.blanked) == 1 else 'were'} blanked "
+               "to confirm" if self.blanked else "") + ".",
+            "The checklist:", *counts,
+            f"It is saved as {self.folder / CHECKLIST_FILE}.",
+            "",
+            "Next:",
+            f"  invoke workbook --year {year}    write the register as an Excel workbook to edit",
+            f"  (edit the register and the prose in {self.folder}, deleting each NOT YET REVIEWED line)",
+            f"  invoke check --year {year}       until it lists no problems, actions or files to review",
+            f"  invoke report --year {year}      build the paper (--draft builds a marked draft meanwhile)",
+        ]) + "\n"
+
 
 def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearResult:
     """Create data/<next>/ from data/<previous>/ and return the checklist for the officer.
@@ -114,7 +147,6 @@ def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearRe
         raise InputError([Problem(str(source), None, None, "",
                                   f"there is no {previous.label} folder to start {new.label} from; "
                                   f"expected data/{previous.label}/ holding that year's register")])
-    review = _review_status(config)
     register_file = register_path(previous, config, None, data_dir)
     old = load_register(register_file, config)  # a register with problems stops here, with the list
     unfinished = pending_actions(old)
@@ -126,7 +158,7 @@ def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearRe
                                   "started; finish and clear these cells first (the checklist is in "
                                   f"data/{previous.label}/{CHECKLIST_FILE})") for l in unfinished])
 
-    carried, items, marked = _carry(old, previous, new, config, review)
+    carried, items, ended, blanked = _carry(old, previous, new, config)
     work = Path(tempfile.mkdtemp(prefix=f".{new.label}-in-progress-", dir=data_dir))
     try:
         os.chmod(work, 0o755)  # mkdtemp makes a private folder; the edition folder is an ordinary one
@@ -135,8 +167,8 @@ def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearRe
         new_register = work / name
         _write_register(carried, new_register, new, config)
         load_register(new_register, config)  # what we wrote must load; fail here, not next week
-        copied, file_items = _copy_drafts(source, work, previous, register_file)
-        result = NewYearResult(previous, new, target, target / name, marked,
+        copied, file_items = _copy_drafts(source, work, previous, new, register_file)
+        result = NewYearResult(previous, new, target, target / name, ended, blanked,
                                tuple(target / p.relative_to(work) for p in copied), (*items, *file_items))
         (work / CHECKLIST_FILE).write_text(result.format(), encoding="utf-8")
         os.rename(work, target)  # all or nothing: a half-made folder would block the next attempt
@@ -148,38 +180,54 @@ def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearRe
 
 # --- marking and the checklist ------------------------------------------------------------------
 
-def _carry(old: Register, previous: Edition, new: Edition, config: Config, review: str
-           ) -> tuple[Register, list[ChecklistItem], tuple[str, ...]]:
+def _carry(old: Register, previous: Edition, new: Edition, config: Config
+           ) -> tuple[Register, list[ChecklistItem], tuple[str, ...], tuple[str, ...]]:
     items: dict[str, list[ChecklistItem]] = {k: [] for k in _HEADINGS}
     # Reuse last year's action column even if the officer retyped its heading ("New year action").
     column = next((c for c in old.extra_columns if normalise_header(c) == ACTION_COLUMN), ACTION_COLUMN)
     lines: list[Line] = []
-    marked: list[str] = []
+    ended_ids: list[str] = []
+    blanked: list[str] = []
     for line in old.lines:
-        action = ""
+        actions: list[str] = []
         name = f"{line.id} {line.project} ({line.provider})"
         closed = line.status.lower() == CLOSED_STATUS
         ended = line.end_date is not None and line.end_date < new.start
+        if ended_before(line, new) and line.spend is not None:
+            # Last year's money cannot be this year's once the agreement has run out: blank, with the amount kept.
+            actions.append(f"Confirm spend (was {money(line.spend)}): the agreement ended before {new.label}.")
+            blanked.append(line.id)
+            was_spend = line.spend
+            line = replace(line, spend=None)
+        else:
+            was_spend = None
         if closed:
             items["decommissioned"].append(ChecklistItem("decommissioned", f"{name}: marked {CLOSED_STATUS}.", line.id))
+            if actions:
+                actions.append(f"Delete the row if it should not appear in the {new.label} paper; then clear this cell.")
         elif ended:
-            was = f"status was \"{line.status}\"" if line.status else "it was active"
-            options = f"; extension options {line.extension_text} were still listed" if line.extension_options else ""
-            action = (f"Ended {uk_date(line.end_date)} ({was}{options}). Decide: ended (status {CLOSED_STATUS}), "
-                      f"extended (new end_date, status extended) or re-commissioned (new dates, status "
-                      f"recommissioned); confirm the {new.label} spend; then clear this cell.")
-            items["ended"].append(ChecklistItem("ended", f"{name}: ended {uk_date(line.end_date)} ({was}{options}).", line.id))
-            marked.append(line.id)
-            line = replace(line, status=review)
+            was = f"status \"{line.status}\"" if line.status else "status active"
+            options = f"; extension options {line.extension_text} still listed" if line.extension_options else ""
+            actions.insert(0, f"Ended {uk_date(line.end_date)} ({was}{options}). Decide: ended (status {CLOSED_STATUS}), "
+                              f"extended (new end_date, status extended) or re-commissioned (new dates, status "
+                              f"recommissioned).")
+            actions.append(f"Confirm the {new.label} spend; then clear this cell." if was_spend is None else
+                           "Then clear this cell.")
+            spent = f"; spend blanked, was {money(was_spend)}" if was_spend is not None else ""
+            items["ended"].append(ChecklistItem("ended", f"{name}: ended {uk_date(line.end_date)} ({was}{options}{spent}).",
+                                                line.id))
+            ended_ids.append(line.id)
         else:
-            action = _due(line, new, config, items)
+            due = _due(line, new, config, items)
+            if due:
+                actions.insert(0, due)
             spent = f"{money(line.spend)} in {previous.label}" if line.spend is not None else \
                 f"not separately costed in {previous.label}"
             items["spend"].append(ChecklistItem("spend", f"{name}: {spent}.", line.id))
-        lines.append(_with_action(line, column, action))
+        lines.append(_with_action(line, column, " ".join(actions)))
     extra_columns = old.extra_columns if column in old.extra_columns else (*old.extra_columns, column)
     register = Register(source=old.source, lines=tuple(lines), extra_columns=extra_columns)
-    return register, [item for kind in _HEADINGS for item in items[kind]], tuple(marked)
+    return register, [item for kind in _HEADINGS for item in items[kind]], tuple(ended_ids), tuple(blanked)
 
 
 def _due(line: Line, new: Edition, config: Config, items: dict[str, list[ChecklistItem]]) -> str:
@@ -221,15 +269,6 @@ def _with_action(line: Line, column: str, action: str) -> Line:
     return replace(line, extra=extra)
 
 
-def _review_status(config: Config) -> str:
-    statuses = config.vocabulary.statuses
-    match = next((s for s in statuses if s.lower() == REVIEW_STATUS), None)
-    if match is None:
-        raise InputError([Problem("config.toml", None, "vocabulary.statuses", ", ".join(statuses),
-                                  f"the new year marks ended agreements \"{REVIEW_STATUS}\"; add that status to the list")])
-    return match
-
-
 # --- files --------------------------------------------------------------------------------------
 
 def _write_register(register: Register, path: Path, new: Edition, config: Config) -> None:
@@ -256,28 +295,43 @@ def _plain(spend: Decimal | None) -> str:
     return f"{spend:,.0f}" if spend == spend.to_integral_value() else f"{spend:,.2f}"
 
 
-def _copy_drafts(source: Path, work: Path, previous: Edition, register_file: Path
+def _copy_drafts(source: Path, work: Path, previous: Edition, new: Edition, register_file: Path
                  ) -> tuple[list[Path], list[ChecklistItem]]:
-    """Copy prose (*.md) and the edition's config.toml; list them, and anything left behind."""
+    """Copy prose (*.md), paper.toml and the edition's config.toml; list them, and anything left behind.
+
+    Prose and paper.toml get the "not yet reviewed" line on top; paper.toml loses the meeting's details
+    and any draft declaration, which belong to last year's meeting."""
     copied: list[Path] = []
     items: list[ChecklistItem] = []
     mentions = re.compile("|".join(re.escape(t) for t in {previous.label, previous.short_label,
                                                            previous.label[2:]}))
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         rel = path.relative_to(source)
-        if path == register_file or rel.name == CHECKLIST_FILE or rel.name.startswith((".", "~$")):
+        if path == register_file or rel.name == CHECKLIST_FILE or rel.name.startswith((".", "~$")) \
+                or rel.parts[0] == "backups":
             continue
-        if path.suffix.lower() == ".md" or rel in (Path("config.toml"), Path("paper.toml")):
+        if path.suffix.lower() == ".md" or rel in (Path("config.toml"), Path(PAPER_FILE)):
             dest = work / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
-            copied.append(dest)
-            text = path.read_text(encoding="utf-8", errors="replace").splitlines()
-            rows = [str(n) for n, line in enumerate(text, start=1) if mentions.search(line)]
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            rows = [str(n) for n, line in enumerate(text.splitlines(), start=1) if mentions.search(line)]
             where = f"; it mentions {previous.label} on {'line' if len(rows) == 1 else 'lines'} {', '.join(rows)}" if rows else ""
-            what = {Path("config.toml"): "settings copied unchanged (set [edition] paper_date anew if it is there)",
-                    Path("paper.toml"): "front sheet copied: update the meeting, date, agenda item and version"
-                    }.get(rel, "prose copied as a draft")
+            if rel == Path("config.toml"):
+                shutil.copy2(path, dest)
+                what = "settings copied unchanged (set [edition] paper_date anew if it is there)"
+            elif rel == Path(PAPER_FILE):
+                carried, cleared = carry_front_sheet(text, new)
+                dest.write_text(mark_line(new, previous, toml=True) + "\n" + carried, encoding="utf-8")
+                what = ("front sheet copied, marked NOT YET REVIEWED"
+                        + (f"; {', '.join(cleared)} cleared: fill them in for the {new.label} meeting" if cleared else "")
+                        + "; check purpose, recommendation and every [facts] figure")
+                where = ""  # its line numbers changed; the check lists what is left
+            else:
+                dest.write_text(mark_line(new, previous) + "\n" + text, encoding="utf-8")
+                what = "prose copied, marked NOT YET REVIEWED"
+                where = f"; it mentions {previous.label} on {'line' if len(rows) == 1 else 'lines'} " \
+                        f"{', '.join(str(int(r) + 1) for r in rows)}" if rows else ""
+            copied.append(dest)
             items.append(ChecklistItem("file", f"{rel.as_posix()}: {what}{where}."))
         else:
             items.append(ChecklistItem("file", f"{rel.as_posix()}: not copied (only the register, prose .md files, "

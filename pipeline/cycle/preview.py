@@ -1,6 +1,9 @@
 """Preview the HTML edition in a browser, rebuilding whenever the register or prose is saved.
 
-Only this computer can see the preview (it listens on 127.0.0.1). `/` opens the paper. Each page
+Only this computer can see the preview: it listens on 127.0.0.1 and answers only requests addressed
+to localhost, 127.0.0.1 or [::1] (a web page elsewhere cannot reach it by DNS rebinding). It builds
+into its own folder, build/preview/<year>/, never the real build/<year>/, and only the HTML edition
+(the Word and PDF editions are what `invoke report` is for). `/` opens the paper. Each page
 the preview serves carries a small script, added on the way out (never written into the build),
 that asks the preview every second whether a rebuild has happened and reloads the page when one
 has. A rebuild that finds problems keeps the last good build on show, with a banner across the top
@@ -31,15 +34,55 @@ Printer = Callable[[str], None]
 
 DEFAULT_PORT = 8000
 STATUS_PATH = "/__preview__/status"  # what the page asks: {"version": n, "problems": "..."}
-POLL_MS = 1000
+POLL_MS = 500  # with the short debounce, a saved change shows within about 2 s
+DEBOUNCE_MS = 250
+FOLDER = "preview"  # build/preview/<year>/: the preview's own, so the real build is never a draft
+SKIPPED_STAGES = ("word", "pdf")  # the preview shows the HTML edition only
+ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 # Files that editors create while a file is open or being saved; they are not changes to the input.
 _IGNORED_NAMES = (
     r"^~\$",          # Excel's "owner" file next to an open workbook
     r"^\.~lock\.",    # LibreOffice's lock file
-    r"^\.~",          # our own temporary workbook while it is being written
-    r"\.tmp$",
+    r"^\.",           # hidden files: our own temporary workbook, vim's .x.swp, emacs's .#x, gedit's .goutputstream-*
+    r"^#.*#$",        # emacs's auto-save file
+    r"~$",            # backup copies (x.md~)
+    r"\.(?:tmp|swp|swx|swo|bak|kate-swp|part|crdownload)$",
 )
+# What the preview is built from. Anything else (sed's sedXXXXXX, vim's 4913, a download in progress)
+# is not an input, so saving it never rebuilds.
+WATCHED_SUFFIXES = (".md", ".toml", ".csv", ".xlsx", ".xlsm", ".j2", ".css", ".docx", ".html", ".txt")
+
+
+def preview_dir(build_dir: Path, label: str) -> Path:
+    """Where the preview of an edition is built: beside the real builds, never one of them."""
+    return Path(build_dir) / FOLDER / label
+
+
+def build_preview(label: str, build_dir: Path, **where):
+    """One preview build: a draft of the HTML edition into build/preview/<year>/ (`where`: data_dir,
+    templates), never touching build/<year>/; the chart cache is shared with `invoke report`."""
+    from ..build import build_edition
+
+    return build_edition(label, out=preview_dir(build_dir, label), draft=True, force=True, skip=SKIPPED_STAGES,
+                         build_dir=build_dir, **where)
+
+
+class _InputFilter(DefaultFilter):
+    """watchfiles' default filter (no .git, __pycache__ ...) plus editor files, and inputs only."""
+
+    def __call__(self, change, path: str) -> bool:
+        if not super().__call__(change, path):
+            return False
+        p = Path(path)
+        return p.suffix.lower() in WATCHED_SUFFIXES or (not p.suffix and p.is_dir())
+
+
+def is_input(path: Path | str) -> bool:
+    """Would saving this file rebuild the preview? (The filter's rule, for one name.)"""
+    name = Path(path).name
+    return (not any(re.search(p, name) for p in _IGNORED_NAMES)
+            and Path(name).suffix.lower() in WATCHED_SUFFIXES)
 
 
 def parse_port(value: object) -> int:
@@ -103,7 +146,7 @@ def rebuild_once(rebuild: Callable[[], None], reason: str, out: Printer = print,
 
 
 def watch_and_rebuild(watch: Iterable[Path], rebuild: Callable[[], None], stop_event: threading.Event, *,
-                      ignore: Iterable[Path] = (), debounce_ms: int = 500, out: Printer = print,
+                      ignore: Iterable[Path] = (), debounce_ms: int = DEBOUNCE_MS, out: Printer = print,
                       status: PreviewStatus | None = None) -> int:
     """Rebuild each time a file under `watch` changes, until `stop_event` is set. Returns the number of rebuilds tried.
 
@@ -114,7 +157,7 @@ def watch_and_rebuild(watch: Iterable[Path], rebuild: Callable[[], None], stop_e
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise InputError([Problem(str(p), None, None, "", "this folder or file to watch does not exist") for p in missing])
-    watch_filter = DefaultFilter(
+    watch_filter = _InputFilter(
         ignore_entity_patterns=(*DefaultFilter.ignore_entity_patterns, *_IGNORED_NAMES),
         ignore_paths=[Path(p).resolve() for p in ignore],
     )
@@ -195,6 +238,30 @@ class _Handler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass  # one line per rebuild is all the officer should see
 
+    def _host_allowed(self) -> bool:
+        """Only requests addressed to this computer by name: a page on another site that rebinds its
+        own name to 127.0.0.1 sends its own name as the Host, and is refused."""
+        host = (self.headers.get("Host") or "").strip().lower()
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[:host.find("]") + 1]
+        port = host[len(name) + 1:] if host[len(name):].startswith(":") else ""
+        return name in ALLOWED_HOSTS and (not port or port.isdigit())
+
+    def _answer(self, serve_file: Callable[[], None]) -> None:
+        """Every request: refused unless addressed to localhost; any failure a plain error page, never a traceback."""
+        if not self._host_allowed():
+            self.send_error(421, "Misdirected Request", "The preview answers only http://localhost or http://127.0.0.1.")
+            return
+        try:
+            if not self._special():
+                serve_file()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser went away (a reload, say): nothing to tell anyone
+        except (ValueError, OSError, UnicodeError):  # a request no file can answer, such as /%00.html
+            try:
+                self.send_error(HTTPStatus.NOT_FOUND, "Not found")
+            except OSError:
+                pass
+
     def _send(self, body: str, content_type: str) -> None:
         data = body.encode("utf-8")
         self.send_response(HTTPStatus.OK)
@@ -226,12 +293,24 @@ class _Handler(SimpleHTTPRequestHandler):
         return True
 
     def do_GET(self) -> None:  # noqa: N802 - the base class's name
-        if not self._special():
-            super().do_GET()
+        self._answer(super().do_GET)
 
     def do_HEAD(self) -> None:  # noqa: N802 - the base class's name
-        if not self._special():
-            super().do_HEAD()
+        self._answer(super().do_HEAD)
+
+    def send_head(self):  # type: ignore[no-untyped-def] - the base class's
+        try:
+            return super().send_head()
+        except ValueError:  # a path the file system cannot hold (an embedded NUL)
+            self.send_error(HTTPStatus.NOT_FOUND, "Not found")
+            return None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        pass  # a failed request never prints a traceback; the handler has already answered what it could
 
 
 def make_server(build_dir: Path, port: int = DEFAULT_PORT, *, page: str = "",
@@ -241,7 +320,7 @@ def make_server(build_dir: Path, port: int = DEFAULT_PORT, *, page: str = "",
     handler = functools.partial(type("PreviewHandler", (_Handler,), {"page": page, "status": status or PreviewStatus()}),
                                 directory=str(build_dir))
     try:
-        return ThreadingHTTPServer(("127.0.0.1", port), handler)
+        return _QuietServer(("127.0.0.1", port), handler)
     except OSError as exc:
         raise InputError([Problem(f"http://127.0.0.1:{port}/", None, None, "",
                                   f"the preview could not start ({exc.strerror or exc}); another preview may "

@@ -66,8 +66,9 @@ _HELP: dict[str, tuple[str, str]] = {
     "priority": ("Required", "The area of designated funding the line comes under. Pick from the drop-down list."),
     "project": ("Required", "The name of the service, project or grant as the paper should print it."),
     "provider": ("Required", "Who delivers it: the organisation holding the contract or receiving the grant."),
-    "spend": ("Optional", "The amount for the year in pounds, as a number (for example 12345). Leave it blank "
-                          "if the line is not separately costed. Never type a negative amount."),
+    "spend": ("Required", "The column must be there. The amount for the year in pounds, as a number (for "
+                          "example 12345). Leave the cell blank only if the line is not separately costed (blank "
+                          "means not recorded, never zero). Never type a negative amount."),
     "funding_source": ("Optional", "Where the money comes from, for example MoJ Victims Grant or Home Office. "
                                    "Leave blank if it is the core budget or not known."),
     "start_date": ("Optional", "The day the current agreement started, as a date (for example 01/04/2024)."),

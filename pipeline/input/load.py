@@ -171,10 +171,16 @@ def register_path(edition: Edition, config: Config, register: str | Path | None,
     """The edition's register file. Two candidates (say register.csv and register.xlsx) are refused unless
     the edition's own config.toml names one, so an edit in the other file is never silently ignored."""
     if register:
-        return Path(register)
+        given = Path(register)
+        if not given.exists():
+            raise InputError([Problem(str(given), None, None, "", f"there is no such register file{_near_file(given)}")])
+        return given
     folder = data_dir / edition.label
     named = _edition_setting(folder / "config.toml", "register", "file")
     if named:
+        if not (folder / named).exists():
+            raise InputError([Problem(str(folder / "config.toml"), None, "register.file", named,
+                                      f"there is no register file of that name in {folder}{_near_file(folder / named)}")])
         return folder / named
     found = [folder / n for n in ("register.csv", "register.xlsx", "register.xlsm") if (folder / n).exists()]
     if len(found) > 1:
@@ -185,10 +191,30 @@ def register_path(edition: Edition, config: Config, register: str | Path | None,
     if found:
         return found[0]
     if not folder.is_dir():
-        known = ", ".join(e.label for e in available_editions(data_dir)) or "none"
+        editions = available_editions(data_dir)
+        known = ", ".join(e.label for e in editions) or "none"
+        start = (f"; to start it from {edition.previous().label}, run `invoke new-year --year {edition.previous().label}`"
+                 if edition.previous() in editions else
+                 f"; to start the next one, run `invoke new-year` (it makes {editions[-1].next().label})"
+                 if editions and edition > editions[-1] else "")
         raise InputError([Problem(str(folder), None, None, "",
-                                  f"there is no {edition.label} edition; editions under data/: {known}")])
-    return folder / config["register"]["file"]
+                                  f"there is no {edition.label} edition; editions under data/: {known}{start}")])
+    default = folder / config["register"]["file"]
+    if not default.exists():
+        raise InputError([Problem(str(default), None, None, "",
+                                  f"the {edition.label} register is missing: expected register.csv or register.xlsx "
+                                  f"in {folder}{_near_file(default)}")])
+    return default
+
+
+def _near_file(path: Path) -> str:
+    """'; did you mean "register.xlsx"?' for a misspelt file name, from the files beside it."""
+    try:
+        names = [p.name for p in path.parent.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    return f'; did you mean "{path.parent / close[0]}"?' if close else ""
 
 
 def _edition_setting(path: Path, table: str, key: str) -> str | None:
@@ -277,6 +303,14 @@ def validate(raw: RawTable, config: Config) -> Register:
                 return first_row, first_col, last_row, last_col
         return None
 
+    def excel_cell(col: str) -> str:
+        """The cell as Excel shows it (F12): workbooks only, where the officer looks for it by letter."""
+        if not raw.sheet or col not in positions:
+            return ""
+        from openpyxl.utils import get_column_letter
+
+        return f"{get_column_letter(positions[col] + 1)}{rownum}"
+
     for rownum, cells in raw.rows:
         line_id = clean_text(cells[positions["id"]])[0][:40] if positions["id"] < len(cells) else ""
 
@@ -290,12 +324,13 @@ def validate(raw: RawTable, config: Config) -> Register:
             if len(text) > MAX_CELL:
                 problems.append(Problem(source, rownum, col, text, f"this cell has {len(text):,} characters; "
                                         f"expected at most {MAX_CELL:,} (is it a paste gone wrong?)",
-                                        sheet=raw.sheet, line=line_id))
+                                        sheet=raw.sheet, line=line_id, cell=excel_cell(col)))
                 return text[:MAX_CELL]
             return text
 
         def bad(col: str, value: str, expected: str) -> None:
-            problems.append(Problem(source, rownum, col, value, expected, sheet=raw.sheet, line=line_id))
+            problems.append(Problem(source, rownum, col, value, expected, sheet=raw.sheet, line=line_id,
+                                    cell=excel_cell(col)))
 
         def parse(col: str, parser, empty=None):
             """The cell read by `parser`, or `empty` when blank or unreadable (then reported)."""
@@ -413,7 +448,7 @@ def validate(raw: RawTable, config: Config) -> Register:
     if problems:
         raise InputError(_capped(problems))
     return Register(source=source, lines=tuple(lines), extra_columns=extras, warnings=tuple(warnings),
-                    sheet=raw.sheet)
+                    sheet=raw.sheet, positions=tuple((n, i + 1) for n, i in positions.items()))
 
 
 # The extra column `invoke new-year` adds: what the officer must still do to each line.

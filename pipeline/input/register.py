@@ -80,6 +80,16 @@ class Register:
     extra_columns: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
     sheet: str = field(default="", compare=False)  # the worksheet read, for an .xlsx register
+    positions: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # workbook column (1 = A) per column name
+
+    def cell(self, row: int | None, column: str) -> str:
+        """The cell as Excel names it (F12), for messages about a workbook register; blank for a CSV."""
+        at = dict(self.positions).get(column)
+        if not self.sheet or at is None or not row:
+            return ""
+        from openpyxl.utils import get_column_letter
+
+        return f"{get_column_letter(at)}{row}"
 
     def __len__(self) -> int:
         return len(self.lines)

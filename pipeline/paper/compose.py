@@ -28,6 +28,8 @@ from ..analysis.schedule import ReviewItem
 from ..config import Config
 from ..edition import Edition
 from ..input.paper_settings import PaperSettings
+from ..analysis.ended import ended_before
+from ..input.review import without_mark
 from ..input.register import Line, Register, total_spend
 from ..problems import InputError, Problem
 from . import sections as parts
@@ -69,6 +71,11 @@ class Analysis:
     front: PaperSettings | None = None  # data/<year>/paper.toml: the front sheet's details
     downloads: tuple[tuple[str, str], ...] = ()  # (what, file name) of the files built beside the paper
     scenarios: Any = None  # pipeline.analysis.scenarios.Scenarios, when the edition has scenarios.toml
+    unreviewed: tuple[str, ...] = ()  # files copied by new-year still marked "not yet reviewed"; a draft only
+
+    @property
+    def draft(self) -> bool:
+        return bool(self.pending or self.unreviewed)
 
 
 def _finalize(value: Any) -> str:
@@ -280,7 +287,7 @@ class _Context:
     def front_table(self, caption: str, labels: dict[str, str], placeholder: str) -> Markup:
         """The front sheet's details: a row per field given; a placeholder for a missing one in a draft."""
         front = (self.a.front or PaperSettings()).values
-        draft = bool(self.a.pending)
+        draft = self.a.draft
         rows = tuple((label, front.get(key) or placeholder) for key, label in labels.items()
                      if front.get(key) or draft)
         if draft:
@@ -332,7 +339,7 @@ class _Context:
                                          f"file may be; shorten it, or raise prose_characters under [limits]"))
             return Markup("")
         try:
-            source = decode(data, file)
+            source = without_mark(decode(data, file))  # the "not yet reviewed" line is for the officer
         except InputError as exc:
             self.problems.extend(exc.problems)
             return Markup("")
@@ -370,8 +377,10 @@ class _Context:
                                "total": total_spend(c.line for c in members)})
         titles = a.config["vocabulary"].get("term_titles", {})
         terms = []
+        ended = {c.line.id for c in a.items if ended_before(c.line, a.edition)}  # never committed activity
+        current = tuple(c for c in a.items if c.line.id not in ended)
         for term in vocab.terms:
-            members = [c for c in a.items if c.line.term == term]
+            members = [c for c in current if c.line.term == term]
             if members:
                 terms.append({"key": term, "title": titles.get(term, term), "members": members,
                               "total": total_spend(c.line for c in members)})
@@ -392,10 +401,11 @@ class _Context:
             "decisions": a.decisions, "overdue_decisions": [d for d in a.decisions if d.overdue],
             "due_this_year": parts.decisions_in(a.decisions, a.edition.start, a.edition.end),
             "gaps": data_gaps(a.items, a.config), "causes": a.outlook.causes, "as_at": paper_date(a.edition, a.config),
-            "term_entries": lambda term: parts.term_entries(a.items, term),
+            "term_entries": lambda term: parts.term_entries(current, term),
+            "ended_lines": [c.line for c in a.items if c.line.id in ended],
             "category_schedule": self.category_schedule, "ending_table": self.ending_table,
             "causes_table": self.causes_table, "glossary_table": self.glossary_table, "front_table": self.front_table,
-            "front": (a.front or PaperSettings()).values, "draft": bool(a.pending),
+            "front": (a.front or PaperSettings()).values, "draft": a.draft, "unreviewed": a.unreviewed,
             "facts": (a.front or PaperSettings()).facts,
             "scenarios": a.scenarios, "scenario_table": self.scenario_table, "scenario_services": self.scenario_services,
         }
@@ -429,7 +439,8 @@ def render_source(env: Sandbox, source: str, name: str, values: dict[str, Any]) 
     return render(env, source, name, values)
 
 
-def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
+def compose(a: Analysis, templates: Path = TEMPLATES, sources_out: list | None = None) -> Document:
+    """The document model. `sources_out`, when given, receives every prose file as written and rendered."""
     env = _environment(templates)
     blocks = _Blocks()
     prose_dir = a.data_dir / a.edition.label / a.config["paper"].get("prose_dir", "prose") if a.data_dir else None
@@ -461,6 +472,8 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
     except InputError as exc:
         ctx.problems.extend(exc.problems)
         body = []
+    if sources_out is not None:
+        sources_out.extend(ctx.sources)
     if ctx.problems:
         raise InputError(_unique(ctx.problems))
     # Acronyms are spelled out at their first use, the front sheet being read first.
@@ -470,10 +483,10 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
     names = {"short_name": org["short_name"], "name": org["name"], "area": org.get("area", ""), "year": a.edition.label}
     paper = a.config["paper"]
     return Document(
-        title=paper["title"].format(**names) + (" (draft)" if a.pending else ""), subtitle=org["name"], author=org.get("author", org["name"]),
+        title=paper["title"].format(**names) + (" (draft)" if a.draft else ""), subtitle=org["name"], author=org.get("author", org["name"]),
         subject=paper["subject"].format(**names), date=a.edition.start, blocks=tuple(body),
         keywords=tuple(paper.get("keywords", ())), front=front,
-        version=("Draft" if a.pending else (a.front.get("version") if a.front else "")),
+        version=("Draft" if a.draft else (a.front.get("version") if a.front else "")),
         published=a.front.meeting_date if a.front else None,
         contact=a.front.get("contact") if a.front else "", downloads=a.downloads,
     )

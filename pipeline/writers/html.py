@@ -12,6 +12,8 @@ under that class, so the fragment neither restyles a host page nor is restyled b
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +84,10 @@ class TextPart:
     href: str | None = None
 
 
+@functools.lru_cache(maxsize=4)
 def _environment(templates_dir: Path) -> Environment:
+    # Kept for the process: a preview rebuilds many times, and Jinja re-reads a template only when its
+    # file has changed (auto_reload), so compiling them afresh each time would only cost time.
     return Environment(
         loader=FileSystemLoader(str(templates_dir)),
         autoescape=True,  # every template, whatever its file name
