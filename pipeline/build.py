@@ -20,7 +20,8 @@ from .analysis.outlook import outlook
 from .analysis.schedule import decision_points, schedule
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
-from .exports.calendar import calendar_settings
+from .exports.calendar import calendar_inputs
+from .exports.calendar_state import STATE_FILE, save_state
 from .formatting import money, plural
 from .input.load import (
     ACTION_COLUMN,
@@ -112,7 +113,8 @@ def check_edition(year: str | None = None, register: str | Path | None = None, d
     edition, config, reg, _, _ = _load(year, register, data_dir, templates, draft=True)
     with tempfile.TemporaryDirectory(prefix="commissioning-check-") as scratch:
         build_edition(edition.label, register=register, out=Path(scratch) / edition.label, force=True,
-                      data_dir=data_dir, templates=templates, build_dir=build_dir or BUILD_DIR, draft=True)
+                      data_dir=data_dir, templates=templates, build_dir=build_dir or BUILD_DIR, draft=True,
+                      record=False)
     return summary(edition, config, reg) + "\n  Settings, templates and prose are valid too: the paper builds."
 
 
@@ -152,6 +154,28 @@ def _digest(paths: list[Path], extra: str = "") -> str:
         h.update(str(p).encode())
         h.update(p.read_bytes())
     return h.hexdigest()
+
+
+_RECORD = ".calendar-published.csv"  # the calendar's new record, written by the exports stage into the build
+
+
+def _fingerprint(inputs: list[Path], extra: str, state: Path, record: bytes | None = None) -> str:
+    """The build's inputs, the calendar's record among them: as it is now, or (`record`) as this build
+    leaves it, so the next report of the same inputs finds the build up to date."""
+    if record is None:
+        record = state.read_bytes() if _is_file(state) else b""
+    return _digest([p for p in inputs if p.exists()], extra + hashlib.sha256(record).hexdigest())
+
+
+def _save_record(state: Path, published: bytes) -> None:
+    """After the build is in place: what its calendar published becomes the edition's record."""
+    try:
+        save_state(state, published)
+    except OSError as exc:
+        raise InputError([Problem(str(state), None, None, "",
+                                  f"the build is complete, but the calendar's record could not be saved "
+                                  f"({exc.strerror or exc}); check the folder may be written and build again with "
+                                  "--force, so the next calendar knows what this one published")]) from None
 
 
 def _files_under(folder: Path, pattern: str = "*") -> list[Path]:
@@ -241,12 +265,14 @@ def compose_edition(year: str | None = None, register: str | Path | None = None,
 def build_edition(year: str | None = None, register: str | Path | None = None, out: str | Path | None = None,
                   force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
                   build_dir: Path = BUILD_DIR, draft: bool = False, jobs: int | None = None,
-                  skip: tuple[str, ...] = ()) -> BuildResult:
+                  skip: tuple[str, ...] = (), record: bool = True) -> BuildResult:
     """Build one edition into build/<year>/ (or `out`), atomically: all outputs or none.
 
     An edition with unresolved new-year actions is refused unless `draft`, which marks the paper as a draft.
     `jobs`: how many stages may run at once (default: one per core; 1 runs them one after another).
     `skip`: stages to leave out (the benchmark times the PDF edition on its own); the build is then incomplete.
+    `record`: save what the calendar published into data/<year>/calendar-published.csv once the build has
+    succeeded (`check` builds a trial, which must not).
     """
     started = time.perf_counter()
     timings: list[tuple[str, float]] = []
@@ -265,7 +291,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
               *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
         inputs.append(Path(prev[2].source))
-    fingerprint = _digest([p for p in inputs if p.exists()], edition.label + str(target) + ("draft" if pending else ""))
+    state = data_dir / edition.label / STATE_FILE  # the calendar's record: an input, rewritten by the build
+    fingerprint = _fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""), state)
     stamp = target / ".fingerprint"
     names = output_names(edition)
     if not force and _is_file(stamp) and stamp.read_text(errors="replace") == fingerprint and all((target / n).exists() for n in names.values()):
@@ -277,7 +304,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
         items, points, review, look, comparison = _analyse(edition, config, reg, prev)
-        calendar = calendar_settings(config)  # checked before any file is written
+        calendar = calendar_inputs(config, edition, data_dir)  # settings and record, checked before any file is written
 
     tmp = target.parent / f".{target.name}.building-{os.getpid()}"
     try:
@@ -289,7 +316,12 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison))
         pdf_missing = _run_stages(_Inputs(analysis, calendar, templates, tmp, names, changes,
                                           build_dir / ".cache" / chart_key), jobs, timings, skip)
-        (tmp / ".fingerprint").write_text(fingerprint)
+        published = None  # the calendar's new record (none when the exports stage was skipped)
+        if (tmp / _RECORD).exists():
+            published = (tmp / _RECORD).read_bytes()
+            (tmp / _RECORD).unlink()  # not published: it goes to data/<year>/ once the build is in place
+        (tmp / ".fingerprint").write_text(_fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""),
+                                                       state, published))
         _swap_into_place(tmp, target)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -297,6 +329,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if record and published is not None:
+        _save_record(state, published)
     warnings = (*reg.warnings, *override_warnings(items), *((pdf_missing,) if pdf_missing else ()))
     for gap in gaps:
         log.info("note: %s", gap)
@@ -310,7 +344,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
 class _Inputs:
     """What the stages after the analysis read; each writes its own files into `tmp`."""
     analysis: object  # paper.compose.Analysis, without its charts yet
-    calendar: object  # exports.calendar.CalendarSettings
+    calendar: object  # exports.calendar.CalendarInputs
     templates: Path
     tmp: Path
     names: dict[str, str]
@@ -415,7 +449,8 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         tmp, names, config = a.tmp, a.names, m.config
         write_schedule_csv(tmp / names["csv"], m.items, m.review)
         write_forward_plan_csv(tmp / names["plan"], m.decisions)
-        write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config["organisation"]["name"], a.calendar)
+        write_schedule_ics(tmp / names["ics"], tmp / _RECORD, m.decisions, m.edition, config["organisation"]["name"],
+                           a.calendar)
         write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
         write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
         if m.comparison is not None:

@@ -26,6 +26,7 @@ from ..input.load import ACTION_COLUMN, load_register, normalise_header, pending
 from ..problems import InputError, Problem
 from ..input.register import COLUMNS, Line, Register
 from ..analysis.decisions import band_for, bands_from
+from ..exports.calendar_state import STATE_FILE
 
 REVIEW_STATUS = "under review"
 CLOSED_STATUS = "decommissioned"  # a decision already recorded: such lines are not marked again
@@ -266,6 +267,12 @@ def _copy_drafts(source: Path, work: Path, previous: Edition, register_file: Pat
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         rel = path.relative_to(source)
         if path == register_file or rel.name == CHECKLIST_FILE or rel.name.startswith((".", "~$")):
+            continue
+        if rel == Path(STATE_FILE):  # the calendar's record: next year's events keep their UIDs and versions
+            shutil.copy2(path, work / rel)
+            copied.append(work / rel)
+            items.append(ChecklistItem("file", f"{rel.as_posix()}: the calendar's record copied, so next year's "
+                                               "calendar updates this year's events instead of adding them again."))
             continue
         if path.suffix.lower() == ".md" or rel in (Path("config.toml"), Path("paper.toml")):
             dest = work / rel
