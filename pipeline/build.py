@@ -194,6 +194,7 @@ def output_names(edition: Edition) -> dict[str, str]:
         "grants_json": "grants-360giving.json",
         "grants_csv": "grants-360giving.csv",
         "contracts_csv": "contracts-register.csv",
+        "exports_xlsx": f"commissioning-exports-{edition.label}.xlsx",  # the CSVs above as one workbook
     }
 
 
@@ -453,6 +454,9 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
                            a.calendar)
         write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
         write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
+        from .exports.workbook import write_exports_workbook
+
+        write_exports_workbook(tmp / names["exports_xlsx"], m)
         if m.comparison is not None:
             from .exports.changes_csv import write_comparison_csv
 
@@ -496,6 +500,7 @@ _DOWNLOAD_LABELS = {
     "ics": "Decision dates (calendar file)",
     "grants_json": "Grants as 360Giving data (JSON)", "grants_csv": "Grants as 360Giving data (CSV)",
     "contracts_csv": "Contracts register (CSV)",
+    "exports_xlsx": "Forward plan, review schedule and contracts register (Excel workbook)",
 }
 
 
