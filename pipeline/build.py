@@ -450,8 +450,8 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         tmp, names, config = a.tmp, a.names, m.config
         write_schedule_csv(tmp / names["csv"], m.items, m.review)
         write_forward_plan_csv(tmp / names["plan"], m.decisions)
-        write_schedule_ics(tmp / names["ics"], tmp / _RECORD, m.decisions, m.edition, config["organisation"]["name"],
-                           a.calendar)
+        write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config["organisation"]["name"], a.calendar,
+                           tmp / _RECORD)
         write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
         write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
         from .exports.workbook import write_exports_workbook

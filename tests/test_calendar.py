@@ -17,7 +17,7 @@ from pipeline.analysis.schedule import decision_points
 from pipeline.build import load_edition
 from pipeline.config import Config
 from pipeline.edition import Edition
-from pipeline.exports.calendar import (CalendarInputs, CalendarSettings, calendar_decisions, calendar_settings,
+from pipeline.exports.calendar import (CalendarSettings, calendar_decisions, calendar_settings,
                                        decision_keys, escape_text, fold, schedule_calendar, write_schedule_ics)
 from pipeline.input.register import Line, Register
 from pipeline.problems import InputError
@@ -182,8 +182,7 @@ def test_the_calendar_holds_decisions_from_the_edition_year_unless_set_to_all(co
     assert len(near) < len(default)
 
     path = tmp_path / "s.ics"
-    write_schedule_ics(path, tmp_path / "record.csv", points, edition, "OPCC",
-                       CalendarInputs(calendar_settings(config), {}, edition.start, edition.start))
+    write_schedule_ics(path, points, edition, "OPCC", calendar_settings(config))
     uids = {e["uid"] for e in parsed(path.read_bytes())}
     assert len(uids) == sum(1 if d.kind == "exit" else 2 for d in default)
     keys = decision_keys(points)

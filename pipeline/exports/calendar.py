@@ -291,9 +291,14 @@ def schedule_calendar(decisions: tuple[Decision, ...], edition: Edition, organis
     return calendar_and_record(decisions, edition, organisation, inputs)[0]
 
 
-def write_schedule_ics(path: Path, record_path: Path, decisions: tuple[Decision, ...], edition: Edition,
-                       organisation: str, inputs: CalendarInputs) -> None:
-    """The calendar, and beside it the record the build saves under data/<year>/ once it has succeeded."""
+def write_schedule_ics(path: Path, decisions: tuple[Decision, ...], edition: Edition, organisation: str,
+                       inputs: CalendarInputs | CalendarSettings = CalendarSettings(),
+                       record_path: Path | None = None) -> None:
+    """The calendar; with `record_path`, beside it the record the build saves under data/<year>/ once it
+    has succeeded. Given settings alone, there is no history: every event is new."""
+    if isinstance(inputs, CalendarSettings):
+        inputs = CalendarInputs(inputs, {}, edition.start, edition.start)
     ics, record = calendar_and_record(decisions, edition, organisation, inputs)
     path.write_bytes(ics)
-    record_path.write_bytes(record)
+    if record_path is not None:
+        record_path.write_bytes(record)
