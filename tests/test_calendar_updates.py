@@ -299,3 +299,33 @@ def test_the_published_record_of_2024_25_is_what_a_build_of_it_leaves():
     _, record = calendar_and_record(points, edition, config["organisation"]["name"],
                                     calendar_inputs(config, edition, DATA_DIR))
     assert record == (DATA_DIR / YEAR / STATE_FILE).read_bytes()
+
+
+def test_the_record_keeps_awkward_text_exactly_so_a_rebuild_is_a_fixed_point(tmp_path):
+    """Names with commas, quotes, semicolons, line breaks and characters of every width survive the
+    record, so rebuilding against it changes nothing; dropping their line cancels their events."""
+    from pipeline.build import load_edition
+    from pipeline.exports.calendar import CalendarInputs, CalendarSettings, calendar_and_record
+    from pipeline.exports.calendar_state import save_state
+
+    from .test_calendar import awkward_points
+
+    edition, config, reg = load_edition(YEAR)
+    from pipeline.analysis.classify import classify
+    from pipeline.analysis.schedule import decision_points
+
+    points = awkward_points((edition, config, reg, decision_points(classify(reg, edition, config), edition, config)))
+    assert any("\n" in d.line.project for d in points) and any("," in d.line.id for d in points)
+    settings = CalendarSettings("all", 0)
+    first, record = calendar_and_record(points, edition, "OPCC", CalendarInputs(settings, {}, edition.start, edition.start))
+    path = tmp_path / STATE_FILE
+    save_state(path, record)
+    history = read_state(path)
+    again, record_again = calendar_and_record(points, edition, "OPCC", CalendarInputs(settings, history, edition.start,
+                                                                                      edition.start))
+    assert again == first and record_again == record
+    gone = points[1:]
+    later, _ = calendar_and_record(gone, edition, "OPCC", CalendarInputs(settings, history, edition.start, edition.start))
+    cancelled = {u: e for u, e in events(later).items() if e["status"] == "CANCELLED"}
+    dropped = {u for u in events(first) if u.startswith(points[0].line.id + "-")}
+    assert set(cancelled) == dropped and all(e["sequence"] == 1 for e in cancelled.values())
