@@ -167,6 +167,17 @@ def _fingerprint(inputs: list[Path], extra: str, state: Path, record: bytes | No
     return _digest([p for p in inputs if p.exists()], extra + hashlib.sha256(record).hexdigest())
 
 
+def _own_register(edition: Edition, config: Config, register: str | Path | None, data_dir: Path) -> bool:
+    """Built from the edition's own register? A build of another file (--register) is a trial: what its
+    calendar publishes is not the edition's, so it does not become the edition's record."""
+    if register is None:
+        return True
+    try:
+        return Path(register).resolve() == register_path(edition, config, None, data_dir).resolve()
+    except InputError:
+        return False
+
+
 def _save_record(state: Path, published: bytes) -> None:
     """After the build is in place: what its calendar published becomes the edition's record."""
     try:
@@ -273,7 +284,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     `jobs`: how many stages may run at once (default: one per core; 1 runs them one after another).
     `skip`: stages to leave out (the benchmark times the PDF edition on its own); the build is then incomplete.
     `record`: save what the calendar published into data/<year>/calendar-published.csv once the build has
-    succeeded (`check` builds a trial, which must not).
+    succeeded (`check` builds a trial, which must not; nor does a build of another register, `register`).
     """
     started = time.perf_counter()
     timings: list[tuple[str, float]] = []
@@ -330,7 +341,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if record and published is not None:
+    if record and published is not None and _own_register(edition, config, register, data_dir):
         _save_record(state, published)
     warnings = (*reg.warnings, *override_warnings(items), *((pdf_missing,) if pdf_missing else ()))
     for gap in gaps:

@@ -329,3 +329,22 @@ def test_the_record_keeps_awkward_text_exactly_so_a_rebuild_is_a_fixed_point(tmp
     cancelled = {u: e for u, e in events(later).items() if e["status"] == "CANCELLED"}
     dropped = {u for u in events(first) if u.startswith(points[0].line.id + "-")}
     assert set(cancelled) == dropped and all(e["sequence"] == 1 for e in cancelled.values())
+
+
+def test_a_build_of_another_register_file_does_not_touch_the_editions_record(tmp_path):
+    data = copy_data(tmp_path)
+    state = data / YEAR / STATE_FILE
+    before = state.read_bytes()
+    other = tmp_path / "trial.csv"
+    other.write_text((data / YEAR / "register.csv").read_text(encoding="utf-8").replace("2029-03-31", "2030-03-31"),
+                     encoding="utf-8")
+    build_edition(YEAR, register=other, data_dir=data, out=tmp_path / "build" / YEAR, build_dir=tmp_path / "cache",
+                  force=True, skip=("pdf",))
+    assert state.read_bytes() == before
+    # The edition's own register, even named explicitly, is the edition's build: its change is recorded.
+    shutil.copyfile(other, data / YEAR / "register.csv")
+    build_edition(YEAR, register=data / YEAR / "register.csv", data_dir=data, out=tmp_path / "build" / YEAR,
+                  build_dir=tmp_path / "cache", force=True, skip=("pdf",))
+    after = read_state(state)
+    assert state.read_bytes() != before
+    assert {r.sequence for u, r in after.items() if u.startswith("VS-001-recommission-")} == {1}
