@@ -465,20 +465,23 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
                            tmp / _RECORD)
         write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
         write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
-        from .exports.workbook import write_exports_workbook
-
-        write_exports_workbook(tmp / names["exports_xlsx"], m)
         if m.comparison is not None:
             from .exports.changes_csv import write_comparison_csv
 
             write_comparison_csv(m.comparison, tmp / f"changes-since-{m.previous.label}.csv")
+
+    def workbook(done):  # its own stage: openpyxl takes seconds over a large register's 40,000 decisions
+        from .exports.workbook import write_exports_workbook
+
+        write_exports_workbook(a.tmp / a.names["exports_xlsx"], m)
 
     def logged(name: str, took: float) -> None:
         timings.append((name, took))
         log.info("%-9s %6.2f s", name, took)
 
     # In order of preference when cores are short: the charts and the paper are the longest path.
-    tasks = [*chart_tasks, Task("exports", exports), Task("compose", paper, after=("charts",), inline=True),
+    tasks = [*chart_tasks, Task("exports", exports), Task("workbook", workbook),
+             Task("compose", paper, after=("charts",), inline=True),
              Task("pdf", pdf, after=("compose",)), Task("word", word, after=("compose",)),
              Task("html", html, after=("compose",))]
     run([t for t in tasks if t.name not in skip], jobs, on_done=logged,

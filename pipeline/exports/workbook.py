@@ -23,6 +23,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from ..writers.reproducible import normalise_zip
@@ -107,43 +108,47 @@ def _number(text: str) -> Decimal | None:
         return None
 
 
-def _put(ws, r: int, c: int, text: str, kind: str) -> int:
-    """Write one cell as its column's type; returns how wide it shows. A value that is not of the
-    column's type (never expected) is kept as the text it is rather than guessed at."""
+def _cell(ws, text: str, kind: str) -> tuple[Any, int]:
+    """One cell as its column's type, and how wide it shows. A value that is not of the column's type
+    (never expected) is kept as the text it is rather than guessed at."""
     if text == "":
-        return 0
-    cell = ws.cell(row=r, column=c)
+        return None, 0
     if kind == DATE and (day := _date(text)) is not None:
-        cell.value = day
+        cell = WriteOnlyCell(ws, value=day)
         cell.number_format = DATE_FORMAT
-        return 10
+        return cell, 10
     if kind in (MONEY, COUNT) and (amount := _number(text)) is not None:
-        cell.value = int(amount) if amount == amount.to_integral_value() else amount
+        whole = amount == amount.to_integral_value()
         if kind == MONEY:
-            cell.number_format = "£#,##0" if amount == amount.to_integral_value() else "£#,##0.00"
-            return len(f"£{amount:,.2f}")
-        return len(text)
-    cell.value = text
-    cell.data_type = "s"  # always text: 01234567 keeps its zero, =SUM(...) is not a formula
-    if text.startswith(_FORMULA_START):
-        cell.quotePrefix = True  # and Excel keeps it text if the officer edits the cell
-    return len(text)
+            cell = WriteOnlyCell(ws, value=int(amount) if whole else amount)
+            cell.number_format = "£#,##0" if whole else "£#,##0.00"
+            return cell, len(f"£{amount:,.2f}")
+        return int(amount) if whole else amount, len(text)
+    if not text.startswith(_FORMULA_START):
+        return text, len(text)  # a plain str is written as text (01234567 keeps its zero); the quick path
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"  # not a formula: =SUM(...) stays the text it is
+    cell.quotePrefix = True  # and Excel keeps it text if the officer edits the cell
+    return cell, len(text)
 
 
 def _sheet(wb: Workbook, spec: SheetSpec, analysis) -> None:
+    # Write-only: a large register's forward plan has some 40,000 rows, written as a stream.
     ws = wb.create_sheet(spec.title)
     headers = spec.columns(analysis)
     kinds = [spec.types.get(h, "text") for h in headers]
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     widths = [len(h) + 3 for h in headers]  # room for the filter button
-    for c, title in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=c, value=title)
-        cell.data_type = "s"
-        cell.font, cell.fill = bold, fill
-    rows = spec.rows(analysis)
-    for r, row in enumerate(rows, start=2):
-        for c, (text, kind) in enumerate(zip(row, kinds), start=1):
-            widths[c - 1] = max(widths[c - 1], _put(ws, r, c, str(text), kind))
+    rows = []
+    for row in spec.rows(analysis):
+        cells = []
+        for c, (text, kind) in enumerate(zip(row, kinds)):
+            cell, width = _cell(ws, str(text), kind)
+            cells.append(cell)
+            if width > widths[c]:
+                widths[c] = width
+        rows.append(cells)
+    # Widths, the frozen header, the filter and the print settings go before the rows in the file.
     for c, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
     ws.freeze_panes = "A2"
@@ -153,6 +158,15 @@ def _sheet(wb: Workbook, spec: SheetSpec, analysis) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    header = []
+    for title in headers:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.data_type = "s"
+        cell.font, cell.fill = bold, fill
+        header.append(cell)
+    ws.append(header)
+    for cells in rows:
+        ws.append(cells)
 
 
 _MODIFIED = re.compile(rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*(</dcterms:(?:modified|created)>)")
@@ -163,8 +177,7 @@ def write_exports_workbook(path: Path, analysis, sheets: tuple[SheetSpec, ...] =
     from ..analysis.dates import paper_date
 
     moment = datetime.combine(paper_date(analysis.edition, analysis.config), datetime.min.time())
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     for spec in sheets:
         _sheet(wb, spec, analysis)
     wb.properties.creator = str(analysis.config["organisation"]["name"])
