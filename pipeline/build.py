@@ -20,7 +20,8 @@ from .analysis.outlook import outlook
 from .analysis.schedule import decision_points, schedule
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
-from .exports.calendar import calendar_settings
+from .exports.calendar import calendar_inputs
+from .exports.calendar_state import STATE_FILE, save_state
 from .formatting import money, plural
 from .input.load import (
     ACTION_COLUMN,
@@ -136,7 +137,8 @@ def check_edition(year: str | None = None, register: str | Path | None = None, d
     edition, config, reg, _, _ = _load(year, register, data_dir, templates, draft=True)
     with tempfile.TemporaryDirectory(prefix="commissioning-check-") as scratch:
         build_edition(edition.label, register=register, out=Path(scratch) / edition.label, force=True,
-                      data_dir=data_dir, templates=templates, build_dir=build_dir or BUILD_DIR, draft=True)
+                      data_dir=data_dir, templates=templates, build_dir=build_dir or BUILD_DIR, draft=True,
+                      record=False)
     rendered: list = []
     compose_edition(edition.label, register, data_dir, templates, sources_out=rendered)
     return summary(edition, config, reg, data_dir, rendered) + "\n  Settings, templates and prose are valid too: the paper builds."
@@ -180,6 +182,39 @@ def _digest(paths: list[Path], extra: str = "") -> str:
     return h.hexdigest()
 
 
+_RECORD = ".calendar-published.csv"  # the calendar's new record, written by the exports stage into the build
+
+
+def _fingerprint(inputs: list[Path], extra: str, state: Path, record: bytes | None = None) -> str:
+    """The build's inputs, the calendar's record among them: as it is now, or (`record`) as this build
+    leaves it, so the next report of the same inputs finds the build up to date."""
+    if record is None:
+        record = state.read_bytes() if _is_file(state) else b""
+    return _digest([p for p in inputs if p.exists()], extra + hashlib.sha256(record).hexdigest())
+
+
+def _own_register(edition: Edition, config: Config, register: str | Path | None, data_dir: Path) -> bool:
+    """Built from the edition's own register? A build of another file (--register) is a trial: what its
+    calendar publishes is not the edition's, so it does not become the edition's record."""
+    if register is None:
+        return True
+    try:
+        return Path(register).resolve() == register_path(edition, config, None, data_dir).resolve()
+    except InputError:
+        return False
+
+
+def _save_record(state: Path, published: bytes) -> None:
+    """After the build is in place: what its calendar published becomes the edition's record."""
+    try:
+        save_state(state, published)
+    except OSError as exc:
+        raise InputError([Problem(str(state), None, None, "",
+                                  f"the build is complete, but the calendar's record could not be saved "
+                                  f"({exc.strerror or exc}); check the folder may be written and build again with "
+                                  "--force, so the next calendar knows what this one published")]) from None
+
+
 def _files_under(folder: Path, pattern: str = "*") -> list[Path]:
     return [p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts] if folder.exists() else []
 
@@ -196,6 +231,7 @@ def output_names(edition: Edition) -> dict[str, str]:
         "grants_json": "grants-360giving.json",
         "grants_csv": "grants-360giving.csv",
         "contracts_csv": "contracts-register.csv",
+        "exports_xlsx": f"commissioning-exports-{edition.label}.xlsx",  # the CSVs above as one workbook
     }
 
 
@@ -283,12 +319,14 @@ def compose_edition(year: str | None = None, register: str | Path | None = None,
 def build_edition(year: str | None = None, register: str | Path | None = None, out: str | Path | None = None,
                   force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
                   build_dir: Path = BUILD_DIR, draft: bool = False, jobs: int | None = None,
-                  skip: tuple[str, ...] = ()) -> BuildResult:
+                  skip: tuple[str, ...] = (), record: bool = True) -> BuildResult:
     """Build one edition into build/<year>/ (or `out`), atomically: all outputs or none.
 
     An edition with unresolved new-year actions is refused unless `draft`, which marks the paper as a draft.
     `jobs`: how many stages may run at once (default: one per core; 1 runs them one after another).
     `skip`: stages to leave out (the benchmark times the PDF edition on its own); the build is then incomplete.
+    `record`: save what the calendar published into data/<year>/calendar-published.csv once the build has
+    succeeded (`check` builds a trial, which must not; nor does a build of another register, `register`).
     """
     started = time.perf_counter()
     timings: list[tuple[str, float]] = []
@@ -307,7 +345,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
               *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
         inputs.append(Path(prev[2].source))
-    fingerprint = _digest([p for p in inputs if p.exists()], edition.label + str(target) + ("draft" if pending else ""))
+    state = data_dir / edition.label / STATE_FILE  # the calendar's record: an input, rewritten by the build
+    fingerprint = _fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""), state)
     stamp = target / ".fingerprint"
     names = output_names(edition)
     if not force and _is_file(stamp) and stamp.read_text(errors="replace") == fingerprint and all((target / n).exists() for n in names.values()):
@@ -321,7 +360,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
         items, points, review, look, comparison = _analyse(edition, config, reg, prev)
-        calendar = calendar_settings(config)  # checked before any file is written
+        calendar = calendar_inputs(config, edition, data_dir)  # settings and record, checked before any file is written
 
     tmp = target.parent / f".{target.name}.building-{os.getpid()}"
     try:
@@ -333,7 +372,12 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison))
         pdf_missing = _run_stages(_Inputs(analysis, calendar, templates, tmp, names, changes,
                                           build_dir / ".cache" / chart_key), jobs, timings, skip)
-        (tmp / ".fingerprint").write_text(fingerprint)
+        published = None  # the calendar's new record (none when the exports stage was skipped)
+        if (tmp / _RECORD).exists():
+            published = (tmp / _RECORD).read_bytes()
+            (tmp / _RECORD).unlink()  # not published: it goes to data/<year>/ once the build is in place
+        (tmp / ".fingerprint").write_text(_fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""),
+                                                       state, published))
         _swap_into_place(tmp, target)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -341,6 +385,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if record and published is not None and _own_register(edition, config, register, data_dir):
+        _save_record(state, published)
     warnings = (*reg.warnings, *override_warnings(items), *((pdf_missing,) if pdf_missing else ()))
     if len(gaps) > 2:  # the same kind of note every build: one line, and check lists them in full
         log.info("note: %d transparency gaps (blank in the grants and contracts files): see `invoke check`", len(gaps))
@@ -357,7 +403,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
 class _Inputs:
     """What the stages after the analysis read; each writes its own files into `tmp`."""
     analysis: object  # paper.compose.Analysis, without its charts yet
-    calendar: object  # exports.calendar.CalendarSettings
+    calendar: object  # exports.calendar.CalendarInputs
     templates: Path
     tmp: Path
     names: dict[str, str]
@@ -466,7 +512,8 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         tmp, names, config = a.tmp, a.names, m.config
         write_schedule_csv(tmp / names["csv"], m.items, m.review)
         write_forward_plan_csv(tmp / names["plan"], m.decisions)
-        write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config["organisation"]["name"], a.calendar)
+        write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config["organisation"]["name"], a.calendar,
+                           tmp / _RECORD)
         write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
         write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
         if m.scenarios:
@@ -479,12 +526,18 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
 
             write_comparison_csv(m.comparison, tmp / f"changes-since-{m.previous.label}.csv")
 
+    def workbook(done):  # its own stage: openpyxl takes seconds over a large register's 40,000 decisions
+        from .exports.workbook import write_exports_workbook
+
+        write_exports_workbook(a.tmp / a.names["exports_xlsx"], m)
+
     def logged(name: str, took: float) -> None:
         timings.append((name, took))
         log.info("%-9s %6.2f s", name, took)
 
     # In order of preference when cores are short: the charts and the paper are the longest path.
-    tasks = [*chart_tasks, Task("exports", exports), Task("compose", paper, after=("charts",), inline=True),
+    tasks = [*chart_tasks, Task("exports", exports), Task("workbook", workbook),
+             Task("compose", paper, after=("charts",), inline=True),
              Task("pdf", pdf, after=("compose",)), Task("word", word, after=("compose",)),
              Task("html", html, after=("compose",))]
     run([t for t in tasks if t.name not in skip], jobs, on_done=logged,
@@ -517,6 +570,7 @@ _DOWNLOAD_LABELS = {
     "ics": "Decision dates (calendar file)",
     "grants_json": "Grants as 360Giving data (JSON)", "grants_csv": "Grants as 360Giving data (CSV)",
     "contracts_csv": "Contracts register (CSV)",
+    "exports_xlsx": "Forward plan, review schedule and contracts register (Excel workbook)",
 }
 
 

@@ -17,8 +17,8 @@ from pipeline.analysis.schedule import decision_points
 from pipeline.build import load_edition
 from pipeline.config import Config
 from pipeline.edition import Edition
-from pipeline.exports.calendar import (CalendarSettings, calendar_decisions, calendar_settings, escape_text, fold,
-                                       schedule_calendar, write_schedule_ics)
+from pipeline.exports.calendar import (CalendarSettings, calendar_decisions, calendar_settings,
+                                       decision_keys, escape_text, fold, schedule_calendar, write_schedule_ics)
 from pipeline.input.register import Line, Register
 from pipeline.problems import InputError
 
@@ -29,8 +29,10 @@ def icalendar_model(decisions, edition: Edition, organisation: str) -> bytes:
     cal.add("prodid", f"-//{organisation}//Commissioning Framework {edition.label}//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"Commissioning decisions {edition.label}")
     stamp = datetime(edition.start.year, edition.start.month, edition.start.day, tzinfo=timezone.utc)
+    keys = decision_keys(decisions)
     for d in decisions:
         line = d.line
         who = f"{line.project} ({line.id})"
@@ -39,8 +41,9 @@ def icalendar_model(decisions, edition: Edition, organisation: str) -> bytes:
                    ("due", d.due, f"Decision due: {d.label.lower()}, {who}")])
         for what, day, summary in events:
             ev = Event()
-            ev.add("uid", f"{line.id}-{d.kind}-{d.on.isoformat()}-{what}-{edition.label}@commissioning-framework")
+            ev.add("uid", f"{keys[id(d)]}-{what}@commissioning-framework")
             ev.add("dtstamp", stamp)
+            ev.add("sequence", 0)
             ev.add("dtstart", day)
             ev.add("dtend", day + timedelta(days=1))
             ev.add("summary", summary)
@@ -61,7 +64,7 @@ def parsed(data: bytes) -> list[dict]:
         out.append({
             "uid": str(ev["uid"]), "summary": str(ev["summary"]), "description": str(ev["description"]),
             "dtstart": ev.decoded("dtstart"), "dtend": ev.decoded("dtend"), "dtstamp": ev.decoded("dtstamp"),
-            "categories": list(ev["categories"].cats), "transp": str(ev["transp"]),
+            "categories": list(ev["categories"].cats), "transp": str(ev["transp"]), "sequence": ev.decoded("sequence"),
             "keys": sorted(ev.keys()),
         })
     return out
@@ -182,7 +185,8 @@ def test_the_calendar_holds_decisions_from_the_edition_year_unless_set_to_all(co
     write_schedule_ics(path, points, edition, "OPCC", calendar_settings(config))
     uids = {e["uid"] for e in parsed(path.read_bytes())}
     assert len(uids) == sum(1 if d.kind == "exit" else 2 for d in default)
-    assert not any(u.startswith(f"{d.line.id}-{d.kind}-{d.on.isoformat()}-") for d in before for u in uids)
+    keys = decision_keys(points)
+    assert not any(u.startswith(f"{keys[id(d)]}-") for d in before for u in uids)
 
 
 @pytest.mark.parametrize("key, value, expected", [

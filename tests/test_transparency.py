@@ -176,7 +176,7 @@ def test_grants_csv_uses_the_standards_column_titles_and_plain_numbers(real_buil
     assert perpetrator["Currency"] == "GBP"
     assert perpetrator["Planned Dates:End Date"] == "2025-03-31"
     assert perpetrator["Beneficiary Location:Name"] == "Leicester, Leicestershire and Rutland"
-    assert perpetrator["Funding Source"] == "MoJ grant"
+    assert perpetrator["fundingSource"] == "MoJ grant"
 
 
 def test_contracts_register_lists_every_agreement_with_schedule_dates(real_build):
@@ -274,7 +274,9 @@ def test_a_complete_register_gives_valid_360giving_data(complete_files):
     assert project360["awardDate"] == "2024-04-01"
     assert project360["recipientOrganization"] == [
         {"id": "GB-CHC-1000001", "name": "Living Without Abuse", "charityNumber": "1000001"}]
-    assert g["Domestic Violence Caseworker, Victim First"]["recipientOrganization"][0]["companyNumber"] == "01000002"
+    # A company number is published inside the identifier only, where no spreadsheet drops its zero.
+    assert g["Domestic Violence Caseworker, Victim First"]["recipientOrganization"][0] == {
+        "id": "GB-COH-01000002", "name": "Catch 22"}
     # No registered number: 360Giving's rule, the publisher prefix plus the recipient's name.
     assert g["Empowerment Programme"]["recipientOrganization"][0]["id"] == "360G-opcctest-Womens-Aid-Leicestershire"
     assert project360["fundingOrganization"][0]["id"] == "GB-GOR-PC000999"
@@ -346,6 +348,53 @@ def test_format_checking_really_checks_dates_and_web_addresses():
     assert not checker.conforms("2025-13-01T00:00:00Z", "date-time")
     assert checker.conforms("2025-03-31T00:00:00Z", "date-time")
     assert not checker.conforms("not a web address", "uri")
+
+
+# --- 3b. flattentool, 360Giving's own converter, both ways (offline, against the vendored schema) ------
+
+GRANT_SCHEMA = SCHEMA_DIR / "360-giving-schema.json"
+
+
+def test_flattentool_turns_the_csv_into_exactly_the_json_we_publish(complete_files, tmp_path):
+    """What 360Giving's tools (CoVE, the Data Quality Tool) do with a CSV: unflatten it with the schema's
+    titles. Every grant, every field, every value: the same as grants-360giving.json."""
+    import flattentool
+
+    sheets = tmp_path / "csv"
+    sheets.mkdir()
+    (sheets / "grants.csv").write_bytes(complete_files["csv"].read_bytes())
+    out = tmp_path / "unflattened.json"
+    flattentool.unflatten(str(sheets), output_name=str(out), input_format="csv", encoding="utf-8-sig",
+                          root_list_path="grants", root_id="", id_name="id", schema=str(GRANT_SCHEMA),
+                          convert_titles=True)
+    published = json.loads(complete_files["json"].read_text(encoding="utf-8"))
+    unflattened = json.loads(out.read_text(encoding="utf-8"))
+    assert unflattened["grants"] == published["grants"]
+    # The fields the standard has no column for come back under their JSON names, and a charity number
+    # and amounts keep their types.
+    project360 = next(g for g in unflattened["grants"] if g["title"] == "Project 360")
+    assert project360["grantConditions"] == "Quarterly monitoring returns."
+    assert project360["recipientOrganization"][0]["charityNumber"] == "1000001"
+    assert isinstance(project360["amountAwarded"], int)
+
+
+@pytest.mark.filterwarnings("ignore:Field .* does not have a title")  # the schema's transaction fields
+def test_flattentool_turns_the_json_into_the_csv_we_publish(complete_files, tmp_path):
+    """And the other way: flattened with the schema's titles and roll-ups, our JSON gives our CSV's
+    columns and values (flattentool leaves out the empty ones; ours keeps the template's columns)."""
+    import flattentool
+
+    out = tmp_path / "flat"
+    flattentool.flatten(str(complete_files["json"]), output_name=str(out), output_format="csv",
+                        main_sheet_name="grants", root_list_path="grants", root_id="", id_name="id",
+                        schema=str(GRANT_SCHEMA), rollup=True, use_titles=True, remove_empty_schema_columns=True)
+    with (out / "grants.csv").open(encoding="utf-8", newline="") as fh:
+        flattened = list(csv.DictReader(fh))
+    ours = read_csv(complete_files["csv"])
+    assert len(flattened) == len(ours) == 12
+    assert set(flattened[0]) <= set(CSV_COLUMNS)
+    for theirs, mine in zip(flattened, ours):
+        assert {k: v for k, v in theirs.items() if v} == {k: v for k, v in mine.items() if v}
 
 
 # --- 4. safe for Excel, the same bytes every time ----------------------------------------------------

@@ -33,6 +33,7 @@ from ..analysis.decisions import band_for, bands_from
 from ..analysis.ended import ended_before
 from ..input.review import PAPER_FILE, mark_line
 from .front_sheet import carry_front_sheet
+from ..exports.calendar_state import STATE_FILE
 
 CLOSED_STATUS = "decommissioned"  # a decision already recorded: such lines are not marked again
 CHECKLIST_FILE = "new-year-checklist.txt"  # not .md: the edition's .md files are the paper's prose
@@ -309,6 +310,12 @@ def _copy_drafts(source: Path, work: Path, previous: Edition, new: Edition, regi
         rel = path.relative_to(source)
         if path == register_file or rel.name == CHECKLIST_FILE or rel.name.startswith((".", "~$")) \
                 or rel.parts[0] == "backups":
+            continue
+        if rel == Path(STATE_FILE):  # the calendar's record: next year's events keep their UIDs and versions
+            shutil.copy2(path, work / rel)
+            copied.append(work / rel)
+            items.append(ChecklistItem("file", f"{rel.as_posix()}: the calendar's record copied, so next year's "
+                                               "calendar updates this year's events instead of adding them again."))
             continue
         if path.suffix.lower() == ".md" or rel in (Path("config.toml"), Path(PAPER_FILE)):
             dest = work / rel

@@ -1,8 +1,14 @@
 """review-schedule.ics: every decision point as calendar events for Outlook.
 
 Each decision gives two all-day events: the day work should start and the day the decision is due
-(an exit step of a decommissioned line gives one). Every event names the line's id in its summary,
-description and UID; UIDs are stable, so importing next month's file updates the same events.
+(an exit step of a decommissioned line gives one). Every event names the line's id in its summary and
+description. A calendar program matches events by UID and keeps the highest SEQUENCE (RFC 5546), so:
+- a UID names the line and the decision (its kind and order: CS-010-extension-2-due), never its date
+  or the edition, so a moved date or next year's edition updates the same event;
+- SEQUENCE rises whenever an event's content changes, judged against data/<year>/calendar-published.csv,
+  the record of what was last published (pipeline/exports/calendar_state.py); DTSTAMP is the
+  edition's date, never the clock, so the same inputs give the same bytes;
+- a published event whose decision no longer exists is sent again as STATUS:CANCELLED.
 
 Which decisions the calendar holds is set in data/config.toml ([calendar]): by default those due
 from the first day of the edition year onward, so a large register's calendar is not filled with
@@ -18,6 +24,8 @@ both and compares them, and parses the file back with icalendar.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,6 +34,7 @@ from ..analysis.decisions import Decision
 from ..config import Config
 from ..edition import Edition
 from ..problems import InputError, Problem
+from .calendar_state import STATE_FILE, Published, read_state, state_bytes
 
 FROM_CHOICES = ("edition", "all")
 
@@ -129,7 +138,45 @@ def _events(d: Decision):
     yield "due", d.due, f"Decision due: {d.label.lower()}, {who}"
 
 
-def _event_lines(d: Decision, edition: Edition, stamp: bytes) -> list[bytes]:
+def _whats(d: Decision) -> tuple[str, ...]:
+    return ("exit",) if d.kind == "exit" else ("start", "due")
+
+
+def decision_keys(decisions: tuple[Decision, ...]) -> dict[int, str]:
+    """Each decision's lasting name, by id(): <line id>-<kind>-<n>, the n-th decision of that kind on the
+    line in date order (its first extension option, its second break). Never its date or the edition, so
+    a moved date or the next edition updates the same events instead of adding new ones."""
+    by_kind: dict[tuple[str, str], list[Decision]] = {}
+    for d in decisions:
+        by_kind.setdefault((d.line.id, d.kind), []).append(d)
+    keys: dict[int, str] = {}
+    for (line_id, kind), found in by_kind.items():
+        for n, d in enumerate(sorted(found, key=lambda d: d.on), start=1):
+            keys[id(d)] = f"{line_id}-{kind}-{n}"
+    return keys
+
+
+def _uid(key: str, what: str) -> str:
+    return f"{key}-{what}@commissioning-framework"
+
+
+def _digest(parts: list[bytes]) -> str:
+    return hashlib.blake2b(b"\n".join(parts), digest_size=8).hexdigest()
+
+
+_TRANSP = b"TRANSP:TRANSPARENT"
+
+
+def _sequence(uid: str, content: str, history: Mapping[str, Published]) -> int:
+    """0 for a new event; the same number while its content is unchanged; one more when it changed."""
+    was = history.get(uid)
+    if was is None:
+        return 0
+    return was.sequence if was.content == content else was.sequence + 1
+
+
+def _event_lines(d: Decision, key: str, stamp: bytes, history: Mapping[str, Published],
+                 record: list[Published]) -> list[bytes]:
     """One decision's VEVENTs, properties in icalendar's order (its canonical order, then by name)."""
     line = d.line
     # The same for both of a decision's events: escaped and folded once.
@@ -139,20 +186,33 @@ def _event_lines(d: Decision, edition: Edition, stamp: bytes) -> list[bytes]:
     categories = _line(f"CATEGORIES:{escape_text(d.label)},{escape_text(f'Commissioning category {d.item.category}')}")
     out = []
     for what, day, summary in _events(d):
-        uid = f"{line.id}-{d.kind}-{d.on.isoformat()}-{what}-{edition.label}@commissioning-framework"
-        out += [
-            b"BEGIN:VEVENT",
-            _line(f"SUMMARY:{escape_text(summary)}"),
-            b"DTSTART;VALUE=DATE:" + _ymd(day),
-            b"DTEND;VALUE=DATE:" + _ymd(day + _DAY),
-            stamp,
-            _line(f"UID:{escape_text(uid)}"),
-            categories,
-            description,
-            b"TRANSP:TRANSPARENT",
-            b"END:VEVENT",
-        ]
+        uid = _uid(key, what)
+        head = [_line(f"SUMMARY:{escape_text(summary)}"), b"DTSTART;VALUE=DATE:" + _ymd(day),
+                b"DTEND;VALUE=DATE:" + _ymd(day + _DAY)]
+        content = _digest([*head, categories, description, _TRANSP])
+        sequence = _sequence(uid, content, history)
+        record.append(Published(uid, sequence, "published", d.on, day, line.id, summary, content))
+        out += [b"BEGIN:VEVENT", *head, stamp, _line(f"UID:{escape_text(uid)}"), b"SEQUENCE:%d" % sequence,
+                categories, description, _TRANSP, b"END:VEVENT"]
     return out
+
+
+def _cancelled_lines(was: Published, stamp: bytes, record: list[Published]) -> list[bytes]:
+    """A published event whose decision no longer exists, sent again as cancelled (RFC 5545 STATUS), so a
+    calendar that imported it removes or strikes it out instead of keeping a stale reminder. The summary
+    says so too, for programs that show cancelled events."""
+    head = [_line(f"SUMMARY:{escape_text('Cancelled: ' + was.summary)}"), b"DTSTART;VALUE=DATE:" + _ymd(was.event_date),
+            b"DTEND;VALUE=DATE:" + _ymd(was.event_date + _DAY)]
+    description = _line("DESCRIPTION:" + escape_text(
+        f"{was.line}: this decision is no longer in the schedule (the register line was removed, or changed "
+        f"so that it no longer needs it), so the reminder for {was.event_date.isoformat()} is cancelled."))
+    status = b"STATUS:CANCELLED"
+    content = _digest([*head, description, status, _TRANSP])
+    sequence = was.sequence if was.status == "cancelled" and was.content == content else was.sequence + 1
+    record.append(Published(was.uid, sequence, "cancelled", was.decision_date, was.event_date, was.line,
+                            was.summary, content))
+    return [b"BEGIN:VEVENT", *head, stamp, _line(f"UID:{escape_text(was.uid)}"), b"SEQUENCE:%d" % sequence,
+            description, status, _TRANSP, b"END:VEVENT"]
 
 
 _DAY = timedelta(days=1)
@@ -163,23 +223,82 @@ def _ymd(day: date) -> bytes:
     return day.isoformat().replace("-", "").encode()
 
 
-def schedule_calendar(decisions: tuple[Decision, ...], edition: Edition, organisation: str) -> bytes:
-    """The calendar of these decisions (already chosen by calendar_decisions), as RFC 5545 bytes."""
-    # Stamped with the edition's start, not the clock, so two builds give the same file.
-    stamp = f"DTSTAMP:{edition.start:%Y%m%d}T000000Z".encode()
-    lines = [
+@dataclass(frozen=True)
+class CalendarInputs:
+    """What the calendar needs besides the decisions: its settings, the edition's record of what was
+    published, the date the edition speaks as at (decisions before it have passed) and its stamp."""
+    settings: CalendarSettings
+    history: Mapping[str, Published]
+    as_at: date
+    stamp: date
+
+
+def calendar_inputs(config: Config, edition: Edition, data_dir: Path) -> CalendarInputs:
+    """Read and check everything the calendar depends on, before any file is written."""
+    from ..analysis.dates import paper_date
+
+    day = paper_date(edition, config)
+    return CalendarInputs(calendar_settings(config), read_state(data_dir / edition.label / STATE_FILE), day, day)
+
+
+def calendar_and_record(decisions: tuple[Decision, ...], edition: Edition, organisation: str,
+                        inputs: CalendarInputs) -> tuple[bytes, bytes]:
+    """The calendar (RFC 5545 bytes) of every decision in the settings' window, and the new record.
+
+    Against the record of what was last published: an unchanged event keeps its SEQUENCE, a changed one
+    gets the next; a published event whose decision no longer exists is sent as cancelled (one that
+    merely falls outside the window now is left alone, and one whose date has passed is dropped)."""
+    history = inputs.history
+    keys = decision_keys(decisions)
+    chosen = calendar_decisions(decisions, edition, inputs.settings)
+    # Stamped with the edition's date, not the clock, so two builds give the same file.
+    stamp = f"DTSTAMP:{inputs.stamp:%Y%m%d}T000000Z".encode()
+    record: list[Published] = []
+    lines = _head(edition, organisation)
+    for d in chosen:
+        lines += _event_lines(d, keys[id(d)], stamp, history, record)
+    if history:
+        live = {r.uid for r in record}
+        exists = {_uid(keys[id(d)], what) for d in decisions for what in _whats(d)}
+        for uid in sorted(history):
+            was = history[uid]
+            if uid in live:
+                continue
+            if uid in exists:
+                record.append(was)  # outside the window for now: neither published nor cancelled
+            elif was.decision_date >= inputs.as_at:
+                lines += _cancelled_lines(was, stamp, record)
+            # else: its date has passed, so it is simply not carried further
+    lines += [b"END:VCALENDAR", b""]
+    return b"\r\n".join(lines), state_bytes(record)
+
+
+def _head(edition: Edition, organisation: str) -> list[bytes]:
+    return [
         b"BEGIN:VCALENDAR",
         b"VERSION:2.0",
         _line(f"PRODID:{escape_text(f'-//{organisation}//Commissioning Framework {edition.label}//EN')}"),
         b"CALSCALE:GREGORIAN",
+        b"METHOD:PUBLISH",
         _line(f"X-WR-CALNAME:{escape_text(f'Commissioning decisions {edition.label}')}"),
     ]
-    for d in decisions:
-        lines += _event_lines(d, edition, stamp)
-    lines += [b"END:VCALENDAR", b""]
-    return b"\r\n".join(lines)
+
+
+def schedule_calendar(decisions: tuple[Decision, ...], edition: Edition, organisation: str,
+                      history: Mapping[str, Published] | None = None) -> bytes:
+    """The calendar of exactly these decisions (no window), against `history` (none: all new)."""
+    inputs = CalendarInputs(CalendarSettings("all", 0), history or {}, edition.start, edition.start)
+    return calendar_and_record(decisions, edition, organisation, inputs)[0]
 
 
 def write_schedule_ics(path: Path, decisions: tuple[Decision, ...], edition: Edition, organisation: str,
-                       settings: CalendarSettings = CalendarSettings()) -> None:
-    path.write_bytes(schedule_calendar(calendar_decisions(decisions, edition, settings), edition, organisation))
+                       inputs: CalendarInputs | CalendarSettings = CalendarSettings(),
+                       record_path: Path | None = None) -> None:
+    """The calendar; with `record_path`, beside it the record the build saves under data/<year>/ once it
+    has succeeded. Given settings alone, there is no history: every event is new."""
+    if isinstance(inputs, CalendarSettings):
+        inputs = CalendarInputs(inputs, {}, edition.start, edition.start)
+    ics, record = calendar_and_record(decisions, edition, organisation, inputs)
+    path.write_bytes(ics)
+    if record_path is not None:
+        record_path.write_bytes(record)

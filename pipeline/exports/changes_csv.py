@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 
 from ..analysis.compare import Comparison
-from .csvfile import neutralise
+from .csvfile import neutralise, write_csv
 
 CSV_COLUMNS = ("change", "id", "section", "project", "provider", "previous_spend", "current_spend",
                "difference", "percent", "previous_category", "current_category", "previous_value",
@@ -58,8 +57,5 @@ def write_comparison_csv(comparison: Comparison, path: Path) -> None:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # utf-8-sig: Excel only reads £ and accented names correctly from a CSV that starts with a BOM.
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows(rows)
+    # The same CSV as the other exports (BOM, quoting, line ends); our text is neutralised above already.
+    write_csv(path, CSV_COLUMNS, [list(r) for r in rows], safe=True)

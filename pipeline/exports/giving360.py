@@ -22,15 +22,19 @@ from .transparency import (
 
 VERSION = "1.4"
 # The standard's own column titles (its spreadsheet template, grants sheet), in the template's order,
-# then the two the Specified Information Order asks for that the standard has no column for.
+# then the two the Specified Information Order asks for that the standard has no field for. Those two
+# are headed by their JSON names: flattentool (360Giving's converter) turns a title it does not know
+# into a key of that same text, so "Grant Conditions" would not come back as grantConditions.
+# There is no Company Number column: every spreadsheet opens 01234567 as the number 1234567, so the
+# number is published only inside Recipient Org:Identifier (GB-COH-01234567), which keeps it whole.
 CSV_COLUMNS = (
     "Identifier", "Title", "Description", "Currency", "Amount Awarded", "Award Date",
     "Planned Dates:Start Date", "Planned Dates:End Date",
-    "Recipient Org:Identifier", "Recipient Org:Name", "Recipient Org:Charity Number", "Recipient Org:Company Number",
+    "Recipient Org:Identifier", "Recipient Org:Name", "Recipient Org:Charity Number",
     "Beneficiary Location:Name", "Beneficiary Location:Country Code",
     "Funding Org:Identifier", "Funding Org:Name", "Funding Org:Department",
     "Grant Programme:Title", "Last Modified", "Data Source",
-    "Grant Conditions", "Funding Source",
+    "grantConditions", "fundingSource",
 )
 
 
@@ -61,7 +65,8 @@ def grant_record(line: Line, s: Settings) -> dict[str, Any]:
     recipient: dict[str, Any] = {}
     _put(recipient, "id", recipient_identifier(line, s))
     recipient["name"] = line.provider
-    recipient.update(registered_numbers(line.provider_org_id))
+    # The charity number on its own too (never with a leading zero); the company number stays in the id.
+    recipient.update({k: v for k, v in registered_numbers(line.provider_org_id).items() if k == "charityNumber"})
     g["recipientOrganization"] = [recipient]
     place: dict[str, Any] = {}
     _put(place, "name", s.beneficiary_location)
@@ -100,7 +105,7 @@ def grant_row(g: dict[str, Any]) -> list[str]:
         "" if amount is None else (str(amount) if isinstance(amount, int) else f"{amount:.2f}"),
         g.get("awardDate", ""), planned.get("startDate", ""), planned.get("endDate", ""),
         recipient.get("id", ""), recipient["name"], recipient.get("charityNumber", ""),
-        recipient.get("companyNumber", ""), place.get("name", ""), place.get("countryCode", ""),
+        place.get("name", ""), place.get("countryCode", ""),
         funder.get("id", ""), funder.get("name", ""), funder.get("department", ""),
         (g.get("grantProgramme") or [{}])[0].get("title", ""), g.get("dateModified", ""), g.get("dataSource", ""),
         g.get("grantConditions", ""), g.get("fundingSource", ""),
