@@ -29,6 +29,7 @@ from .input.load import (
     pending_actions,
     register_path,
 )
+from .input.consistency import check_against_edition
 from .input.paper_settings import read_paper_settings
 from .input.register import Register
 from .preflight import check_templates
@@ -55,7 +56,9 @@ def load_edition(year: str | None, register: str | Path | None = None, data_dir:
     edition = resolve_edition(year, data_dir)
     config = load_config(edition.label, data_dir)
     path = register_path(edition, config, register, data_dir)
-    return edition, config, load_register(path, config)
+    reg = load_register(path, config)
+    check_against_edition(reg, edition)  # a line that starts after the year, or an override against its status
+    return edition, config, reg
 
 
 def summary(edition: Edition, config: Config, reg: Register) -> str:
