@@ -36,6 +36,7 @@ from .markdown import Source, prose_markers, to_blocks
 from .model import Block, Contents, Document, Figure, Table
 from .prose import (
     Bounds,
+    ProseStop,
     Sandbox,
     at,
     current_place,
@@ -88,8 +89,18 @@ def words(n: int) -> str:
 class _Blocks:
     """Blocks built by template calls, referenced from the Markdown by placeholder."""
     items: list[Block] = field(default_factory=list)
+    anchors: dict[str, str] = field(default_factory=dict)  # anchor -> the file and line that placed it
 
     def add(self, block: Block) -> Markup:
+        # A table or figure appears once: a second copy (figure("timeline") in prose as well as in the
+        # skeleton) would give the page two elements with one id. Refused with the file and line.
+        ids = [a for a in (getattr(block, "anchor", ""), getattr(getattr(block, "data", None), "anchor", "")) if a]
+        again = next((a for a in ids if a in self.anchors), None)
+        if again:
+            raise ProseStop(f"this table or figure ({again}) is already in the paper, placed by {self.anchors[again]}; "
+                            "each appears once, so remove one of the two")
+        place = current_place()
+        self.anchors.update(dict.fromkeys(ids, f"{place[0]}, line {place[1]}" if place else "the paper's template"))
         self.items.append(block)
         return Markup(f"\n\n@@block:{len(self.items) - 1}@@\n\n")
 
@@ -217,6 +228,8 @@ class _Context:
         chart = next((c for c in self.a.charts if c.slug == slug), None)
         if chart is None:
             return Markup("")
+        if f"figure-{slug}" in self.blocks.anchors:
+            self.blocks.add(Figure(f"figure-{slug}", "", "", None, None, chart.data))  # refused, with the line
         self.figures += 1  # numbered in order of appearance, so the Panel can refer to "Figure 2"
         return self.blocks.add(Figure(f"figure-{slug}", f"Figure {self.figures}: {chart.title}", chart.alt,
                                       chart.svg, chart.png, chart.data))
