@@ -9,6 +9,7 @@ templates and the officer's prose files are read as Markdown and Jinja.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +35,7 @@ from . import sections as parts
 from .glossary import VALUE_END, VALUE_START, expand_first_use, used
 from .markdown import Source, prose_markers, to_blocks
 from .model import Block, Contents, Document, Figure, Table
+from .prose_files import unread_prose
 from .prose import (
     Bounds,
     ProseStop,
@@ -48,6 +50,7 @@ from .prose import (
 )
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+log = logging.getLogger("pipeline")
 _MD_SPECIAL = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 
@@ -150,6 +153,7 @@ class _Context:
         self.sources: list[Source] = []  # every prose file rendered, for the Markdown checks
         self.current_prose: str | None = None
         self.glossary_slot: tuple[int, str, list[str]] | None = None  # filled in once the whole text is known
+        self.read: set[str] = set()  # the prose names the templates asked for
 
     def _problem(self, message: str) -> None:
         place = current_place()
@@ -319,6 +323,8 @@ class _Context:
         if self.prose_dir is None or self.prose_env is None:
             return Markup("")
         path = prose_path(self.prose_dir, name)
+        if path is not None:
+            self.read.add(name)
         if path is None:
             self._problem(f"prose({str(name)[:60]!r}) does not name a file of {self.prose_dir}: give the file name "
                           "without .md, in letters, digits, - and _ only")
@@ -460,8 +466,12 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
     except InputError as exc:
         ctx.problems.extend(exc.problems)
         body = []
+    misnamed, unused = unread_prose(prose_dir, ctx.read)
+    ctx.problems.extend(misnamed)
     if ctx.problems:
         raise InputError(_unique(ctx.problems))
+    for note in unused:
+        log.info("note: %s", note)
     # Acronyms are spelled out at their first use, the front sheet being read first.
     everything = expand_first_use((*front, *body), glossary)
     front, body = everything[:len(front)], everything[len(front):]
