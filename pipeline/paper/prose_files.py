@@ -43,7 +43,7 @@ def unread_prose(folder: Path | None, read: set[str]) -> tuple[list[Problem], li
         if path.name in wanted or path.name.startswith((".", "~$")) or path.name.lower() in ("thumbs.db", "desktop.ini"):
             continue
         meant = _plain_name(path)
-        if _same_file(path, folder / f"{meant}.md"):
+        if meant in read and _same_file(path, folder / f"{meant}.md"):
             continue  # Windows and macOS find Introduction.md as introduction.md: it is read
         if meant in read:
             problems.append(Problem(str(path), None, None, "",
