@@ -168,7 +168,7 @@ def _digest(paths: list[Path], extra: str = "", by_size: frozenset[Path] = froze
 def _prose_inputs(prose_dir: Path, max_bytes: int) -> tuple[list[Path], frozenset[Path]]:
     """What of the prose folder shapes the paper: every file's name (a misnamed file is refused, another
     noted), the text of the prose files the composer may read, and only the size of one it refuses as too large."""
-    from .paper.prose import PROSE_NAME
+    from .paper.prose_files import PROSE_NAME
 
     try:
         files = [p for p in prose_dir.iterdir() if p.is_file()] if prose_dir.is_dir() else []

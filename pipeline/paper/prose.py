@@ -597,7 +597,7 @@ def _reads_as_cp1252(data: bytes) -> bool:
         return False
 
 
-PROSE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$")
+from .prose_files import PROSE_NAME  # noqa: E402 - the one definition, shared with the build's fingerprint
 
 
 def prose_path(folder: Path, name: str) -> Path | None:

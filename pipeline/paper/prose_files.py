@@ -7,9 +7,14 @@ while the officer believes their text is in the paper.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..problems import Problem
+
+# The name of a prose file the composer may read, without .md (here, not in prose.py, so that the build's
+# up-to-date check can use it without importing Jinja).
+PROSE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$")
 
 
 def _plain_name(path: Path) -> str:
