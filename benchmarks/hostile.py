@@ -86,6 +86,10 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "headings-2000": (_prose("additional.md", "".join(f"### Heading {i}\n\n" for i in range(2000))), "build"),
     "headings-20000-same": (_prose("additional.md", "".join(f"### Same\n\nText {i}.\n\n" for i in range(20_000))),
                             "build"),
+    # The same with [limits] prose_headings raised to let them through: composing and writing them.
+    "headings-20000-allowed": (lambda data: (_settings("[limits]\nprose_headings = 20000\n")(data),
+                                             _prose("additional.md", "".join(f"### Same\n\nText {i}.\n\n"
+                                                                             for i in range(20_000)))(data)), "build"),
     "workbook-xfd-20000": (_styled_workbook(20_000), "check"),
     "workbook-xfd-90000": (_styled_workbook(90_000), "check"),
     "subject-width": (_settings('[paper]\nsubject = "{name:>300000000}"\n'), "check"),

@@ -81,6 +81,7 @@ class Limits:
     register_rows: int = 100_000
     prose_seconds: float = 5.0
     prose_characters: int = 200_000
+    prose_headings: int = 200
 
 
 @dataclass(frozen=True)
@@ -485,6 +486,7 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
         c.whole(limits, ("limits", "register_rows"), 1, 10_000_000, "rows", required=False)
         c.number(limits, ("limits", "prose_seconds"), 0.1, 600, "seconds", required=False)
         c.whole(limits, ("limits", "prose_characters"), 1_000, 100_000_000, "characters", required=False)
+        c.whole(limits, ("limits", "prose_headings"), 1, 100_000, "headings", required=False)
         c.typos(limits, ("limits",), tuple(Limits.__dataclass_fields__))
     _control_characters(c, config.raw, ())
     return c.problems

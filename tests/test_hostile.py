@@ -427,9 +427,17 @@ def test_sum_of_lists_and_texts_still_works_in_prose(data):
     assert "Items: 150,000; abc; 6." in text or "Items: 150000; abc; 6." in text, text[:2000]
 
 
+def test_a_prose_file_of_two_thousand_headings_is_refused_before_any_is_written(data):
+    _write_prose(data, {"additional.md": "".join(f"### Heading {i}\n\n" for i in range(2_000))})
+    report = _refusal(lambda: compose_edition(YEAR, data_dir=data))
+    assert "prose/additional.md, line 401" in report and "more than 200 headings" in report, report
+    assert "prose_headings under [limits]" in report
+
+
 def test_twenty_thousand_equal_headings_get_unique_anchors(data):
     from pipeline.paper.model import Heading
 
+    (data / YEAR / "config.toml").write_text("[limits]\nprose_headings = 20000\n", encoding="utf-8")
     _write_prose(data, {"additional.md": "".join(f"### Same heading\n\nText {i}.\n\n" for i in range(20_000))})
     doc = compose_edition(YEAR, data_dir=data)
     anchors = [b.anchor for b in doc.blocks if isinstance(b, Heading) and b.text == "Same heading"]

@@ -462,7 +462,7 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
         rendered = render_source(env, _read_template(front_source), str(front_source), values)
         front = tuple(to_blocks(rendered, placeholder, (), str(front_source)))
     try:
-        body = to_blocks(source, placeholder, ctx.sources, str(skeleton))
+        body = to_blocks(source, placeholder, ctx.sources, str(skeleton), int(limits.prose_headings))
     except InputError as exc:
         ctx.problems.extend(exc.problems)
         body = []

@@ -128,7 +128,7 @@ class _Origin:
 
 
 def to_blocks(source: str, placeholder: Callable[[int], Block], prose: Sequence[Source] = (),
-              skeleton: str = "templates/paper.md") -> list[Block]:
+              skeleton: str = "templates/paper.md", max_headings: int | None = None) -> list[Block]:
     """Blocks of the rendered paper. Headings get unique anchors that start with a letter; headings
     and links that would break the paper are refused, naming the prose file and line they come from."""
     tokens = _parser.parse(source)
@@ -142,6 +142,7 @@ def to_blocks(source: str, placeholder: Callable[[int], Block], prose: Sequence[
     ordered = False
     level = 0  # the last heading level so far
     split: dict[int, _Lines] = {}  # prose index -> its lines, split on the first message about it
+    headings: dict[int, int] = {}  # prose index -> headings so far
 
     def origin(tok) -> _Origin:
         line = tok.map[0] if tok.map else 0
@@ -169,6 +170,13 @@ def to_blocks(source: str, placeholder: Callable[[int], Block], prose: Sequence[
             n = int(tok.tag[1])
             where = origin(tok)
             if where.prose is not None:
+                headings[where.prose] = headings.get(where.prose, 0) + 1
+                if max_headings is not None and headings[where.prose] == max_headings + 1:
+                    # Every heading is a section in each edition, its contents and bookmarks: refused here,
+                    # before the writers spend time on thousands of them.
+                    complain(where, f"this file has more than {max_headings:,} headings, the most one prose file "
+                                    "may hold; a section of the paper needs far fewer (or raise prose_headings "
+                                    "under [limits] in data/config.toml)")
                 outer = enclosing.get(where.prose, 0)
                 marks = "#" * n
                 if n == 1:
