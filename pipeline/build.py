@@ -56,8 +56,8 @@ def load_edition(year: str | None, register: str | Path | None = None, data_dir:
     edition = resolve_edition(year, data_dir)
     config = load_config(edition.label, data_dir)
     path = register_path(edition, config, register, data_dir)
-    reg = load_register(path, config)
-    check_against_edition(reg, edition)  # a line that starts after the year, or an override against its status
+    # An override against the line's status is refused; a line starting after the year is noted.
+    reg = check_against_edition(load_register(path, config), edition)
     return edition, config, reg
 
 
@@ -293,13 +293,14 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     _check_target(target)
     reg_path = Path(reg.source)
     prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
-    config_files = [data_dir / "config.toml", *_files_under(data_dir / edition.label, "config.toml")]
+    # Only the files the build reads: the settings, the front sheet's paper.toml, the register, the prose.
+    config_files = [data_dir / "config.toml", data_dir / edition.label / "config.toml"]
     prose_files, by_size = _prose_inputs(prose_dir, int(config.limits.prose_characters) * 4)
-    inputs = [reg_path, *config_files, *_files_under(data_dir / edition.label, "*.toml"), *prose_files,
+    inputs = [reg_path, *config_files, data_dir / edition.label / "paper.toml", *prose_files,
               *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
         # The comparison reads the previous edition's register and its settings (paper date, categories).
-        inputs += [Path(prev[2].source), *_files_under(data_dir / prev[0].label, "config.toml")]
+        inputs += [Path(prev[2].source), data_dir / prev[0].label / "config.toml"]
     fingerprint = _digest([p for p in dict.fromkeys(inputs) if p.exists()],
                           edition.label + str(target) + ("draft" if pending else ""), by_size)
     stamp = target / ".fingerprint"
