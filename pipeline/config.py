@@ -293,7 +293,7 @@ class _Checker:
         value = table.get(path[-1], _MISSING)
         if value is _MISSING or value == "":
             return
-        if isinstance(value, datetime) or (isinstance(value, str) and re.match(r"\s*\d{4}-\d\d-\d\d[Tt ]|.*:", value)):
+        if isinstance(value, datetime) or (isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\d[Tt ]|.*:", value.strip())):
             self.bad(path, value, "expected a day without a time of day, written 2025-03-31 (year-month-day)")
             return
         day = value if isinstance(value, date) else None
