@@ -30,6 +30,7 @@ from .input.load import (
     pending_actions,
     register_path,
 )
+from .input.consistency import check_against_edition
 from .input.paper_settings import read_paper_settings
 from .input.register import Register
 from .preflight import check_templates
@@ -56,7 +57,9 @@ def load_edition(year: str | None, register: str | Path | None = None, data_dir:
     edition = resolve_edition(year, data_dir)
     config = load_config(edition.label, data_dir)
     path = register_path(edition, config, register, data_dir)
-    return edition, config, load_register(path, config)
+    # An override against the line's status is refused; a line starting after the year is noted.
+    reg = check_against_edition(load_register(path, config), edition)
+    return edition, config, reg
 
 
 def summary(edition: Edition, config: Config, reg: Register, data_dir: Path = DATA_DIR, rendered: list | None = None
@@ -174,23 +177,33 @@ def _stage(name: str, timings: list[tuple[str, float]]):
         log.info("%-9s %6.2f s", name, took)
 
 
-def _digest(paths: list[Path], extra: str = "") -> str:
+def _digest(paths: list[Path], extra: str = "", by_size: frozenset[Path] = frozenset()) -> str:
+    """One hash of the files' names and contents, read a block at a time (a huge file costs time, not
+    memory); a file in `by_size` counts by its size and time stamp only (the build refuses it unread)."""
     h = hashlib.sha256(extra.encode())
     for p in sorted(paths):
-        h.update(str(p).encode())
-        h.update(p.read_bytes())
+        h.update(str(p).encode() + b"\0")
+        if p in by_size:
+            info = p.stat()
+            h.update(f"{info.st_size}:{info.st_mtime_ns}".encode())
+            continue
+        with p.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()
 
 
 _RECORD = ".calendar-published.csv"  # the calendar's new record, written by the exports stage into the build
 
 
-def _fingerprint(inputs: list[Path], extra: str, state: Path, record: bytes | None = None) -> str:
+def _fingerprint(inputs: list[Path], extra: str, state: Path, record: bytes | None = None,
+                 by_size: frozenset[Path] = frozenset()) -> str:
     """The build's inputs, the calendar's record among them: as it is now, or (`record`) as this build
     leaves it, so the next report of the same inputs finds the build up to date."""
     if record is None:
         record = state.read_bytes() if _is_file(state) else b""
-    return _digest([p for p in inputs if p.exists()], extra + hashlib.sha256(record).hexdigest())
+    return _digest([p for p in dict.fromkeys(inputs) if p.exists()], extra + hashlib.sha256(record).hexdigest(),
+                   by_size)
 
 
 def _own_register(edition: Edition, config: Config, register: str | Path | None, data_dir: Path) -> bool:
@@ -213,6 +226,21 @@ def _save_record(state: Path, published: bytes) -> None:
                                   f"the build is complete, but the calendar's record could not be saved "
                                   f"({exc.strerror or exc}); check the folder may be written and build again with "
                                   "--force, so the next calendar knows what this one published")]) from None
+
+
+def _prose_inputs(prose_dir: Path, max_bytes: int) -> tuple[list[Path], frozenset[Path]]:
+    """What of the prose folder shapes the paper: every file's name (a misnamed file is refused, another
+    noted), the text of the prose files the composer may read, and only the size of one it refuses as too large."""
+    from .paper.prose_files import PROSE_NAME
+
+    try:
+        files = [p for p in prose_dir.iterdir() if p.is_file()] if prose_dir.is_dir() else []
+    except OSError:
+        return [], frozenset()
+    readable = [p for p in files if p.suffix == ".md" and PROSE_NAME.match(p.stem)]
+    names_only = [p for p in files if p not in readable]
+    large = {p for p in readable if p.stat().st_size > max_bytes}
+    return [*readable, *names_only], frozenset({*large, *names_only})
 
 
 def _files_under(folder: Path, pattern: str = "*") -> list[Path]:
@@ -336,17 +364,28 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         from .exports.transparency import transparency_gaps
 
         gaps = transparency_gaps(reg, config)  # also checks the [transparency] settings before any work
+        from .exports.grant_ids import check_grant_identifiers
+
+        check_grant_identifiers(reg, config)
     target = Path(out) if out else build_dir / edition.label
+    if target.is_symlink():
+        # A published folder that is a link (build/2024-25 -> /srv/www/paper) is updated where it points:
+        # exchanging the link itself would leave the published folder with the old paper.
+        target = Path(os.path.realpath(target))
     _check_target(target)
     reg_path = Path(reg.source)
     prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
-    config_files = [data_dir / "config.toml", *_files_under(data_dir / edition.label, "config.toml")]
-    inputs = [reg_path, *config_files, *_files_under(data_dir / edition.label, "*.toml"), *_files_under(prose_dir),
+    # Only the files the build reads: the settings, the front sheet's paper.toml, the register, the prose.
+    config_files = [data_dir / "config.toml", data_dir / edition.label / "config.toml"]
+    prose_files, by_size = _prose_inputs(prose_dir, int(config.limits.prose_characters) * 4)
+    inputs = [reg_path, *config_files, data_dir / edition.label / "paper.toml", *prose_files,
               *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
-        inputs.append(Path(prev[2].source))
+        # The comparison reads the previous edition's register and its settings (paper date, categories).
+        inputs += [Path(prev[2].source), data_dir / prev[0].label / "config.toml"]
     state = data_dir / edition.label / STATE_FILE  # the calendar's record: an input, rewritten by the build
-    fingerprint = _fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""), state)
+    fingerprint = _fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""), state,
+                               by_size=by_size)
     stamp = target / ".fingerprint"
     names = output_names(edition)
     if not force and _is_file(stamp) and stamp.read_text(errors="replace") == fingerprint and all((target / n).exists() for n in names.values()):
@@ -377,7 +416,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
             published = (tmp / _RECORD).read_bytes()
             (tmp / _RECORD).unlink()  # not published: it goes to data/<year>/ once the build is in place
         (tmp / ".fingerprint").write_text(_fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""),
-                                                       state, published))
+                                                       state, published, by_size))
         _swap_into_place(tmp, target)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -631,7 +670,7 @@ def _os_problem(exc: OSError, target: Path) -> Problem:
 
 # --- the chart cache -------------------------------------------------------------------------
 
-_CACHE_FORMAT = "charts-json-2"  # 2: print parts of tall charts are cached too
+_CACHE_FORMAT = "charts-json-3"  # 2: print parts of tall charts are cached too; 3: the records are hashed
 
 
 def _chart_key(register: Path, config_files: list[Path], edition: Edition) -> str:
@@ -643,6 +682,10 @@ def _chart_key(register: Path, config_files: list[Path], edition: Edition) -> st
     code = _files_under(_PACKAGE, "*.py")
     extra = f"{_CACHE_FORMAT}|{edition.label}|matplotlib {version('matplotlib')}|python {sys.version_info[:2]}"
     return _digest([p for p in [register, *config_files, *code] if p.exists()], extra)
+
+
+def _records_hash(records: object) -> str:
+    return hashlib.sha256(json.dumps(records, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -671,7 +714,8 @@ def _write_chart_cache(cache: Path, charts) -> None:
         record["print_parts"] = [{"name": path.name, "sha256": _sha256(path), "size": path.stat().st_size}
                                  for path in parts]
         records.append(record)
-    index = {"format": _CACHE_FORMAT, "charts": records}
+    # The recorded figures (titles, alt text, data tables) are checked like the images: by their hash.
+    index = {"format": _CACHE_FORMAT, "charts": records, "charts_sha256": _records_hash(records)}
     (staging / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
     shutil.rmtree(cache, ignore_errors=True)
     try:
@@ -695,6 +739,8 @@ def _read_chart_cache(cache: Path, out_dir: Path):
         data = json.loads(index.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT or not isinstance(data.get("charts"), list):
             raise ValueError("unknown cache format")
+        if data.get("charts_sha256") != _records_hash(data["charts"]):
+            raise ValueError("the recorded charts do not match their recorded hash")
         shutil.rmtree(out_dir, ignore_errors=True)
         out_dir.mkdir(parents=True)
         charts = []
@@ -785,6 +831,10 @@ def _remove_abandoned(target: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":  # on Windows os.kill(pid, 0) ends the process: ask whether it exists instead
+        from .cycle.newyear import _alive as alive
+
+        return alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -8,6 +8,7 @@ instead of building a nonsense paper or failing deep inside a stage.
 from __future__ import annotations
 
 import difflib
+import re
 import string
 import tomllib
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class Limits:
     register_rows: int = 100_000
     prose_seconds: float = 5.0
     prose_characters: int = 200_000
+    prose_headings: int = 200
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def load_config(year: str | None = None, data_dir: Path = DATA_DIR) -> Config:
             raw = _merge(raw, extra)
             origins.update(_origins(extra, override))
     config = Config(raw, origins)
-    problems = check_settings(config, shared)
+    problems = check_settings(config, shared, year)
     if problems:
         raise InputError(problems)
     return config
@@ -283,20 +285,28 @@ class _Checker:
                 self.bad(path, sorted(floors), f"no band starts at {floor_key} = 0, so smaller lines have no band; "
                                                f"add a band with {floor_key} = 0")
 
-    def day(self, table: dict[str, Any], path: tuple[str, ...]) -> None:
-        """An optional date: a TOML date (2025-03-31, no quotes), an ISO date in quotes, or blank."""
-        from datetime import date
+    def day(self, table: dict[str, Any], path: tuple[str, ...], within: tuple[Any, Any] | None = None) -> None:
+        """An optional date: a TOML date (2025-03-31, no quotes), an ISO date in quotes, or blank; never a
+        time of day (the paper speaks as at a day), and within `within` (first, last) when given."""
+        from datetime import date, datetime
 
         value = table.get(path[-1], _MISSING)
-        if value is _MISSING or isinstance(value, date) or value == "":
+        if value is _MISSING or value == "":
             return
+        if isinstance(value, datetime) or (isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\d[Tt ]|.*:", value.strip())):
+            self.bad(path, value, "expected a day without a time of day, written 2025-03-31 (year-month-day)")
+            return
+        day = value if isinstance(value, date) else None
         if isinstance(value, str):
             try:
-                date.fromisoformat(value.strip())
-                return
+                day = date.fromisoformat(value.strip())
             except ValueError:
-                pass
-        self.bad(path, value, 'expected a date written 2025-03-31 (year-month-day), or "" for none')
+                day = None
+        if day is None:
+            self.bad(path, value, 'expected a date written 2025-03-31 (year-month-day), or "" for none')
+        elif within is not None and not within[0] <= day <= within[1]:
+            self.bad(path, value, f"expected a date from {within[0]:%d/%m/%Y} to {within[1]:%d/%m/%Y} (the year "
+                                  "before this edition or the edition's own year); check the year")
 
     def texts_by_key(self, table: dict[str, Any], path: tuple[str, ...], keys: tuple[str, ...] | None) -> None:
         """A table of titles such as [vocabulary.term_titles]: text values, keys from a vocabulary."""
@@ -318,13 +328,21 @@ class _Checker:
         if value is None:
             return
         try:
-            used = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
+            fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(value) if f is not None]
         except ValueError:
             self.bad(path, value, "a { or } is not paired; write a placeholder as {year}, "
                                   "or double a brace ({{ or }}) to print it")
             return
         allowed = ", ".join("{" + f + "}" for f in TITLE_FIELDS)
-        for name in used:
+        # A format specification ({name:>300000000}, {year:d}) or conversion ({name!r}) could make text of
+        # any size or fail on a text value: a placeholder is only ever its plain value.
+        shaped = [f"{{{f}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}" for f, spec, conv in fields
+                  if spec or conv]
+        if shaped:
+            self.bad(path, value, f"the placeholder {shaped[0]} has a format after its name; write it plainly as "
+                                  f"{{{fields[0][0]}}} (the placeholders are {allowed})")
+            return
+        for name in (f for f, _, _ in fields):
             if name not in TITLE_FIELDS:
                 close = difflib.get_close_matches(name, TITLE_FIELDS, n=1, cutoff=0.5)
                 hint = f" (did you mean {{{close[0]}}}?)" if close else ""
@@ -360,8 +378,9 @@ def _suggest(value: str, options: tuple[str, ...]) -> str:
     return f'; did you mean "{original}"?'
 
 
-def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml") -> list[Problem]:
-    """Every problem in the merged settings: missing tables, wrong types, values out of range."""
+def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml", year: str | None = None) -> list[Problem]:
+    """Every problem in the merged settings: missing tables, wrong types, values out of range (the paper
+    date against edition `year`, when given)."""
     c = _Checker(config, default_file)
     c.typos(config.raw, (), ("organisation", "register", "vocabulary", "classify", "decisions", "schedule", "outlook",
                              "paper", "categories", "limits", "edition", "glossary", "glossary_settings", "transparency"))
@@ -426,7 +445,7 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
 
     edition = c.table("edition", required=False)
     if edition is not None:
-        c.day(edition, ("edition", "paper_date"))
+        c.day(edition, ("edition", "paper_date"), _paper_date_range(year))
 
     paper = c.table("paper")
     if paper is not None:
@@ -467,5 +486,45 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
         c.whole(limits, ("limits", "register_rows"), 1, 10_000_000, "rows", required=False)
         c.number(limits, ("limits", "prose_seconds"), 0.1, 600, "seconds", required=False)
         c.whole(limits, ("limits", "prose_characters"), 1_000, 100_000_000, "characters", required=False)
+        c.whole(limits, ("limits", "prose_headings"), 1, 100_000, "headings", required=False)
         c.typos(limits, ("limits",), tuple(Limits.__dataclass_fields__))
+    _control_characters(c, config.raw, ())
     return c.problems
+
+
+# Characters that are invalid in HTML and Word's XML, break a calendar line, or hide text: a vertical tab
+# pasted into a label, a zero-width space, a right-to-left override. Line breaks and tabs are layout.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                      r"\u2066-\u2069\ufeff\ufffe\uffff]")
+
+
+def _control_characters(c: _Checker, value: Any, path: tuple[str, ...]) -> None:
+    """Every text setting, in any table or list, free of control and invisible characters."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(key, str) and _CONTROL.search(key):
+                c.bad((*path, key), _MISSING, f"the name {key!r} holds a control or invisible character "
+                                              f"(U+{ord(_CONTROL.search(key).group()):04X}); retype it")
+            _control_characters(c, inner, (*path, str(key)))
+    elif isinstance(value, list):
+        for inner in value:
+            _control_characters(c, inner, path)
+    elif isinstance(value, str) and path:
+        found = _CONTROL.search(value)
+        if found:
+            c.bad(path, value.replace(found.group(), "?"),
+                  f"this text holds a control or invisible character (U+{ord(found.group()):04X}, shown as ?), "
+                  "usually pasted in by accident; retype the text around it")
+
+
+def _paper_date_range(year: str | None) -> tuple[Any, Any] | None:
+    """The days a paper for edition `year` may speak as at: from the start of the year before to its end."""
+    from .edition import parse_edition
+
+    if year is None:
+        return None
+    try:
+        edition = parse_edition(year)
+    except InputError:
+        return None
+    return edition.previous().start, edition.end

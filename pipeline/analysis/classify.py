@@ -53,8 +53,11 @@ def _options_text(line: Line) -> str:
     return f"options of {line.extension_text} years"
 
 
-def _start_text(line: Line) -> str:
-    return f"started {uk_date(line.start_date)}" if line.start_date else "start not recorded"
+def _start_text(line: Line, as_at: date | None = None) -> str:
+    if not line.start_date:
+        return "start not recorded"
+    # A line that has not started yet at the paper date "starts", never "started".
+    return f"{'starts' if as_at and line.start_date > as_at else 'started'} {uk_date(line.start_date)}"
 
 
 def classify_line(line: Line, edition: Edition, config: Config, as_at: date | None = None) -> tuple[str, str]:
@@ -108,13 +111,13 @@ def classify_item(line: Line, edition: Edition, config: Config, as_at: date | No
         when = f"within {edition.label}"
         if end > edition.end:
             when = f"by {uk_date(horizon_end)}, within the review horizon"
-        return result("b", f"ends {uk_date(end)}, {when}, with {_options_text(line)}; {_start_text(line)}")
+        return result("b", f"ends {uk_date(end)}, {when}, with {_options_text(line)}; {_start_text(line, as_at)}")
 
     recent_from = add_months(edition.end + timedelta(days=1), -int(rules["recent_start_months"]))
     medium_end = add_months(edition.end, int(rules["medium_term_months"]))
     recent = line.status == "recommissioned" or (line.start_date is not None and line.start_date >= recent_from)
     if recent and end > medium_end:
-        how = "re-commissioned" if line.status == "recommissioned" else f"started {uk_date(line.start_date)}"
+        how = "re-commissioned" if line.status == "recommissioned" else _start_text(line, as_at)
         return result("a", f"{how} and runs to {uk_date(end)}, beyond the medium term ({uk_date(medium_end)})")
 
     return result("c", f"ends {uk_date(end)}, after {edition.label}, with {_options_text(line)}")

@@ -160,7 +160,9 @@ def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearRe
                                   f"data/{previous.label}/{CHECKLIST_FILE})") for l in unfinished])
 
     carried, items, ended, blanked = _carry(old, previous, new, config)
-    work = Path(tempfile.mkdtemp(prefix=f".{new.label}-in-progress-", dir=data_dir))
+    _remove_abandoned(data_dir)
+    # The process id in the name lets a later run tell a folder left by a killed run from one in use.
+    work = Path(tempfile.mkdtemp(prefix=f".{new.label}-in-progress-{os.getpid()}-", dir=data_dir))
     try:
         os.chmod(work, 0o755)  # mkdtemp makes a private folder; the edition folder is an ordinary one
         # A macro workbook (.xlsm) is carried forward as a plain .xlsx: the macros are not ours to copy.
@@ -177,6 +179,33 @@ def roll_forward(previous: Edition, data_dir: Path, config: Config) -> NewYearRe
         shutil.rmtree(work, ignore_errors=True)
         raise
     return result
+
+
+def _remove_abandoned(data_dir: Path) -> None:
+    """Delete the half-made folders of new-year runs that were killed (their process no longer exists)."""
+    for leftover in data_dir.glob(".*-in-progress-*"):
+        parts = leftover.name.rsplit("-", 2)
+        pid = parts[-2] if len(parts) == 3 else ""
+        if leftover.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would end the process on Windows; ask the system instead
+        import ctypes
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        ctypes.windll.kernel32.CloseHandle(handle)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # --- marking and the checklist ------------------------------------------------------------------

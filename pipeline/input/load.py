@@ -15,7 +15,10 @@ from ..problems import InputError, Problem
 from .register import COLUMNS, REQUIRED, Line, Register
 from .sources import RawTable, ReadLimits, read_table
 
-_MONEY = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
+# Thousands groups never start with 0 ("0,500" is £0.50 written the continental way, or a typo).
+_MONEY = re.compile(r"^(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
+_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$|^\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?$|^0\d*,\d{3}")
+_MIDNIGHT = re.compile(r"^(?:T|\s+)00:00(?::00(?:\.0+)?)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _OPTIONS = re.compile(r"^\d{1,2}(?:\s*\+\s*\d{1,2})*$")
@@ -44,6 +47,12 @@ def clean_text(value: str) -> tuple[str, bool]:
     return _SPACES.sub(" ", stripped).strip(), had
 
 
+def id_key(ident: str) -> str:
+    """An id with everything but its letters and digits removed, case folded: what tells two ids apart."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKC", ident) if ch.isalnum()).casefold()
+    return folded or ident
+
+
 def _choices(options: tuple[str, ...]) -> str:
     return ", ".join(options)
 
@@ -60,6 +69,10 @@ def parse_money(text: str) -> Decimal:
     negative = t.startswith("-") or (t.startswith("(") and t.endswith(")"))
     if negative:
         raise ValueError("spend cannot be negative; record reductions as a lower spend")
+    if _DECIMAL_COMMA.match(t):
+        raise ValueError("expected an amount in pounds such as 1,500.50 or 500 (commas between thousands, a point "
+                         "before pence); this one could be read two ways, with the comma or the point as the "
+                         "decimal mark, so check the amount and retype it")
     if not _MONEY.match(t):
         raise ValueError("expected an amount in pounds such as 12345, 12,345 or £12,345.50, or a blank cell if not separately costed")
     try:
@@ -71,8 +84,14 @@ def parse_money(text: str) -> Decimal:
 def parse_date(text: str) -> date:
     """'2024-04-01' or '01/04/2024' (day first, as in the UK). Raises ValueError with the reason."""
     t = text.strip()
-    if " " in t and _ISO.match(t.split(" ", 1)[0]):
-        t = t.split(" ", 1)[0]  # a date that Excel stored with a midnight time
+    head = re.match(r"^\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}/\d{1,2}/\d{4}", t)
+    if head and head.end() < len(t):
+        rest = t[head.end():]
+        if not _MIDNIGHT.match(rest):  # only a date that Excel stored with a midnight time is a date alone
+            raise ValueError(f'this cell holds more than a date ("{rest.strip()[:40]}" after {head.group()}); '
+                             "write only the date here (one date per cell; several break dates separated by ';') "
+                             "and put anything else in notes")
+        t = head.group()
     m = _ISO.match(t)
     if m:
         y, mo, d = (int(g) for g in m.groups())
@@ -293,6 +312,7 @@ def validate(raw: RawTable, config: Config) -> Register:
     if vocab.procurement_routes:  # an office that lists no routes may write its own
         vocab_map["procurement_route"] = vocab.procurement_routes
     seen_ids: dict[str, int] = {}
+    seen_loose: dict[str, tuple[int, str]] = {}
     lines: list[Line] = []
 
     def merged_with(rownum: int, col: str) -> tuple[int, int, int, int] | None:
@@ -375,11 +395,20 @@ def validate(raw: RawTable, config: Config) -> Register:
         ident = values["id"]
         if ident:
             key = ident.lower()
+            # Ids that differ only by spaces, punctuation or invisible characters (a zero-width space copied
+            # with "VU-002") are one line typed twice, and would publish the same 360Giving identifier.
+            loose = id_key(ident)
             if key in seen_ids:
                 bad("id", ident, f"this id is already used on row {seen_ids[key]}; each line needs its own id")
                 ok = False
+            elif loose in seen_loose:
+                row, other = seen_loose[loose]
+                bad("id", ident, f'this id differs from "{other}" on row {row} only by spaces, punctuation or '
+                                 "invisible characters; if it is the same line delete one, else give it an id of its own")
+                ok = False
             else:
                 seen_ids[key] = rownum
+                seen_loose[loose] = (rownum, ident)
 
         canon: dict[str, str] = {}
         for col, options in vocab_map.items():

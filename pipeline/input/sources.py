@@ -268,11 +268,14 @@ def _sheet_rows(wb, ws, max_rows: int) -> tuple[list[tuple[int, tuple[str, ...]]
         for row_idx, cells in parser.parse():
             if row_idx > max_rows:
                 raise _TooManyRows()
-            if not cells:
+            # Only cells holding something count: a row styled out to column XFD is as wide as its last
+            # value, so a sheet costs what its values cost, never its formatted extent.
+            held = [c for c in cells if c["value"] is not None or "trouble" in c]
+            if not held:
                 continue
-            width = max(c["column"] for c in cells)
+            width = max(c["column"] for c in held)
             texts = [""] * width
-            for c in cells:
+            for c in held:
                 texts[c["column"] - 1] = _cell_text(c["value"])
                 if "trouble" in c:
                     troubles.append(_FormulaTrouble(row_idx, c["column"] - 1, c["formula"], c["trouble"]))

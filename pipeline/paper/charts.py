@@ -121,6 +121,9 @@ _RC = {
     "figure.facecolor": WHITE,
     "axes.formatter.use_locale": False,
     "path.simplify": False,
+    # Register text is never read as maths: "$5k to $10k" would be drawn as italics, and
+    # "$\\undefinedmacro$" would stop the build. Every label is drawn as the characters typed.
+    "text.parse_math": False,
 }
 
 _SVG_METADATA = {"Date": None, "Creator": None}

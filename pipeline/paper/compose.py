@@ -9,6 +9,7 @@ templates and the officer's prose files are read as Markdown and Jinja.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,8 +37,10 @@ from . import sections as parts
 from .glossary import VALUE_END, VALUE_START, expand_first_use, used
 from .markdown import Source, prose_markers, to_blocks
 from .model import Block, Contents, Document, Figure, Table
+from .prose_files import unread_prose
 from .prose import (
     Bounds,
+    ProseStop,
     Sandbox,
     at,
     current_place,
@@ -49,6 +52,7 @@ from .prose import (
 )
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+log = logging.getLogger("pipeline")
 _MD_SPECIAL = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 
@@ -96,8 +100,18 @@ def words(n: int) -> str:
 class _Blocks:
     """Blocks built by template calls, referenced from the Markdown by placeholder."""
     items: list[Block] = field(default_factory=list)
+    anchors: dict[str, str] = field(default_factory=dict)  # anchor -> the file and line that placed it
 
     def add(self, block: Block) -> Markup:
+        # A table or figure appears once: a second copy (figure("timeline") in prose as well as in the
+        # skeleton) would give the page two elements with one id. Refused with the file and line.
+        ids = [a for a in (getattr(block, "anchor", ""), getattr(getattr(block, "data", None), "anchor", "")) if a]
+        again = next((a for a in ids if a in self.anchors), None)
+        if again:
+            raise ProseStop(f"this table or figure ({again}) is already in the paper, placed by {self.anchors[again]}; "
+                            "each appears once, so remove one of the two")
+        place = current_place()
+        self.anchors.update(dict.fromkeys(ids, f"{place[0]}, line {place[1]}" if place else "the paper's template"))
         self.items.append(block)
         return Markup(f"\n\n@@block:{len(self.items) - 1}@@\n\n")
 
@@ -147,6 +161,7 @@ class _Context:
         self.sources: list[Source] = []  # every prose file rendered, for the Markdown checks
         self.current_prose: str | None = None
         self.glossary_slot: tuple[int, str, list[str]] | None = None  # filled in once the whole text is known
+        self.read: set[str] = set()  # the prose names the templates asked for
 
     def _problem(self, message: str) -> None:
         place = current_place()
@@ -225,6 +240,8 @@ class _Context:
         chart = next((c for c in self.a.charts if c.slug == slug), None)
         if chart is None:
             return Markup("")
+        if f"figure-{slug}" in self.blocks.anchors:
+            self.blocks.add(Figure(f"figure-{slug}", "", "", None, None, chart.data))  # refused, with the line
         self.figures += 1  # numbered in order of appearance, so the Panel can refer to "Figure 2"
         return self.blocks.add(Figure(f"figure-{slug}", f"Figure {self.figures}: {chart.title}", chart.alt,
                                       chart.svg, chart.png, chart.data))
@@ -326,6 +343,8 @@ class _Context:
         if self.prose_dir is None or self.prose_env is None:
             return Markup("")
         path = prose_path(self.prose_dir, name)
+        if path is not None:
+            self.read.add(name)
         if path is None:
             self._problem(f"prose({str(name)[:60]!r}) does not name a file of {self.prose_dir}: give the file name "
                           "without .md, in letters, digits, - and _ only")
@@ -468,14 +487,18 @@ def compose(a: Analysis, templates: Path = TEMPLATES, sources_out: list | None =
         rendered = render_source(env, _read_template(front_source), str(front_source), values)
         front = tuple(to_blocks(rendered, placeholder, (), str(front_source)))
     try:
-        body = to_blocks(source, placeholder, ctx.sources, str(skeleton))
+        body = to_blocks(source, placeholder, ctx.sources, str(skeleton), int(limits.prose_headings))
     except InputError as exc:
         ctx.problems.extend(exc.problems)
         body = []
     if sources_out is not None:
         sources_out.extend(ctx.sources)
+    misnamed, unused = unread_prose(prose_dir, ctx.read)
+    ctx.problems.extend(misnamed)
     if ctx.problems:
         raise InputError(_unique(ctx.problems))
+    for note in unused:
+        log.info("note: %s", note)
     # Acronyms are spelled out at their first use, the front sheet being read first.
     everything = expand_first_use((*front, *body), glossary)
     front, body = everything[:len(front)], everything[len(front):]

@@ -87,15 +87,35 @@ def prose_markers(index: int, rendered: str) -> str:
     return f"\n\n@@prose:{index}@@\n\n{rendered}\n\n@@prose-end:{index}@@\n\n"
 
 
-def _source_line(src: Source, rendered_index: int, needle: str | None = None) -> int:
+class _Lines:
+    """A prose file's written and rendered lines, split once: a file with thousands of faulty headings
+    is looked up line by line, never searched whole for each."""
+
+    def __init__(self, src: Source):
+        self.written = src.text.splitlines()
+        self.rendered = src.rendered.splitlines()
+        self.by_text: dict[str, list[int]] = {}
+        for i, line in enumerate(self.written):
+            self.by_text.setdefault(line.strip(), []).append(i)
+
+
+def _nearest(hits: list[int], index: int) -> int:
+    from bisect import bisect_left
+
+    at = bisect_left(hits, index)
+    near = [h for h in hits[max(at - 1, 0):at + 1]]
+    return min(near, key=lambda i: abs(i - index))
+
+
+def _source_line(lines: _Lines, rendered_index: int, needle: str | None = None) -> int:
     """The line of the prose file that produced line `rendered_index` of its rendered text (1-based)."""
-    written = src.text.splitlines()
-    rendered = src.rendered.splitlines()
-    wanted = needle if needle is not None else (rendered[rendered_index].strip() if 0 <= rendered_index < len(rendered) else "")
-    if wanted:
-        hits = [i for i, line in enumerate(written) if (wanted in line if needle is not None else line.strip() == wanted)]
-        if hits:
-            return min(hits, key=lambda i: abs(i - rendered_index)) + 1
+    if needle is not None:
+        hits = [i for i, line in enumerate(lines.written) if needle in line]  # links: rare, one search each
+    else:
+        wanted = lines.rendered[rendered_index].strip() if 0 <= rendered_index < len(lines.rendered) else ""
+        hits = lines.by_text.get(wanted, []) if wanted else []
+    if hits:
+        return _nearest(hits, rendered_index) + 1
     return max(rendered_index, 0) + 1
 
 
@@ -108,7 +128,7 @@ class _Origin:
 
 
 def to_blocks(source: str, placeholder: Callable[[int], Block], prose: Sequence[Source] = (),
-              skeleton: str = "templates/paper.md") -> list[Block]:
+              skeleton: str = "templates/paper.md", max_headings: int | None = None) -> list[Block]:
     """Blocks of the rendered paper. Headings get unique anchors that start with a letter; headings
     and links that would break the paper are refused, naming the prose file and line they come from."""
     tokens = _parser.parse(source)
@@ -121,6 +141,8 @@ def to_blocks(source: str, placeholder: Callable[[int], Block], prose: Sequence[
     items: list[tuple[Run, ...]] | None = None
     ordered = False
     level = 0  # the last heading level so far
+    split: dict[int, _Lines] = {}  # prose index -> its lines, split on the first message about it
+    headings: dict[int, int] = {}  # prose index -> headings so far
 
     def origin(tok) -> _Origin:
         line = tok.map[0] if tok.map else 0
@@ -132,7 +154,9 @@ def to_blocks(source: str, placeholder: Callable[[int], Block], prose: Sequence[
     def complain(where: _Origin, message: str, needle: str | None = None) -> None:
         if where.prose is not None and where.prose < len(prose):
             src = prose[where.prose]
-            line = _source_line(src, where.line - where.begin, needle)
+            if where.prose not in split:
+                split[where.prose] = _Lines(src)
+            line = _source_line(split[where.prose], where.line - where.begin, needle)
             problems.append(Problem(f"{src.file}, line {line}", None, None, "", message))
         else:
             problems.append(Problem(f"{skeleton} (rendered line {where.line + 1})", None, None, "", message))
@@ -146,6 +170,13 @@ def to_blocks(source: str, placeholder: Callable[[int], Block], prose: Sequence[
             n = int(tok.tag[1])
             where = origin(tok)
             if where.prose is not None:
+                headings[where.prose] = headings.get(where.prose, 0) + 1
+                if max_headings is not None and headings[where.prose] == max_headings + 1:
+                    # Every heading is a section in each edition, its contents and bookmarks: refused here,
+                    # before the writers spend time on thousands of them.
+                    complain(where, f"this file has more than {max_headings:,} headings, the most one prose file "
+                                    "may hold; a section of the paper needs far fewer (or raise prose_headings "
+                                    "under [limits] in data/config.toml)")
                 outer = enclosing.get(where.prose, 0)
                 marks = "#" * n
                 if n == 1:
@@ -244,14 +275,36 @@ def _check_links(runs: tuple[Run, ...], where: _Origin, complain) -> None:
 
 
 def _anchors_of(block: Block) -> tuple[str, ...]:
+    """The ids a block has on the page, which a link may point to."""
     if isinstance(block, Heading):
         return (block.anchor,)
     if isinstance(block, Table):
         return (block.anchor,)
     if isinstance(block, Figure):
-        # The HTML edition also uses <figure anchor>-larger for its "show larger" control.
-        return (block.anchor, block.data.anchor, f"{block.anchor}-larger")
+        return (block.anchor, block.data.anchor)
     return ()
+
+
+# The writers name parts of tables and figures after them (<table anchor>-caption, <figure anchor>-chart,
+# <data anchor>-phone-caption, ids inside the chart) and their own elements cf-...: a heading never takes
+# an anchor that starts like one of those, so it can never clash with an id the page makes itself.
+_WRITER_PREFIX = "cf-"
+
+
+def _reserved_prefixes(blocks: list[Block]) -> set[str]:
+    return {f"{a}-" for b in blocks if not isinstance(b, Heading) for a in _anchors_of(b)} | {_WRITER_PREFIX}
+
+
+def _reserved(anchor: str, taken: set[str], prefixes: set[str]) -> bool:
+    if anchor in taken:
+        return True
+    # Every prefix of the anchor ending in "-": as many look-ups as the anchor has words, however many tables.
+    at = anchor.find("-")
+    while at != -1:
+        if anchor[:at + 1] in prefixes:
+            return True
+        at = anchor.find("-", at + 1)
+    return False
 
 
 def _block_runs(block: Block) -> list[Run]:
@@ -265,13 +318,19 @@ def _block_runs(block: Block) -> list[Run]:
 def _with_anchors(blocks: list[Block]) -> list[Block]:
     """Give each heading a unique anchor that no table, figure or page element uses."""
     taken = set(RESERVED_ANCHORS) | {a for b in blocks if not isinstance(b, Heading) for a in _anchors_of(b)}
+    prefixes = _reserved_prefixes(blocks)
+    fixed = frozenset(taken)  # the page's and the tables' and figures' own ids
+    tried: dict[str, int] = {}  # the next number to try per text: 20,000 equal headings cost 20,000 steps
     out: list[Block] = []
     for block in blocks:
         if isinstance(block, Heading):
             base = slug(block.text)
-            anchor, n = base, 2
-            while anchor in taken:
+            while _reserved(base, fixed, prefixes):
+                base = f"section-{base}"  # "Table grants caption" would be the id of that table's caption
+            anchor, n = base, tried.get(base, 2)
+            while _reserved(anchor, taken, prefixes):
                 anchor, n = f"{base}-{n}", n + 1
+            tried[base] = n
             taken.add(anchor)
             block = Heading(block.level, block.text, anchor)
         out.append(block)

@@ -10,7 +10,18 @@ their text is treated as untrusted code:
   bytes are out of reach, and the composer only ever reads files in the edition's prose folder;
 - it is bounded: every loop step, call, operator and output charges a budget of time and characters,
   and operations that would build a huge value in one step ("x" * 3000000000, 10 ** 10 ** 10,
-  "x"|center(10**9), "{:>999999999}".format(1)) are refused before they run.
+  "x"|center(10**9), "{:>999999999}".format(1)) are refused before they run;
+- no value it builds can be large: every list, tuple or dict it writes, and every result of an operator,
+  call or filter, is weighed (its items counted through every level, so [[0]*100000]*2000 weighs
+  200 million, not 2,000) and refused above prose_characters. A C builtin (str(), ==, sorted, hashing)
+  therefore never runs on more than that, and `sum` of lists or texts, quadratic in Python, is done in
+  one linear pass.
+
+Why bounded by construction, not by a separate process with a hard CPU and memory limit: the limits of
+`resource.setrlimit` do not exist on Windows, where officers build the paper, and a second process per
+prose file would cost a Python start-up on every build there and have to proxy the helpers prose calls
+(figure(), lines(), total()) back into the composer. Bounding the size of every value the text can make
+works the same on every system: the clock is checked at every step, and no one step can run long.
 
 Every mistake is reported as an InputError naming the file and line, never as a traceback.
 """
@@ -22,6 +33,7 @@ import re
 import sys
 import time
 import traceback
+import weakref
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
@@ -29,10 +41,11 @@ from pathlib import Path, PurePath
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes, pass_environment
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Namespace
 
 from ..problems import InputError, Problem
 
@@ -87,7 +100,8 @@ def _static_size(body: Iterable[nodes.Node]) -> int:
 
 
 class _Generator(CodeGenerator):
-    """Routes `a ~ b` through the environment, so joining strings is bounded like `a + b`."""
+    """Routes `a ~ b` through the environment, so joining strings is bounded like `a + b`; weighs every
+    list, tuple and dict the text writes, and every operand of a comparison (== and `in` walk values in C)."""
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.bounded_join((")
@@ -95,6 +109,52 @@ class _Generator(CodeGenerator):
             self.visit(arg, frame)
             self.write(", ")
         self.write("))")
+
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self.write("environment.built(")
+        super().visit_List(node, frame)
+        self.write(")")
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
+        if node.ctx != "load":  # a loop's or set's targets: names, not a value
+            return super().visit_Tuple(node, frame)
+        self.write("environment.built(")
+        super().visit_Tuple(node, frame)
+        self.write(")")
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self.write("environment.built(")
+        super().visit_Dict(node, frame)
+        self.write(")")
+
+    def visit_Compare(self, node: nodes.Compare, frame: Frame) -> None:
+        self.write("(environment.compared(")
+        self.visit(node.expr, frame)
+        self.write(")")
+        for op in node.ops:
+            self.visit(op, frame)
+        self.write(")")
+
+    def visit_Operand(self, node: nodes.Operand, frame: Frame) -> None:
+        from jinja2.compiler import operators
+
+        self.write(f" {operators[node.op]} environment.compared(")
+        self.visit(node.expr, frame)
+        self.write(")")
+
+
+# Deeper than this, a value is refused rather than weighed (Python's own repr stops near 1,000).
+_MAX_DEPTH = 200
+
+
+class _BoundedNamespace(Namespace):
+    """namespace() whose attributes are weighed when set, like every other value the text builds."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        env = _WEIGHING.get(id(self))
+        if env is not None:
+            env.weighed(value)
+        super().__setitem__(name, value)
 
 
 class Sandbox(ImmutableSandboxedEnvironment):
@@ -107,9 +167,68 @@ class Sandbox(ImmutableSandboxedEnvironment):
         super().__init__(**kwargs)
         self.globals.pop("lipsum", None)  # generates text of any size; a paper never needs it
         self.globals["_bounded_loop"] = self.bounded_loop
+        self.globals["namespace"] = self.namespace
+        self.filters["sum"] = _linear_sum
         self.filters = {name: self._bounded_filter(name, f) for name, f in self.filters.items()}
         self.run: _Run | None = None
         self.macro_sizes: dict[str, int] = {}
+        self.weights: dict[int, tuple[Any, int]] = {}  # id -> (the value, kept alive so ids stay unique; its weight)
+
+    # --- the weight of values ----------------------------------------------------------------
+    def namespace(self, *args: Any, **kwargs: Any) -> Namespace:
+        ns = _BoundedNamespace(*args, **kwargs)
+        _WEIGHING[id(ns)] = self
+        self.weighed(ns)
+        return ns
+
+    def weigh(self, value: Any, depth: int = 0) -> int:
+        """Items and characters in `value`, counted through every level as often as they appear (what
+        printing or comparing it walks). Values that cannot change are weighed once per render."""
+        if isinstance(value, str):
+            return max(len(value), 1)
+        if not isinstance(value, (list, tuple, dict, MappingProxyType, set, frozenset, Namespace)):
+            return 1
+        known = self.weights.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        if depth > _MAX_DEPTH:
+            raise ProseStop(f"this value is nested more than {_MAX_DEPTH} levels deep; simplify it")
+        limit = self.limit()
+        if isinstance(value, Namespace):
+            items: Iterable[Any] = tuple(object.__getattribute__(value, "_Namespace__attrs").values())
+        elif isinstance(value, (dict, MappingProxyType)):
+            items = (v for pair in value.items() for v in pair)
+        else:
+            items = value
+        total = 1
+        for item in items:
+            total += self.weigh(item, depth + 1)
+            if total > limit:
+                raise ProseStop(f"this value would hold {total:,} or more characters or items through its "
+                                f"lists, more than the {limit:,} allowed (prose_characters under [limits])")
+        if isinstance(value, Namespace):
+            self.charge(total)  # changes after it is made, so weighed afresh each time: charged as work
+        else:
+            self.weights[id(value)] = (value, total)
+        return total
+
+    def weighed(self, value: Any) -> Any:
+        """`value`, once it is known to be within the limit."""
+        self.tick()
+        self.weigh(value)
+        return value
+
+    def compared(self, value: Any) -> Any:
+        """An operand of == or `in`: comparing walks it, so its weight is charged as work."""
+        self.tick()
+        self.charge(self.weigh(value))
+        return value
+
+    def built(self, value: Any) -> Any:
+        """A list, tuple or dict the text writes: weighed, and its items charged as work."""
+        self.weighed(value)
+        self.charge(len(value))
+        return value
 
     # --- the budget ------------------------------------------------------------------------
     def tick(self) -> None:
@@ -177,6 +296,8 @@ class Sandbox(ImmutableSandboxedEnvironment):
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
                     self._too_big(len(seq) * max(n, 0), "this repetition (*)")
+                    if not isinstance(seq, str):  # a list of lists repeats everything inside it
+                        self._too_big(self.weigh(seq) * max(n, 0), "this repetition (*)")
             if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > _MAX_INT_BITS:
                 raise ProseStop("this multiplication gives a number too large to work with")
         elif operator == "**":
@@ -188,6 +309,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
             self._check_printf(left)
         result = self.binop_table[operator](left, right)
         if isinstance(result, (str, list, tuple)):
+            self.weigh(result)
             self.charge(len(result))
         return result
 
@@ -220,8 +342,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if name in __self.macro_sizes and type(__obj).__name__ == "Macro":
             __self.charge(__self.macro_sizes[name])
         result = __context.call(__obj, *args, **kwargs)
-        if isinstance(result, (str, list, tuple)):
+        if isinstance(result, (str, list, tuple, dict)):
             __self._too_big(len(result), f"{name or 'this call'}()")
+            __self.weigh(result)
             __self.charge(len(result))
         return result
 
@@ -271,12 +394,18 @@ class Sandbox(ImmutableSandboxedEnvironment):
                 wrap = kwargs.get("wrapstring") or (values[4] if len(values) > 4 else None) or "\n"
                 self._too_big(len(str(values[0])) * (1 + len(str(wrap))), "the filter |wordwrap")
             result = f(*args, **kwargs)
-            if isinstance(result, (str, list, tuple)):
+            if isinstance(result, (str, list, tuple, dict)):
                 self._too_big(len(result), f"the filter |{name}")
+                self.weigh(result)
                 self.charge(len(result))
             return result
 
         return bounded
+
+    def call_test(self, name: str, value: Any, args: Any = None, kwargs: Any = None, context: Any = None,
+                  eval_ctx: Any = None) -> Any:
+        self.weighed(value)
+        return super().call_test(name, value, args, kwargs, context, eval_ctx)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         self.tick()
@@ -284,7 +413,10 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         self.tick()
-        return super().getitem(obj, argument)
+        result = super().getitem(obj, argument)
+        if isinstance(argument, slice) and isinstance(result, (str, list, tuple)):
+            self.charge(len(result))  # a slice is a copy
+        return result
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, (bytes, bytearray, memoryview, PurePath)) or isinstance(value, (bytes, bytearray, PurePath)):
@@ -292,6 +424,36 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if attr in _BLOCKED_ATTRIBUTES or attr in ("encode",):
             return False
         return super().is_safe_attribute(obj, attr, value)
+
+
+# Which sandbox weighs each namespace the text made (a namespace is set outside any sandbox hook).
+_WEIGHING: "weakref.WeakValueDictionary[int, Sandbox]" = weakref.WeakValueDictionary()
+
+
+@pass_environment
+def _linear_sum(environment: Any, iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
+    """|sum: numbers as Jinja adds them; texts, lists or tuples (sum(start=[])) joined in one pass, where
+    Python's sum copies the growing result at every step (quadratic, and inside C where no clock is read)."""
+    from jinja2.filters import make_attrgetter
+
+    if attribute is not None:
+        iterable = map(make_attrgetter(environment, attribute), iterable)
+    if not isinstance(start, (str, list, tuple)):
+        return sum(iterable, start)
+    parts = [start]
+    size = len(start)
+    for item in iterable:
+        if type(item) is not type(start) and not (isinstance(start, str) and isinstance(item, str)):
+            raise ProseStop(f"sum() can add a {type(item).__name__} to a {type(start).__name__} only if both are "
+                            "the same kind of value")
+        size += len(item)
+        if isinstance(environment, Sandbox):
+            environment._too_big(size, "sum()")
+        parts.append(item)
+    if isinstance(start, str):
+        return "".join(parts)
+    joined = [x for part in parts for x in part]
+    return joined if isinstance(start, list) else tuple(joined)
 
 
 def _is_context(value: Any) -> bool:
@@ -374,8 +536,9 @@ def unknown_names(env: Sandbox, source: str, name: str, known: Iterable[str]) ->
 
 def render(env: Sandbox, source: str, name: str, values: dict[str, Any], bounds: Bounds | None = None) -> str:
     """Render text, turning every mistake or passed limit into a Problem naming the file and line."""
-    previous = env.run
+    previous, weights = env.run, env.weights
     env.run = _Run(bounds, name) if bounds else None
+    env.weights = {}
     try:
         template = env.template_class.from_code(env, env.compile(source, name=name, filename=name),
                                                 env.make_globals(None), None)
@@ -412,7 +575,7 @@ def render(env: Sandbox, source: str, name: str, values: dict[str, Any], bounds:
                                              "write the text here instead")]) from None
         raise InputError([at(name, line, f"a value could not be worked out ({exc})")]) from None
     finally:
-        env.run = previous
+        env.run, env.weights = previous, weights
 
 
 def decode(data: bytes, name: str) -> str:
@@ -434,7 +597,7 @@ def _reads_as_cp1252(data: bytes) -> bool:
         return False
 
 
-PROSE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$")
+from .prose_files import PROSE_NAME  # noqa: E402 - the one definition, shared with the build's fingerprint
 
 
 def prose_path(folder: Path, name: str) -> Path | None:

@@ -167,13 +167,16 @@ class _Bookmarks:
     def __init__(self, anchors: Iterable[str]) -> None:
         self._names: dict[str, str] = {}
         used: set[str] = set()
+        tried: dict[str, int] = {}  # the next number to try per name: linear however many anchors share one
         for anchor in anchors:
             if anchor in self._names:
                 continue
-            name, n = bookmark_name(anchor), 2
+            base = bookmark_name(anchor)
+            name, n = base, tried.get(base, 2)
             while name in used:  # two anchors sanitised to the same name
-                name = f"{bookmark_name(anchor)[:36]}_{n}"
+                name = f"{base[:39 - len(str(n))]}_{n}"  # at most 40 characters, as Word allows
                 n += 1
+            tried[base] = n
             used.add(name)
             self._names[anchor] = name
         self._placed: set[str] = set()

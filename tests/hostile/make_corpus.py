@@ -408,9 +408,35 @@ def building_files() -> None:
     soffice_xlsx("libreoffice.xlsx", csv_text(header, rows))
 
 
+def misread_files() -> None:
+    """Issue 23: cells that each look fine but used to be read as something else, without a word."""
+    header, rows = base()
+    # Text after a date: read as the first date alone, the extension lost.
+    edited("end_date_with_text.csv", {("VU-001", "end_date"): "2026-03-31 extended to 2028-03-31"})
+    # Two break dates separated by a space, not ';': only the first was kept.
+    edited("break_dates_space.csv", {("VS-001", "break_dates"): "2027-03-31 2028-03-31"})
+    # A continental decimal comma: 0,500 was read as £500.
+    edited("decimal_comma.csv", {("VU-004", "spend"): "0,500"})
+    # A line pasted twice, its id copied with a zero-width space: counted twice as "VU- 002".
+    copy = list(row_of(rows, "VU-002"))
+    copy[col(header, "id")] = "VU-\u200b002"
+    at = rows.index(row_of(rows, "VU-002")) + 1
+    write_text("zero_width_id.csv", csv_text(header, [*rows[:at], copy, *rows[at:]]))
+    # Two grants whose ids differ only by punctuation: both published as ...-VSG_001.
+    edited("punctuation_ids.csv", {("VSG-001", "id"): "VSG 001", ("VSG-002", "id"): "VSG/001"})
+    # A line that starts in 2030, in the 2024-25 register: its spend counted in a year it did not run.
+    edited("future_start.csv", {("VU-004", "start_date"): "2030-04-01"})
+    # Decommissioned, but overridden to category a: "ends" beside money counted as committed.
+    edited("decommissioned_override.csv", {("VU-001", "status"): "decommissioned", ("VU-001", "category"): "a"})
+    # Dollar signs in register text: matplotlib read "$...$" as maths (italics, or a traceback).
+    edited("dollar_signs.csv", {("VU-001", "project"): "Service $\\undefinedmacro$ pilot",
+                                ("VU-002", "project"): "Small grants ($5k to $10k awards)"})
+
+
 def main() -> int:
     building_files()  # first: some refused files are cut from first_sheet.xlsx
     refused_files()
+    misread_files()
     files = sorted(p.name for p in HERE.iterdir() if p.is_file() and p.suffix != ".py")
     print(f"{len(files)} files in {HERE}")
     return 0
