@@ -371,7 +371,7 @@ def format_results(res: Results) -> str:
         lines += ["", "The PDF edition, timed on its own (not in the ratios: the notebook makes no PDF):"]
         for p in res.pdf:
             lines.append(f"  {p['what']}: the pdf stage took {p['pdf']:.2f} s (the whole build with it: {p['wall']:.2f} s)"
-                         if p["pdf"] is not None else f"  {p['what']}: no pdf stage ran (WeasyPrint cannot start here)")
+                         if p["pdf"] is not None else f"  {p['what']}: no pdf stage ran (Typst cannot be loaded here)")
     mark = {True: "met   ", False: "MISSED", None: "n/a   "}
     lines += ["", "Targets (ratios from this run):", *(f"  [{mark[ok]}] {name}: {found}" for name, ok, found in res.targets)]
     if res.profile:

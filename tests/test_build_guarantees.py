@@ -448,10 +448,11 @@ def test_a_missing_or_damaged_reference_docx_stops_check_and_report_up_front(tmp
 
 
 def test_a_machine_without_the_pdf_engine_builds_the_rest_and_says_why(tmp_path, monkeypatch):
-    """Stock Debian lacks Pango: the README's first command must still give the paper, and say so."""
+    """A machine where the typst wheel cannot load (a platform it has no build for): the README's first
+    command must still give the paper, and say so."""
     import pipeline.writers.pdf as pdf
 
-    monkeypatch.setattr(pdf, "engine_problem", lambda: "the PDF edition was not built: WeasyPrint cannot start")
+    monkeypatch.setattr(pdf, "engine_problem", lambda: "the PDF edition was not built: the typst package cannot be loaded")
     data = copy_data(tmp_path)
     result = build_edition("2024-25", data_dir=data, build_dir=tmp_path / "build", force=True)
     names = {p.name for p in result.files}
