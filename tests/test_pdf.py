@@ -355,3 +355,19 @@ def test_without_the_typst_package_the_officer_is_told_what_to_do(monkeypatch):
     problem = engine_problem()
     assert problem.startswith("the PDF edition was not built: the typst package cannot be loaded")
     assert "python bootstrap.py" in problem and "Word and HTML editions" in problem
+
+
+def test_a_character_the_font_cannot_draw_never_stops_the_edition(tmp_path):
+    """PDF/UA-1 allows no character without a glyph; an emoji or a Chinese name in the register prints as
+    a marked gap in the PDF (the Word and web editions keep it) instead of the edition failing."""
+    from pipeline.writers.pdf import MISSING_MARK
+
+    doc = Document("Title 😀", "", "OPCC", "S", sample_document(tmp_path).date,
+                   (Heading(1, "Heading 中文", "t"), Paragraph((Run("Project 😀, Welsh ŵŷ, £5 €6"),)),
+                    Table("t", "Caption مرحبا", (Column("Name"),), (("Provider 😀",),))))
+    path = tmp_path / "glyphs.pdf"
+    write_pdf(doc, path)
+    text = _one_line(" ".join(pdf_pages_text(path, layout=False)))
+    assert f"Heading {MISSING_MARK * 2}" in text and f"Project {MISSING_MARK}, Welsh ŵŷ, £5 €6" in text
+    assert f"Provider {MISSING_MARK}" in text
+    assert PdfReader(str(path)).metadata.title == "Title 😀"  # metadata is not drawn: kept as written

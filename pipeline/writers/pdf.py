@@ -24,12 +24,14 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..paper.model import BulletList, Contents, Document, Figure, Heading, Paragraph, Run, Table
 from .print_layout import (ChartImage, DataLink, PrintBlock, PrintWords, clean, load_words, orientations,
                            print_edition)
+from .font_coverage import covered
 from .table_widths import BODY, HEADING, NO_WRAP_KINDS, TOTAL, TableMetrics
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,12 @@ def print_data(doc: Document, templates_dir: Path | None = None, words: PrintWor
     anchors = {b.anchor for b in (*edition.front, *body) if isinstance(b, (Heading, Table))}
     anchors |= {b.figure.anchor for b in body if isinstance(b, ChartImage) and b.first}
     images: list[Path] = []
-    view = _Viewer(metrics, anchors, images)
+    known = _coverage(_own_or_default(templates_dir, FONTS))
+    view = _Viewer(metrics, anchors, images, known)
+
+    def text(value: str) -> str:
+        return _text(value, known)
+
     parts: list[dict] = []
     for block, wide in zip(body, orientations(body, too_wide)):
         item = view(block, LANDSCAPE_TWIPS if wide else PORTRAIT_TWIPS)
@@ -81,15 +88,36 @@ def print_data(doc: Document, templates_dir: Path | None = None, words: PrintWor
     when = doc.published or doc.date
     language, _, region = doc.language.partition("-")
     data = {
+        # Metadata is not drawn: it keeps every character (only those XML cannot hold are left out).
         "meta": {"title": clean(doc.title), "author": clean(doc.author), "subject": clean(doc.subject),
                  "keywords": [clean(k) for k in doc.keywords], "lang": language.lower(),
                  "region": region.upper() or None, "date": [when.year, when.month, when.day]},
-        "footer": _fields(words.page_x_of_y), "page_word": clean(words.page),
-        "front_title": clean(edition.front_title), "front_subtitle": clean(doc.subtitle) if edition.front_title else "",
+        "footer": _fields(words.page_x_of_y, known), "page_word": text(words.page),
+        "front_title": text(edition.front_title), "front_subtitle": text(doc.subtitle) if edition.front_title else "",
         "front": [view(b, PORTRAIT_TWIPS) for b in edition.front],
         "parts": parts,
     }
     return PrintData(data, tuple(images))
+
+
+# Printed for a character the shipped font cannot draw (an emoji, a Chinese name): PDF/UA-1 allows no
+# character without a glyph, so Typst would refuse the whole edition. The Word and web editions keep it.
+MISSING_MARK = "\u25a1"  # a white square, which Liberation Sans has
+
+
+def _text(value: str, known: frozenset[int]) -> str:
+    """A string of the model as the PDF can print it: XML-safe, every character one the font can draw."""
+    value = clean(value)
+    if value.isascii():
+        return value
+    return "".join(ch if ord(ch) in known or ch in "\t\n\r" else MISSING_MARK for ch in value)
+
+
+@lru_cache(maxsize=4)
+def _coverage(fonts: Path) -> frozenset[int]:
+    """The characters every shipped face (regular, bold, italic, bold italic) can draw."""
+    faces = [covered(p) for p in sorted(fonts.glob("*.[ot]tf"))] or [frozenset()]
+    return frozenset.intersection(*faces)
 
 
 def engine_problem() -> str | None:
@@ -178,22 +206,22 @@ def _charts(edition: dict):
 _FIELD = re.compile(r"\{(page|pages)\}")
 
 
-def _fields(text: str) -> list[dict]:
+def _fields(text: str, known: frozenset[int]) -> list[dict]:
     """'Page {page} of {pages}' as pieces the template fills in: text, the page number, the page count."""
     out = []
     for n, piece in enumerate(_FIELD.split(text)):
         if n % 2:
             out.append({"field": piece, "text": ""})
         elif piece:
-            out.append({"field": None, "text": clean(piece.replace("\n", " "))})
+            out.append({"field": None, "text": _text(piece.replace("\n", " "), known)})
     return out
 
 
 class _Viewer:
     """Each print block as the template's data; checks tables and links, and collects the chart images."""
 
-    def __init__(self, metrics: TableMetrics, anchors: set[str], images: list[Path]):
-        self.metrics, self.anchors, self.images = metrics, anchors, images
+    def __init__(self, metrics: TableMetrics, anchors: set[str], images: list[Path], known: frozenset[int]):
+        self.metrics, self.anchors, self.images, self.known = metrics, anchors, images, known
         self.level = 1  # the level of the last heading tagged (a paper may start at its sections)
 
     def __call__(self, block: PrintBlock, text_width: int) -> dict:
@@ -203,7 +231,7 @@ class _Viewer:
             look = max(1, min(block.level, 6))
             level = min(look, self.level + 1)
             self.level = level
-            return {"k": "heading", "level": level, "look": look, "text": clean(block.text), "anchor": block.anchor}
+            return {"k": "heading", "level": level, "look": look, "text": self.text(block.text), "anchor": block.anchor}
         if isinstance(block, Paragraph):
             return {"k": "p", "role": block.role, "runs": self.runs(block.runs)}
         if isinstance(block, BulletList):
@@ -211,24 +239,27 @@ class _Viewer:
         if isinstance(block, Table):
             _check_table(block)
             widths = self.metrics.column_widths(block, text_width)
-            return {"k": "table", "anchor": block.anchor, "caption": clean(block.caption),
+            return {"k": "table", "anchor": block.anchor, "caption": self.text(block.caption),
                     "widths": [max(1, w) for w in widths], "row_header": block.row_header,
-                    "columns": [{"title": clean(c.title), "right": c.align == "right", "nowrap": c.kind in NO_WRAP_KINDS}
+                    "columns": [{"title": self.text(c.title), "right": c.align == "right", "nowrap": c.kind in NO_WRAP_KINDS}
                                 for c in block.columns],
-                    "rows": [[clean(cell) for cell in row] for row in block.rows],
-                    "totals": [[clean(cell) for cell in row] for row in block.totals]}
+                    "rows": [[self.text(cell) for cell in row] for row in block.rows],
+                    "totals": [[self.text(cell) for cell in row] for row in block.totals]}
         if isinstance(block, ChartImage):
             if not Path(block.png).is_file():
                 raise FileNotFoundError(f"figure {block.figure.anchor!r}: the chart image {block.png} does not exist; "
                                         "draw the charts before writing the PDF")
             self.images.append(Path(block.png))
             return {"k": "chart", "image": len(self.images) - 1, "alt": clean(block.alt),
-                    "caption": clean(block.caption), "anchor": block.figure.anchor if block.first else None}
+                    "caption": self.text(block.caption), "anchor": block.figure.anchor if block.first else None}
         if isinstance(block, DataLink):
-            return {"k": "link", "text": clean(block.text), "anchor": block.anchor}
+            return {"k": "link", "text": self.text(block.text), "anchor": block.anchor}
         if isinstance(block, Contents):
-            return {"k": "contents", "title": clean(block.title)}
+            return {"k": "contents", "title": self.text(block.title)}
         raise TypeError(f"the PDF writer does not know how to lay out {type(block).__name__}")
+
+    def text(self, value: str) -> str:
+        return _text(value, self.known)
 
     def runs(self, runs: tuple[Run, ...]) -> list[dict]:
         _check_links(runs)
@@ -242,7 +273,7 @@ class _Viewer:
                     anchor = href[1:] if href[1:] in self.anchors else None
                 else:
                     url = href
-            out.append({"t": clean(run.text), "b": run.bold, "i": run.italic, "url": url, "anchor": anchor})
+            out.append({"t": self.text(run.text), "b": run.bold, "i": run.italic, "url": url, "anchor": anchor})
         return out
 
 
