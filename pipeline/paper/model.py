@@ -57,6 +57,9 @@ class Table:
     totals: tuple[tuple[str, ...], ...] = ()  # footer rows, e.g. ("TOTAL", "", "", "", "£4,654,011")
     wide: bool = False  # Word puts it in a landscape section
     row_header: bool = False  # first cell of each row names the row (th scope="row" in HTML)
+    # What the print editions (Word, PDF) show instead of a table too long for a paper: a shorter
+    # table and a note saying where every line is (see paper.summarise); () = the table itself.
+    summary: tuple["Block", ...] = ()
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from ..paper.model import BulletList, Contents, Document, Figure, Heading, Paragraph, Run, Table
 from .print_layout import (ChartImage, DataLink, PrintBlock, PrintWords, clean, load_words, orientations,
-                           print_edition)
+                           print_edition, printed)
 from .font_coverage import covered
 from .table_widths import BODY, HEADING, NO_WRAP_KINDS, TOTAL, TableMetrics
 
@@ -61,7 +61,7 @@ def print_data(doc: Document, templates_dir: Path | None = None, words: PrintWor
     templates_dir = Path(templates_dir) if templates_dir else DEFAULT_TEMPLATES
     words = words or load_words(templates_dir)
     metrics = TableMetrics(TABLE_SIZES, CELL_PADDING_TWIPS)
-    metrics.share(b.data if isinstance(b, Figure) else b for b in (*doc.front, *doc.blocks)
+    metrics.share(b.data if isinstance(b, Figure) else b for b in printed((*doc.front, *doc.blocks))
                   if isinstance(b, (Table, Figure)))
 
     def too_wide(table: Table) -> bool:
