@@ -371,3 +371,24 @@ def test_a_character_the_font_cannot_draw_never_stops_the_edition(tmp_path):
     assert f"Heading {MISSING_MARK * 2}" in text and f"Project {MISSING_MARK}, Welsh ŵŷ, £5 €6" in text
     assert f"Provider {MISSING_MARK}" in text
     assert PdfReader(str(path)).metadata.title == "Title 😀"  # metadata is not drawn: kept as written
+
+
+def _write_in_child(doc, path) -> None:
+    write_pdf(doc, path)
+
+
+def test_a_process_forked_after_typst_ran_here_still_writes_the_pdf(built, tmp_path):
+    """Typst's threads do not survive a fork: the build forks its stages, so a PDF stage forked from a
+    process that has compiled before (a test session, a preview) compiles in a fresh interpreter
+    instead of waiting for ever, and writes the same bytes."""
+    import multiprocessing
+
+    doc, first = built  # compiled in this process already
+    child = multiprocessing.get_context("fork").Process(target=_write_in_child, args=(doc, tmp_path / "child.pdf"))
+    child.start()
+    child.join(timeout=180)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked PDF stage hung")
+    assert child.exitcode == 0
+    assert (tmp_path / "child.pdf").read_bytes() == first.read_bytes()

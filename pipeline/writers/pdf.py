@@ -32,6 +32,7 @@ from ..paper.model import BulletList, Contents, Document, Figure, Heading, Parag
 from .print_layout import (ChartImage, DataLink, PrintBlock, PrintWords, clean, load_words, orientations,
                            print_edition, printed)
 from .font_coverage import covered
+from .typst_run import compile_pdf
 from .table_widths import BODY, HEADING, NO_WRAP_KINDS, TOTAL, TableMetrics
 
 log = logging.getLogger(__name__)
@@ -145,15 +146,15 @@ def write_pdf(doc: Document, path: Path, templates_dir: Path | None = None) -> N
             item["src"] = names[item.pop("image")]
         source = template.read_bytes()
         try:
-            pdf, warnings = typst.compile_with_warnings(
-                source, root=str(root), font_paths=[str(fonts)], ignore_system_fonts=True,
-                sys_inputs={"edition": json.dumps(data.edition, ensure_ascii=False)},
-                pdf_standards=[PDF_STANDARD])
+            pdf, warnings = compile_pdf(source, root, fonts, {"edition": json.dumps(data.edition, ensure_ascii=False)},
+                                        PDF_STANDARD)
         except typst.TypstError as exc:
             raise RuntimeError(f"{template}: the PDF edition could not be laid out: {exc.message}"
                                + "".join(f"; {h}" for h in getattr(exc, "hints", []) or [])) from None
+        except RuntimeError as exc:
+            raise RuntimeError(f"{template}: {exc}") from None
     for warning in warnings:
-        log.warning("PDF edition: %s", warning.message)
+        log.warning("PDF edition: %s", warning)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pdf)
