@@ -453,7 +453,7 @@ class _Inputs:
 def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], skip: tuple[str, ...] = ()) -> str | None:
     """Charts, the paper, its writers and the exports, each as soon as what it needs is ready, several
     at once on a machine with several cores (pipeline/parallel.py); the same files as one by one.
-    Returns why the PDF edition was not built, if WeasyPrint cannot run here (the rest is built)."""
+    Returns why the PDF edition was not built, if Typst cannot run here (the rest is built)."""
     from dataclasses import replace
 
     from .parallel import Task, default_jobs, run
@@ -511,7 +511,7 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
 
         names = a.names
         if "pdf" not in skip:
-            # Asked here, not before the charts: by now WeasyPrint has been imported while they were drawn.
+            # Asked here, not before the charts: by now Typst has been imported while they were drawn.
             from .writers.pdf import engine_problem
 
             problem = engine_problem()
@@ -586,7 +586,7 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
 
 def _import_writers(pdf: bool = True) -> None:
     """While the charts are drawn elsewhere: import what composing and writing the paper use (Jinja2,
-    markdown-it, python-docx, WeasyPrint), so that this is not done after the charts, when the paper
+    markdown-it, python-docx, Typst), so that this is not done after the charts, when the paper
     waits on it."""
     from .paper import compose  # noqa: F401
     from .writers import docx, html  # noqa: F401
@@ -594,7 +594,7 @@ def _import_writers(pdf: bool = True) -> None:
     if pdf:
         from .writers.pdf import engine_problem
 
-        engine_problem()  # imports WeasyPrint, if it can
+        engine_problem()  # imports Typst, if it can
 
 
 def _contract_dates(review) -> dict:

@@ -459,6 +459,16 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
             c.bad(("paper", "prose_dir"), prose, 'expected the name of a folder inside the edition\'s folder, such as "prose"')
         c.typos(paper, ("paper",), ("timeline_max_bars", "list_max_lines", "title", "subject", "keywords", "prose_dir"))
 
+    summaries = c.table("summaries", required=False)
+    if summaries is not None:
+        c.whole(summaries, ("summaries", "largest"), 0, 1000, "rows", required=False)
+        c.whole(summaries, ("summaries", "soonest"), 0, 1000, "rows", required=False)
+        address = c.text(summaries, ("summaries", "web_address"), required=False, empty=True)
+        if address and (not address.startswith("https://") or len(address) < 12 or any(ch.isspace() for ch in address)):
+            c.bad(("summaries", "web_address"), address,
+                  'expected the full web address of the published folder, starting https://, or "" for none')
+        c.typos(summaries, ("summaries",), ("largest", "soonest", "web_address"))
+
     cats = c.table("categories")
     if cats is not None and lists.get("categories") is not None:
         for key in dict.fromkeys((*lists["categories"], "annual", *cats)):

@@ -1,5 +1,5 @@
 """What the 2024-25 edition publishes, in a form to compare: the CSV and JSON exports as they are, the
-calendar as icalendar reads it back, the HTML page's and the Word file's text.
+calendar as icalendar reads it back, the HTML page's, the Word file's and the PDF's text.
 
 tests/test_speed_outputs.py builds the edition (several stages at once) and compares it with
 tests/reference/2024-25/, so making a build faster can never change what is published. When a change
@@ -106,6 +106,20 @@ def calendar_events(data: bytes) -> str:
     return "\n".join(out) + "\n"
 
 
+def pdf_text(path: Path) -> str:
+    """The PDF edition's text as poppler lays it out (pdftotext -layout, a table row a line), spaces collapsed,
+    without the running footer ("Page X of Y"), which says only where pages break."""
+    import shutil
+    import subprocess
+
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        raise RuntimeError("pdftotext is not installed (apt-get install poppler-utils)")
+    text = subprocess.run([tool, "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout.decode("utf-8")
+    lines = (re.sub(r"\s+", " ", line).strip() for line in text.replace("\f", "\n").splitlines())
+    return "\n".join(line for line in lines if line and not re.fullmatch(r"Page \d+ of \d+", line)) + "\n"
+
+
 def published(folder: Path) -> dict[str, str]:
     """name -> text to compare, for a built 2024-25 folder."""
     out = {name: (folder / name).read_text(encoding="utf-8-sig") for name in EXACT}
@@ -113,6 +127,7 @@ def published(folder: Path) -> dict[str, str]:
     out[f"commissioning-framework-{YEAR}.html.txt"] = html_text(
         (folder / f"commissioning-framework-{YEAR}.html").read_text(encoding="utf-8"))
     out[f"commissioning-framework-{YEAR}.docx.txt"] = docx_text(folder / f"commissioning-framework-{YEAR}.docx")
+    out[f"commissioning-framework-{YEAR}.pdf.txt"] = pdf_text(folder / f"commissioning-framework-{YEAR}.pdf")
     return out
 
 

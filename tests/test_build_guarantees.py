@@ -165,8 +165,15 @@ def test_a_build_killed_part_way_leaves_the_previous_build_as_it_was(tmp_path):
                 assert finished == 0, f"{where}: the build failed on its own:\n{log}"
                 before = hashes(out)
                 continue
-            killed_mid_build.append(where)
             after = hashes(out)
+            stages = {line.split()[0] for line in log.splitlines() if line.strip()}
+            if {"exports", "word", "pdf", "html"} <= stages and differing(before, after):
+                # Every stage had finished (the PDF is no longer the slow last one): the kill landed
+                # while the finished build was swapped in or reported. It must then be whole.
+                assert set(after) == set(before), f"{where}: a finished build is incomplete: {sorted(set(before) - set(after))}"
+                before = after
+                continue
+            killed_mid_build.append(where)
             assert not differing(before, after), (
                 f"{where}: the previous build changed (files {differing(before, after)}); stage log:\n{log}")
             leftovers = [p.name for p in out.parent.iterdir() if p.name != YEAR]
@@ -450,10 +457,11 @@ def test_a_missing_or_damaged_reference_docx_stops_check_and_report_up_front(tmp
 
 
 def test_a_machine_without_the_pdf_engine_builds_the_rest_and_says_why(tmp_path, monkeypatch):
-    """Stock Debian lacks Pango: the README's first command must still give the paper, and say so."""
+    """A machine where the typst wheel cannot load (a platform it has no build for): the README's first
+    command must still give the paper, and say so."""
     import pipeline.writers.pdf as pdf
 
-    monkeypatch.setattr(pdf, "engine_problem", lambda: "the PDF edition was not built: WeasyPrint cannot start")
+    monkeypatch.setattr(pdf, "engine_problem", lambda: "the PDF edition was not built: the typst package cannot be loaded")
     data = copy_data(tmp_path)
     result = build_edition("2024-25", data_dir=data, build_dir=tmp_path / "build", force=True)
     names = {p.name for p in result.files}

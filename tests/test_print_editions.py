@@ -99,6 +99,46 @@ def test_charts_print_at_full_size_in_word(built):
     assert continued and all("Timeline of agreements" in t for t in continued)
 
 
+def test_pdf_ua_checker_finds_nothing_in_the_2024_25_edition(pdf):
+    from pdfua import validate
+
+    report = validate(str(pdf))
+    assert [(f.rule_id, f.severity.name, f.message) for f in report.findings] == []
+
+
+def _images_drawn(path: Path) -> list[tuple[float, float]]:
+    """(width, height) in points of every image each page draws, from the content streams' transforms."""
+    import pikepdf
+
+    sizes = []
+    with pikepdf.open(path) as doc:
+        for page in doc.pages:
+            xobjects = page.Resources.get("/XObject", {})
+            ctm, stack = pikepdf.Matrix(), []
+            for operands, op in pikepdf.parse_content_stream(page):
+                name = str(op)
+                if name == "q":
+                    stack.append(ctm)
+                elif name == "Q":
+                    ctm = stack.pop()
+                elif name == "cm":
+                    ctm = pikepdf.Matrix(*[float(v) for v in operands]) @ ctm
+                elif name == "Do" and xobjects.get(operands[0]) is not None \
+                        and xobjects[operands[0]].get("/Subtype") == "/Image":
+                    sizes.append((abs(ctm.a), abs(ctm.d)))
+    return sizes
+
+
+def test_charts_print_at_full_size_in_the_pdf(pdf, built):
+    """As in Word: every chart image at its own printed width (6.25 in or more), under half a page tall."""
+    drawn = _images_drawn(pdf)
+    assert len(drawn) == 3 + len(list((built / "charts").glob("timeline.print-*.png")))
+    half_page = 24.7 / 2.54 / 2 * 72
+    for width, height in drawn:
+        assert width >= charts.FIGURE_WIDTH_IN * 72 - 0.5
+        assert height < half_page * 0.95
+
+
 def test_page_counts(pdf, word_pdf, capsys):
     pdf_pages, word_pages = len(pdf_page_sizes(pdf)), len(pdf_page_sizes(word_pdf))
     with capsys.disabled():

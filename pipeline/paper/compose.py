@@ -34,6 +34,8 @@ from ..input.review import without_mark
 from ..input.register import Line, Register, total_spend
 from ..problems import InputError, Problem
 from . import sections as parts
+from .summarise import RowFacts, SummaryRules, summarise
+from .summarise import load_words as summary_words
 from .glossary import VALUE_END, VALUE_START, expand_first_use, used
 from .markdown import Source, prose_markers, to_blocks
 from .model import Block, Contents, Document, Figure, Table
@@ -162,10 +164,31 @@ class _Context:
         self.current_prose: str | None = None
         self.glossary_slot: tuple[int, str, list[str]] | None = None  # filled in once the whole text is known
         self.read: set[str] = set()  # the prose names the templates asked for
+        self.templates: Path | None = None
+        self._soonest: dict[str, date] | None = None
 
     def _problem(self, message: str) -> None:
         place = current_place()
         self.problems.append(at(place[0], place[1], message) if place else Problem("templates", None, None, "", message))
+
+    # --- long tables in print (paper.summarise) -------------------------------------------
+    def rules(self, *files: str) -> SummaryRules:
+        """When and how a per-line table is summarised in print; `files`: the exports (by the start of
+        their names) that hold every line of it, as far as this build makes them."""
+        settings = self.a.config.raw.get("summaries", {})
+        built = tuple(name for _, name in self.a.downloads if any(name.startswith(f) for f in files))
+        return SummaryRules(int(self.a.config["paper"].get("list_max_lines", 150)), int(settings.get("largest", 10)),
+                            int(settings.get("soonest", 10)), str(settings.get("web_address", "")), built,
+                            summary_words(self.templates))
+
+    def soonest(self, line: Line) -> date | None:
+        """The line's soonest decision still to take."""
+        if self._soonest is None:
+            self._soonest = {}
+            for d in self.a.decisions:
+                if d.counts and (d.line.id not in self._soonest or d.due < self._soonest[d.line.id]):
+                    self._soonest[d.line.id] = d.due
+        return self._soonest.get(line.id)
 
     # --- selections ------------------------------------------------------------------------
     def _select(self, filters: dict[str, Any], may_be_empty: bool, helper: str) -> list[Line] | None:
@@ -250,8 +273,11 @@ class _Context:
         lines = self.a.register.in_section(section)
         rows = tuple((l.term, l.priority, l.project, l.provider, fmt.plain_money(l.spend)) for l in lines)
         cols = _columns(columns, ("text", "text", "text", "text", "money"), (0.8, 1.2, 2.2, 1.8, 1.0))
-        return self.blocks.add(Table(f"table-{section}", caption, cols, rows,
-                                     ((total_label, "", "", "", fmt.plain_money(total_spend(lines))),), wide=False))
+        table = Table(f"table-{section}", caption, cols, rows,
+                      ((total_label, "", "", "", fmt.plain_money(total_spend(lines))),), wide=False)
+        facts = [RowFacts(1, l.spend, self.soonest(l)) for l in lines]
+        return self.blocks.add(summarise(table, facts, self.rules("contracts-register", "grants-360giving"),
+                                         money_column=4, name_column=2))
 
     def changes_table(self, kind: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
         """Tables of the comparison with the previous edition: totals, added, ended, spend, category."""
@@ -270,33 +296,39 @@ class _Context:
         if kind in ("added", "ended"):
             lines = cmp.added if kind == "added" else cmp.ended
             rows = tuple((l.project, l.provider, title(l.section), m(l.spend)) for l in lines)
-            return self.blocks.add(Table(f"table-changes-{kind}", caption,
-                                         _columns(columns, ("text", "text", "text", "money"), (2.2, 1.8, 1.0, 1.0)), rows,
-                                         ((total_label, "", "", m(total_spend(lines))),)))
+            table = Table(f"table-changes-{kind}", caption,
+                          _columns(columns, ("text", "text", "text", "money"), (2.2, 1.8, 1.0, 1.0)), rows,
+                          ((total_label, "", "", m(total_spend(lines))),))
+            return self.blocks.add(summarise(table, [RowFacts(1, l.spend) for l in lines], self.rules("changes-since"),
+                                             money_column=3))
         if kind == "spend":
             rows = tuple((c.project, c.provider, m(c.previous), m(c.current), _signed(c.difference), _pct(c.percent))
                          for c in cmp.spend_changes)
-            return self.blocks.add(Table("table-changes-spend", caption,
-                                         _columns(columns, ("text", "text", "money", "money", "money", "number"),
-                                                  (2.2, 1.8, 1.0, 1.0, 1.0, 0.8)), rows, wide=True))
+            table = Table("table-changes-spend", caption, _columns(columns, ("text", "text", "money", "money", "money", "number"),
+                                                                   (2.2, 1.8, 1.0, 1.0, 1.0, 0.8)), rows, wide=True)
+            facts = [RowFacts(1, abs(c.difference)) for c in cmp.spend_changes]  # the largest changes
+            return self.blocks.add(summarise(table, facts, self.rules("changes-since")))
         if kind == "category":
             rows = tuple((c.project, c.provider, c.previous or "", c.current or "", c.reason) for c in cmp.category_moves)
-            return self.blocks.add(Table("table-changes-category", caption,
-                                         _columns(columns, ("text", "text", "text", "text", "text"),
-                                                  (2.0, 1.6, 0.7, 0.7, 3.0)), rows))
+            table = Table("table-changes-category", caption, _columns(columns, ("text", "text", "text", "text", "text"),
+                                                                      (2.0, 1.6, 0.7, 0.7, 3.0)), rows)
+            return self.blocks.add(summarise(table, [RowFacts()] * len(rows), self.rules("changes-since")))
         if kind == "agreements":
             rows = tuple((c.project, c.provider, c.detail) for c in cmp.line_changes)
-            return self.blocks.add(Table("table-changes-agreements", caption,
-                                         _columns(columns, ("text", "text", "text"), (2.0, 1.6, 3.6)), rows))
+            table = Table("table-changes-agreements", caption, _columns(columns, ("text", "text", "text"), (2.0, 1.6, 3.6)),
+                          rows)
+            return self.blocks.add(summarise(table, [RowFacts()] * len(rows), self.rules("changes-since")))
         raise ValueError(f"unknown changes table {kind!r}; use totals, added, ended, spend, category or agreements")
 
     def category_schedule(self, key: str, caption: str, columns: list[str], none_scheduled: str,
                           overdue_mark: str = "overdue") -> Markup:
         return self.blocks.add(parts.category_schedule_table(key, self.a.items, self.a.review, caption, columns,
-                                                                none_scheduled, overdue_mark))
+                                                                none_scheduled, overdue_mark,
+                                                                self.rules("review-schedule", "forward-plan")))
 
     def ending_table(self, caption: str, columns: list[str], labels: dict[str, str]) -> Markup:
-        return self.blocks.add(parts.ending_table(self.a.items, tuple(labels), labels, caption, columns))
+        return self.blocks.add(parts.ending_table(self.a.items, tuple(labels), labels, caption, columns,
+                                                  self.rules("review-schedule")))
 
     def causes_table(self, caption: str, columns: list[str], labels: dict[str, str]) -> Markup:
         return self.blocks.add(parts.causes_table(self.a.outlook.causes, labels, caption, columns))
@@ -466,6 +498,7 @@ def compose(a: Analysis, templates: Path = TEMPLATES, sources_out: list | None =
     limits = a.config.limits
     ctx = _Context(a, blocks, env, prose_dir, _prose_environment(),
                    Bounds(float(limits.prose_seconds), int(limits.prose_characters)))
+    ctx.templates = templates
     values = ctx.values()
     skeleton = templates / "paper.md"
     text = _read_template(skeleton)

@@ -58,6 +58,9 @@ class Table:
     wide: bool = False  # Word puts it in a landscape section
     row_header: bool = False  # first cell of each row names the row (th scope="row" in HTML)
     web_only: bool = False  # detail for the HTML edition only: the print editions (Word, PDF) leave it out
+    # What the print editions (Word, PDF) show instead of a table too long for a paper: a shorter
+    # table and a note saying where every line is (see paper.summarise); () = the table itself.
+    summary: tuple["Block", ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from ..analysis.outlook import Cause, shares
 from ..analysis.schedule import ReviewItem
 from ..input.register import Line, total_spend
 from .model import Column, Table
+from .summarise import RowFacts, SummaryRules, summarise
 
 
 def columns(titles: Sequence[str], kinds: Sequence[str], widths: Sequence[float] | None) -> tuple[Column, ...]:
@@ -34,7 +35,8 @@ def decision_text(d: Decision, overdue_mark: str) -> str:
 
 
 def category_schedule_table(key: str, items: Iterable[Classified], review: Iterable[ReviewItem], caption: str,
-                            titles: Sequence[str], none_scheduled: str, overdue_mark: str) -> Table:
+                            titles: Sequence[str], none_scheduled: str, overdue_mark: str,
+                            rules: SummaryRules | None = None) -> Table:
     """One row per line of a category: why it is there and every decision it needs, next decision first."""
     by_id = {r.item.line.id: r for r in review}
     members = [c for c in items if c.category == key]
@@ -47,27 +49,33 @@ def category_schedule_table(key: str, items: Iterable[Classified], review: Itera
         why = c.reason + ("" if not c.disagrees else f" (set to {c.category} in the register)")
         decided = "; ".join(decision_text(d, overdue_mark) for d in r.decisions) if r else none_scheduled
         groups.setdefault((why, decided), []).append(c)
-    rows = []
+    rows, facts = [], []
     for (why, decided), group in groups.items():
         names = group[0].line.project if len(group) == 1 else (
             f"{len(group)} lines: " + "; ".join(c.line.project for c in group))
         spend = group[0].line.spend if len(group) == 1 else total_spend(c.line for c in group)
         rows.append((names, fmt.plain_money(spend), why, decided))
+        dues = [d.due for c in group if (r := by_id.get(c.line.id)) for d in r.decisions]
+        facts.append(RowFacts(len(group), spend, min(dues) if dues else None))
     total = ("Total", fmt.plain_money(total_spend(c.line for c in members)), "", "")
-    return Table(f"table-category-{key}", caption, columns(titles, ("text", "money", "text", "text"),
-                                                           (1.9, 0.9, 2.6, 3.2)), tuple(rows), (total,))
+    table = Table(f"table-category-{key}", caption, columns(titles, ("text", "money", "text", "text"),
+                                                            (1.9, 0.9, 2.6, 3.2)), tuple(rows), (total,))
+    return summarise(table, facts, rules, money_column=1) if rules else table
 
 
 def ending_table(items: Iterable[Classified], keys: Sequence[str], labels: Mapping[str, str], caption: str,
-                 titles: Sequence[str]) -> Table:
+                 titles: Sequence[str], rules: SummaryRules | None = None) -> Table:
     """Lines that end as agreed or are decommissioned: listed once, with the date."""
     chosen = [c for c in items if c.category in keys]
     chosen.sort(key=lambda c: (c.line.end_date or date.max, c.line.id))
     rows = tuple((c.line.project, c.line.provider, fmt.plain_money(c.line.spend), labels.get(c.category, c.category),
                   fmt.uk_date(c.line.end_date, "not recorded")) for c in chosen)
     total = ("Total", "", fmt.plain_money(total_spend(c.line for c in chosen)), "", "")
-    return Table("table-ending", caption, columns(titles, ("text", "text", "money", "text", "date"),
-                                                  (2.2, 1.8, 1.0, 1.4, 1.0)), rows, (total,))
+    table = Table("table-ending", caption, columns(titles, ("text", "text", "money", "text", "date"),
+                                                   (2.2, 1.8, 1.0, 1.4, 1.0)), rows, (total,))
+    # Named in print: the largest, and those ending soonest.
+    facts = [RowFacts(1, c.line.spend, c.line.end_date) for c in chosen]
+    return summarise(table, facts, rules, money_column=2) if rules else table
 
 
 def causes_table(causes: Sequence[Cause], labels: Mapping[str, str], caption: str, titles: Sequence[str]) -> Table:

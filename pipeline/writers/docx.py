@@ -31,7 +31,7 @@ from lxml.etree import _Element
 from ..paper.model import BulletList, Column, Contents, Document, Figure, Heading, Paragraph, Run, Table
 from .reproducible import ZIP_EPOCH, normalise_zip
 from .print_layout import (_NOT_XML, ChartImage, DataLink, PrintBlock, PrintWords, clean, load_words,
-                           orientations, print_edition)
+                           orientations, print_edition, printed)
 from .table_widths import BODY, HEADING, NO_WRAP_KINDS, TOTAL, TableMetrics
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "templates" / "reference.docx"
@@ -202,7 +202,7 @@ class _Bookmarks:
 
 def _tables(doc: Document) -> Iterator[Table]:
     """Every table the paper prints, the charts' data included."""
-    for block in (*doc.front, *doc.blocks):
+    for block in printed((*doc.front, *doc.blocks)):
         if isinstance(block, Table):
             yield block
         elif isinstance(block, Figure):

@@ -90,6 +90,20 @@ def chart_images(figure: Figure, words: PrintWords) -> tuple[ChartImage, ...]:
                  for n, png in enumerate(images))
 
 
+def printed(blocks) -> tuple[Block, ...]:
+    """`blocks` as the print editions show them: a table too long for a paper replaced by its summary,
+    and detail the web page carries (web_only) left out, so the printed paper stays within its budget."""
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Table) and block.web_only:
+            continue
+        if isinstance(block, Table) and block.summary:
+            out.extend(block.summary)
+        else:
+            out.append(block)
+    return tuple(out)
+
+
 def print_edition(doc: Document, words: PrintWords,
                   too_wide: Callable[[Table], bool] = lambda table: False) -> PrintEdition:
     """The document as printed: figures without their tables, the tables in a closing appendix.
@@ -97,9 +111,7 @@ def print_edition(doc: Document, words: PrintWords,
     body: list[PrintBlock] = []
     tables: list[Table] = []
     anchors = {b.anchor for b in (*doc.front, *doc.blocks) if isinstance(b, (Heading, Table, Figure))}
-    for block in doc.blocks:
-        if isinstance(block, Table) and block.web_only:
-            continue  # detail the web page carries; the printed paper stays within its page budget
+    for block in printed(doc.blocks):
         if isinstance(block, Figure):
             body.extend(chart_images(block, words))
             body.append(DataLink(words.chart_data_link, block.data.anchor))
@@ -113,9 +125,10 @@ def print_edition(doc: Document, words: PrintWords,
         body.append(Heading(2, words.chart_data_title, anchor))
         # Tables that need a landscape page go last: one change of orientation, not one per table.
         body.extend(sorted(tables, key=lambda t: t.wide or too_wide(t)))
-    headings = tuple(b for b in (*doc.front, *body) if isinstance(b, Heading) and 2 <= b.level <= 4)
-    named = any(_text(b) == " ".join(doc.title.split()) for b in doc.front)
-    return PrintEdition(tuple(doc.front), tuple(body), headings,
+    front = printed(doc.front)
+    headings = tuple(b for b in (*front, *body) if isinstance(b, Heading) and 2 <= b.level <= 4)
+    named = any(_text(b) == " ".join(doc.title.split()) for b in front)
+    return PrintEdition(front, tuple(body), headings,
                         doc.title if doc.front and not named else "")
 
 
