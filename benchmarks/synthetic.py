@@ -140,6 +140,8 @@ def synthetic_row(rng: random.Random, n: int) -> list[str]:
     options = _pick(rng, _OPTIONS) if end is not None else ""
     status = _pick(rng, _STATUSES)
     category = rng.choice("abcd") if rng.random() < 0.02 else ""
+    if status in ("decommissioned", "ending"):
+        category = ""  # the register refuses a category on a line outside a-d (drawn anyway: same stream)
     notes = rng.choice(_NOTES) if rng.random() < 0.55 else ""
     spend = _this_years_spend(_spend_text(rng), end, options, status)
     return [
@@ -177,6 +179,8 @@ def dated_row(rng: random.Random, n: int) -> list[str]:
     options = _pick(rng, _DATED_OPTIONS)
     status = _pick(rng, _STATUSES)
     category = rng.choice("abcd") if rng.random() < 0.02 else ""
+    if status in ("decommissioned", "ending"):
+        category = ""  # the register refuses a category on a line outside a-d (drawn anyway: same stream)
     notes = rng.choice(_NOTES) if rng.random() < 0.55 else ""
     spend = _this_years_spend(_spend_text(rng), end, options, status)
     return [
