@@ -29,7 +29,7 @@ from .input.load import (
     pending_actions,
     register_path,
 )
-from .input.paper_settings import read_paper_settings
+from .input.paper_settings import PaperSettings, check_offsets, final_problems, read_paper_settings
 from .input.register import Register
 from .preflight import check_templates
 from .problems import InputError, Problem
@@ -203,12 +203,29 @@ def _check_templates(templates: Path) -> None:
         raise InputError(problems)
 
 
-def _analyse(edition: Edition, config: Config, reg: Register, prev):
+def _paper_settings(edition: Edition, reg: Register, data_dir: Path, draft: bool, pending) -> PaperSettings:
+    """data/<year>/paper.toml, its offsets checked against the register; a final build (not a draft, no
+    open new-year actions) is refused while a cover-report detail is missing."""
+    settings = read_paper_settings(data_dir / edition.label)
+    problems = check_offsets(settings, (l.id for l in reg.lines))
+    if not (draft or pending or settings.draft):
+        problems += final_problems(settings)
+    if problems:
+        raise InputError(problems)
+    return settings
+
+
+def _analyse(edition: Edition, config: Config, reg: Register, prev, offsets=()):
     """The pure analysis of an edition: categories, decision points, schedule, outlook, comparison."""
+    from dataclasses import replace
+
+    from .analysis.gap import funding_gap
+
     items = classify(reg, edition, config)
     points = decision_points(items, edition, config)
     review = schedule(items, edition, config, points=points)
     look = outlook(reg, edition, config, items)
+    look = replace(look, gap=funding_gap(items, offsets, edition, config))
     comparison = None
     if prev:
         from .analysis.compare import compare
@@ -220,12 +237,15 @@ def _analyse(edition: Edition, config: Config, reg: Register, prev):
     return items, points, review, look, comparison
 
 
-def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=()) -> Analysis:
+def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=(),
+                 settings: PaperSettings | None = None) -> Analysis:
     from .paper.compose import Analysis
 
     items, points, review, look, comparison = analysed
+    settings = settings if settings is not None else read_paper_settings(data_dir / edition.label)
     return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
-                    data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads)
+                    data_dir, pending, points, settings, downloads,
+                    draft=bool(pending) or settings.draft or bool(settings.missing_final()))
 
 
 def compose_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
@@ -234,8 +254,9 @@ def compose_edition(year: str | None = None, register: str | Path | None = None,
     from .paper.compose import compose
 
     edition, config, reg, pending, prev = _load(year, register, data_dir, templates, draft=True)
-    return compose(_model_input(edition, config, reg, prev, pending, data_dir, _analyse(edition, config, reg, prev)),
-                   templates)
+    settings = _paper_settings(edition, reg, data_dir, True, pending)
+    return compose(_model_input(edition, config, reg, prev, pending, data_dir,
+                                _analyse(edition, config, reg, prev, settings.offsets), settings=settings), templates)
 
 
 def build_edition(year: str | None = None, register: str | Path | None = None, out: str | Path | None = None,
@@ -256,6 +277,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         from .exports.transparency import transparency_gaps
 
         gaps = transparency_gaps(reg, config)  # also checks the [transparency] settings before any work
+        settings = _paper_settings(edition, reg, data_dir, draft, pending)
     target = Path(out) if out else build_dir / edition.label
     _check_target(target)
     reg_path = Path(reg.source)
@@ -273,10 +295,11 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         return BuildResult(edition, target, tuple(target / n for n in names.values()), True, (), tuple(timings))
 
     _check_templates(templates)
-    chart_key = _chart_key(reg_path, config_files, edition)
+    # paper.toml's offsets shape the funding outlook chart, so it is part of the charts' key.
+    chart_key = _chart_key(reg_path, [*config_files, *_files_under(data_dir / edition.label, "paper.toml")], edition)
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
-        items, points, review, look, comparison = _analyse(edition, config, reg, prev)
+        items, points, review, look, comparison = _analyse(edition, config, reg, prev, settings.offsets)
         calendar = calendar_settings(config)  # checked before any file is written
 
     tmp = target.parent / f".{target.name}.building-{os.getpid()}"
@@ -286,7 +309,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         changes = comparison is not None and f"changes-since-{prev[0].label}.csv"
-        analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison))
+        analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison),
+                                settings=settings)
         pdf_missing = _run_stages(_Inputs(analysis, calendar, templates, tmp, names, changes,
                                           build_dir / ".cache" / chart_key), jobs, timings, skip)
         (tmp / ".fingerprint").write_text(fingerprint)

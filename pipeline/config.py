@@ -411,7 +411,9 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
         c.members(decisions, ("decisions", "grant_sections"), sections, "sections")
         c.bands(decisions, ("decisions", "procurement_bands"), "min_value", "whole-life value",
                 (("lead_months", 0, 60), ("mobilisation_months", 0, 24)))
-        c.typos(decisions, ("decisions",), ("grant_sections", "procurement_bands"))
+        if "review_window_months" in decisions:
+            c.whole(decisions, ("decisions", "review_window_months"), 1, 24, "months")
+        c.typos(decisions, ("decisions",), ("grant_sections", "procurement_bands", "review_window_months"))
 
     schedule = c.table("schedule")
     if schedule is not None:

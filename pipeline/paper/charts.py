@@ -603,7 +603,24 @@ _OUTLOOK_SERIES = (
     ("committed", "Committed", BLUE, WHITE, None, WHITE),
     ("optional", "Available only if options are used", WHITE, VERMILLION, "///", VERMILLION),
     ("annual", "Annual budget round", GREEN, WHITE, "..", WHITE),
+    ("undated", "Fixed term, end date not recorded", WHITE, INK, "xx", INK),
 )
+
+
+def gap_words(look: Outlook) -> str:
+    """The funding gap in one sentence, from the same values as the front sheet, warning and table."""
+    gap = look.gap
+    if gap is None or not gap.funders:
+        return ""
+    ends = "; ".join(f"{f.funder} {money(f.total)} ends by {uk_date(f.ends)}" for f in gap.funders)
+    text = ends
+    if gap.offsets:
+        text += f"; proposals cover {money(gap.offset_total)}"
+        if gap.remainder is None:
+            text += f", leaving {money(gap.left_before_undecided)} before the amounts not yet decided"
+        else:
+            text += f", leaving {money(gap.remainder)}"
+    return text
 
 
 def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Drawing:
@@ -612,11 +629,13 @@ def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Dra
     first, last = (years[0].edition, years[-1].edition) if years else (edition, edition)
     span = first.label if first == last else f"{first.label} to {last.label}"
     title = f"Funding outlook, {span}"
-    cliff = look.ending_total
-    cliff_text = f"{money(cliff)} ends on {uk_date(edition.end)} with no extension option"
+    gap = look.gap
+    cliff = gap.ending if gap is not None else Decimal(0)
+    series = tuple(s for s in _OUTLOOK_SERIES if s[0] != "undated" or any(y.undated for y in years))
 
     # Words
-    alt = f"{cliff_text}." if cliff else f"No funding ends on {uk_date(edition.end)} without an extension option."
+    alt = f"External funding that ends in {edition.label}: {gap_words(look)}." if cliff else \
+        f"No external funding ends in {edition.label}."
     if len(years) > 1:
         now, nxt = years[0], years[1]
         if nxt.committed == now.committed:
@@ -629,16 +648,15 @@ def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Dra
                 if nxt.optional else ".")
 
     # Numbers
-    columns = (model.Column("Financial year"), *(_money_col(label) for _, label, *_ in _OUTLOOK_SERIES),
+    columns = (model.Column("Financial year"), *(_money_col(label) for _, label, *_ in series),
                _money_col("Total"))
     rows = tuple(
-        (y.edition.label, *(money(getattr(y, attr)) for attr, *_ in _OUTLOOK_SERIES),
-         money(y.committed + y.optional + y.annual))
+        (y.edition.label, *(money(getattr(y, attr)) for attr, *_ in series),
+         money(y.committed + y.optional + y.annual + y.undated))
         for y in years)
-    # The cliff edge is part of the edition year's committed funding: its own column, filled for
-    # the edition year only (nothing after that year can end on its last day).
-    columns = (*columns[:2], _money_col(f"Of which ends {uk_date(edition.end)} with no extension option"),
-               *columns[2:])
+    # The external funding that ends is part of the edition year's committed funding: its own
+    # column, filled for the edition year only, with the same value as the paper's gap table.
+    columns = (*columns[:2], _money_col(f"Of which external funding ends in {edition.label}"), *columns[2:])
     rows = tuple((*row[:2], money(cliff) if i == 0 else "", *row[2:]) for i, row in enumerate(rows))
     table = model.Table(anchor=f"data-{slug}", caption=f"Data for: {title}", columns=columns, rows=rows,
                         row_header=True)
@@ -653,7 +671,7 @@ def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Dra
         width = 0.62
         inside = []
         handles = []
-        for attr, label, face, edge, hatch, hcol in _OUTLOOK_SERIES:
+        for attr, label, face, edge, hatch, hcol in series:
             heights = [float(getattr(y, attr)) for y in years]
             ax.bar(x, heights, bottom=bottom, width=width, color=face, edgecolor=edge,
                    linewidth=1.0 if edge == WHITE else 1.2, hatch=hatch, hatchcolor=hcol, label=f"_{attr}")
@@ -684,13 +702,13 @@ def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Dra
             bx = width / 2 + 0.06
             ax.plot([bx, bx + 0.05, bx + 0.05, bx], [lo, lo, hi, hi], color=INK, linewidth=1.2,
                     solid_joinstyle="miter", label="_cliff bracket")
-            label = f"{money(cliff)} ends on {uk_date(edition.end)}\nwith no extension option"
+            label = "\n".join(gap_words(look).split("; "))
             ax.annotate(label, xy=(bx + 0.05, (lo + hi) / 2), xytext=(bx, top * 1.24), textcoords="data",
                         ha="left", va="center", fontsize=FONT_PT, color=INK, fontweight="bold",
                         bbox=_label_box(),
                         arrowprops=dict(arrowstyle="-|>", color=INK, linewidth=1.0, shrinkA=2, shrinkB=2,
                                         relpos=(0.02, 0.0)))
-        _legend(fig, handles, ncols=3)
+        _legend(fig, handles, ncols=2 if len(handles) > 3 else 3)
         _fit_end_labels(fig, ax, bottom, tops, horizontal=False)
         _drop_unfitting(fig, ax, inside)
     return Drawing(slug, title, alt, table, fig, bars=n)
@@ -910,7 +928,7 @@ def _timeline_alt(sched: Sequence[ReviewItem], edition: Edition, grouped: bool, 
     if not sched:
         return "No agreement in the register has an end date."
     ending = [r for r in sched if r.end_date <= edition.end]
-    overdue = [r for r in sched if r.overdue]
+    overdue = [r for r in sched if r.late_start]
     first = min(sched, key=lambda r: (r.decision_due, r.item.line.id))
     if ending:
         text = (f"{_count(len(ending), 'agreement')} of the {len(sched):,} with an end date "

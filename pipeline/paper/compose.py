@@ -23,6 +23,7 @@ from .. import formatting as fmt
 from ..analysis.classify import KEYS, Classified, data_gaps
 from ..analysis.dates import paper_date
 from ..analysis.decisions import Decision
+from ..analysis.decisions import rules as rules_of
 from ..analysis.outlook import Outlook
 from ..analysis.schedule import ReviewItem
 from ..config import Config
@@ -33,7 +34,7 @@ from ..problems import InputError, Problem
 from . import sections as parts
 from .glossary import VALUE_END, VALUE_START, expand_first_use, used
 from .markdown import Source, prose_markers, to_blocks
-from .model import Block, Contents, Document, Figure, Table
+from .model import Block, Contents, Document, Figure, Paragraph, Run, Table
 from .prose import (
     Bounds,
     Sandbox,
@@ -68,6 +69,7 @@ class Analysis:
     decisions: tuple[Decision, ...] = ()  # every decision point, by due date (the forward plan)
     front: PaperSettings | None = None  # data/<year>/paper.toml: the front sheet's details
     downloads: tuple[tuple[str, str], ...] = ()  # (what, file name) of the files built beside the paper
+    draft: bool = False  # a draft: open new-year actions, declared in paper.toml, or cover details missing
 
 
 def _finalize(value: Any) -> str:
@@ -279,13 +281,33 @@ class _Context:
     def front_table(self, caption: str, labels: dict[str, str], placeholder: str) -> Markup:
         """The front sheet's details: a row per field given; a placeholder for a missing one in a draft."""
         front = (self.a.front or PaperSettings()).values
-        draft = bool(self.a.pending)
+        draft = bool(self.a.pending) or self.a.draft
         rows = tuple((label, front.get(key) or placeholder) for key, label in labels.items()
                      if front.get(key) or draft)
         if draft:
             rows = tuple((k, "Draft" if k == labels.get("version") else v) for k, v in rows)
         return self.blocks.add(Table("table-front-sheet", caption, _columns(["Item", "Detail"], ("text", "text"),
                                                                             (1.2, 4.0)), rows, row_header=True))
+
+    def gap_table(self, caption: str, columns: list[str], kind_words: dict[str, str], undecided: str,
+                  remainder_label: str, remainder_open_label: str) -> Markup:
+        gap = self.a.outlook.gap
+        if gap is None:
+            return Markup("")
+        return self.blocks.add(parts.gap_table(gap, caption, columns, kind_words, undecided, remainder_label,
+                                               remainder_open_label))
+
+    def decisions_table(self, caption: str, columns: list[str], start: date | None, end: date | None) -> Markup:
+        self.figures += 0
+        n = sum(1 for b in self.blocks.items if isinstance(b, Table) and b.anchor.startswith("table-decisions"))
+        window = int(self.a.config["decisions"].get("review_window_months", 3))
+        return self.blocks.add(parts.decisions_table(self.a.decisions, caption, columns, start, end, self.a.edition.end,
+                                                     window, f"table-decisions-{n + 1}"))
+
+    def web_only(self) -> Markup:
+        """Everything after this point is published in the HTML edition only (the full register, the
+        charts' detail): the print editions keep to the Panel's page budget and link to it."""
+        return self.blocks.add(WEB_ONLY)
 
     def glossary_table(self, caption: str, columns: list[str]) -> Markup:
         """The acronyms the paper uses; filled in after the rest of the paper is written."""
@@ -382,7 +404,12 @@ class _Context:
             "term_entries": lambda term: parts.term_entries(a.items, term),
             "category_schedule": self.category_schedule, "ending_table": self.ending_table,
             "causes_table": self.causes_table, "glossary_table": self.glossary_table, "front_table": self.front_table,
-            "front": (a.front or PaperSettings()).values, "draft": bool(a.pending),
+            "gap": a.outlook.gap, "gap_table": self.gap_table, "web_only": self.web_only,
+            "due_groups": lambda ds: parts.due_groups(ds), "decisions_table": self.decisions_table,
+            "inferred_mark": lambda line, col: " (inferred)" if col in getattr(line, "inferred", ()) else "",
+            "notice_bands": rules_of(a.config).bands, "procurement_bands": rules_of(a.config).procurement,
+            "review_window": rules_of(a.config).review_window_months,
+            "front": (a.front or PaperSettings()).values, "draft": bool(a.pending) or a.draft,
             "facts": (a.front or PaperSettings()).facts,
         }
 
@@ -396,6 +423,8 @@ def _pct(value: Decimal | None) -> str:
 
 
 _columns = parts.columns
+# Marks where the web-only part of the paper begins (see _Context.web_only); never reaches a writer.
+WEB_ONLY = Paragraph((Run("web edition only"),), "note")
 
 
 def _environment(templates: Path) -> Sandbox:
@@ -450,18 +479,21 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
     if ctx.problems:
         raise InputError(_unique(ctx.problems))
     # Acronyms are spelled out at their first use, the front sheet being read first.
+    cut = next((i for i, b in enumerate(body) if b is WEB_ONLY), len(body))
+    body = [b for b in body if b is not WEB_ONLY]
     everything = expand_first_use((*front, *body), glossary)
     front, body = everything[:len(front)], everything[len(front):]
+    body, web = body[:cut], body[cut:]
     org = a.config["organisation"]
     names = {"short_name": org["short_name"], "name": org["name"], "area": org.get("area", ""), "year": a.edition.label}
     paper = a.config["paper"]
     return Document(
-        title=paper["title"].format(**names) + (" (draft)" if a.pending else ""), subtitle=org["name"], author=org.get("author", org["name"]),
+        title=paper["title"].format(**names) + (" (draft)" if a.pending or a.draft else ""), subtitle=org["name"], author=org.get("author", org["name"]),
         subject=paper["subject"].format(**names), date=a.edition.start, blocks=tuple(body),
         keywords=tuple(paper.get("keywords", ())), front=front,
-        version=("Draft" if a.pending else (a.front.get("version") if a.front else "")),
+        version=("Draft" if a.pending or a.draft else (a.front.get("version") if a.front else "")),
         published=a.front.meeting_date if a.front else None,
-        contact=a.front.get("contact") if a.front else "", downloads=a.downloads,
+        contact=a.front.get("contact") if a.front else "", downloads=a.downloads, web=tuple(web),
     )
 
 

@@ -121,3 +121,120 @@ def term_entries(items: Iterable[Classified], term: str) -> tuple[Entry, ...]:
 def decisions_in(decisions: Iterable[Decision], start: date, end: date) -> tuple[Decision, ...]:
     """Decisions still to take that fall due between two dates (inclusive)."""
     return tuple(d for d in decisions if d.counts and start <= d.due <= end)
+
+
+def offset_label(o, kind_words: Mapping[str, str]) -> str:
+    """'Decommission Warning Zone', from the kind and the register names of its lines."""
+    names = " and ".join(l.project for l in o.lines) or ", ".join(o.offset.lines)
+    return f"{kind_words.get(o.kind, o.kind)} {names}"
+
+
+def gap_table(gap, caption: str, titles: Sequence[str], kind_words: Mapping[str, str], undecided: str,
+              remainder_label: str, remainder_open_label: str) -> Table:
+    """The funding gap: external money ending by funder, the offsets against it, and the gap left.
+    Cells carry the £ sign so each sum reads exactly as in the front sheet and the warning."""
+    rows: list[tuple[str, ...]] = []
+    for f in gap.funders:
+        rows.append((f"{f.funder} ends", f"{len(f.lines):,}", fmt.money(f.total), fmt.uk_date(f.ends)))
+    for o in gap.offsets:
+        value = undecided if o.value is None else "-" + fmt.money(o.value)
+        rows.append((offset_label(o, kind_words), f"{len(o.lines):,}", value, ""))
+    label = remainder_label if gap.remainder is not None else remainder_open_label
+    totals = ((label, "", fmt.money(gap.left_before_undecided), ""),)
+    return Table("table-funding-gap", caption, columns(titles, ("text", "number", "money", "date"),
+                                                       (3.4, 0.7, 1.2, 1.0)), tuple(rows), totals, row_header=True)
+
+
+@dataclass(frozen=True)
+class DueGroup:
+    """Decisions due in the year that are one decision for the Panel: same kind and date, and the same
+    agreement (or, for grants, the same funder and purpose)."""
+    decisions: tuple[Decision, ...]
+
+    @property
+    def first(self) -> Decision:
+        return self.decisions[0]
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(dict.fromkeys(d.line for d in self.decisions))
+
+    @property
+    def total(self) -> Decimal:
+        return total_spend(self.lines)
+
+
+def due_groups(decisions: Iterable[Decision]) -> tuple[DueGroup, ...]:
+    groups: dict[tuple, list[Decision]] = {}
+    for d in decisions:
+        line = d.line
+        agreement = getattr(line, "agreement", "") or ""
+        key = (d.due, d.kind, agreement or (line.funding_source, line.notes) if (agreement or line.funding_source)
+               else line.id)
+        groups.setdefault(key, []).append(d)
+    return tuple(DueGroup(tuple(ds)) for ds in groups.values())
+
+
+def _group_names(lines: Sequence[Line]) -> str:
+    if len(lines) == 1:
+        return lines[0].project
+    first = lines[0]
+    if first.agreement:
+        return f"{first.agreement}: " + "; ".join(l.project for l in lines)
+    what = f"{first.funding_source} grants" if first.funding_source else "lines"
+    return f"{len(lines)} {what}: " + "; ".join(l.project for l in lines)
+
+
+def _decision_words(d: Decision, window_months: int) -> str:
+    words = {
+        "break": "Break clause: continue past the break or end the agreement",
+        "extension": "Extension option: take it, or let the agreement end",
+        "recommission": "Re-commissioning: choose the route (re-procure, bring in house or let it end)",
+        "grant-end": "Grant end: decide whether and how the work continues",
+        "review": "Review: continue or decommission",
+    }[d.kind]
+    if d.holder:
+        words = (f"{d.label}, held by {d.holder}: the partner decides; the office gives its view by the date shown")
+    if d.window:
+        words += f" (date set by the {window_months}-month review window from the paper date)"
+    return words
+
+
+def _dates_words(d: Decision) -> str:
+    if d.kind == "recommission" and d.award and d.begins:
+        text = f"route {fmt.uk_date(d.due)}; award {fmt.uk_date(d.award)}; new agreement {fmt.uk_date(d.begins)}"
+    else:
+        text = fmt.uk_date(d.due)
+    if d.overdue:
+        text += " (overdue: this date has passed)"
+    elif d.late_start:
+        text += f" (work should have started by {fmt.uk_date(d.start)})"
+    return text
+
+
+def decisions_table(decisions: Sequence[Decision], caption: str, titles: Sequence[str], start: date | None,
+                    end: date | None, after: date, window_months: int, anchor: str) -> Table:
+    """Decisions as the Panel reads them: one row per decision shared by an agreement (or a funder's
+    grants), naming the services, the spend, what is decided and by when (re-commissioning in stages).
+    With start/end: the decisions due between them. Without: for each line with no decision due up to
+    `after`, its next decision."""
+    live = [d for d in decisions if d.counts]
+    if start is not None and end is not None:
+        chosen = [d for d in live if start <= d.due <= end]
+    else:
+        scheduled = {d.line.id for d in live if d.due <= after}
+        chosen, seen = [], set()
+        for d in sorted(live, key=lambda d: (d.due, d.line.id)):
+            if d.line.id in scheduled or d.line.id in seen:
+                continue
+            seen.add(d.line.id)
+            chosen.append(d)
+    rows = []
+    for g in due_groups(sorted(chosen, key=lambda d: (d.due, d.line.id))):
+        lines = g.lines
+        inferred = any(set(l.inferred) & {"end_date", "start_date", "extension_options", "agreement"} for l in lines)
+        names = _group_names(lines) + (" (dates inferred)" if inferred else "")
+        rows.append((names, fmt.plain_money(g.total), _decision_words(g.first, window_months), _dates_words(g.first)))
+    total = ("Total", fmt.plain_money(total_spend(l for g in due_groups(chosen) for l in g.lines)), "", "")
+    return Table(anchor, caption, columns(titles, ("text", "money", "text", "text"), (2.6, 0.9, 2.4, 2.0)),
+                 tuple(rows), (total,) if rows else ())

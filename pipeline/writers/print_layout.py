@@ -100,8 +100,9 @@ def print_edition(doc: Document, words: PrintWords,
     for block in doc.blocks:
         if isinstance(block, Figure):
             body.extend(chart_images(block, words))
-            body.append(DataLink(words.chart_data_link, block.data.anchor))
-            tables.append(block.data)
+            if words.chart_data_title:  # "" in words.toml: the numbers are in the web edition only
+                body.append(DataLink(words.chart_data_link, block.data.anchor))
+                tables.append(block.data)
         else:
             body.append(block)
     if tables:
