@@ -28,7 +28,7 @@ from ..config import Config
 from ..formatting import money, plural
 from ..formatting import uk_date as _uk_date
 from .classify import COMPLETING, DECOMMISSIONED, Classified
-from .dates import months_between, shift_months_end
+from .dates import add_months, months_between, shift_months_end
 
 KINDS: tuple[str, ...] = ("review", "break", "extension", "recommission", "grant-end", "exit")
 KIND_LABELS = {
@@ -196,7 +196,7 @@ def review_decision(item: Classified, r: Rules, as_at: date, others: tuple[Decis
     if line.status != "under review":
         return None
     window = line.decision_by is None
-    due = line.decision_by or shift_months_end(as_at, r.review_window_months) - timedelta(days=0)
+    due = line.decision_by or add_months(as_at, r.review_window_months) - timedelta(days=1)
     nxt = min((d.due for d in others if d.counts), default=None)
     if window and nxt is not None and nxt < due:
         due = nxt

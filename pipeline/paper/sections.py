@@ -179,24 +179,26 @@ def _group_names(lines: Sequence[Line]) -> str:
     if len(lines) == 1:
         return lines[0].project
     first = lines[0]
-    if first.agreement:
+    if first.agreement and len(lines) <= 3:
         return f"{first.agreement}: " + "; ".join(l.project for l in lines)
+    if first.agreement:  # a long list is named once, in the services section
+        return f"{first.agreement} ({len(lines)} lines)"
     what = f"{first.funding_source} grants" if first.funding_source else "lines"
     return f"{len(lines)} {what}: " + "; ".join(l.project for l in lines)
 
 
 def _decision_words(d: Decision, window_months: int) -> str:
     words = {
-        "break": "Break clause: continue past the break or end the agreement",
-        "extension": "Extension option: take it, or let the agreement end",
-        "recommission": "Re-commissioning: choose the route (re-procure, bring in house or let it end)",
-        "grant-end": "Grant end: decide whether and how the work continues",
+        "break": "Break clause: continue or end",
+        "extension": "Extension option: take it or let it end",
+        "recommission": "Re-commissioning: route, then award",
+        "grant-end": "Grant end: whether the work continues",
         "review": "Review: continue or decommission",
     }[d.kind]
     if d.holder:
-        words = (f"{d.label}, held by {d.holder}: the partner decides; the office gives its view by the date shown")
+        words = f"{d.label} held by {d.holder}: the office gives its view by"
     if d.window:
-        words += f" (date set by the {window_months}-month review window from the paper date)"
+        words += f" ({window_months}-month review window)"
     return words
 
 
@@ -208,7 +210,7 @@ def _dates_words(d: Decision) -> str:
     if d.overdue:
         text += " (overdue: this date has passed)"
     elif d.late_start:
-        text += f" (work should have started by {fmt.uk_date(d.start)})"
+        text += f" (work due to start {fmt.uk_date(d.start)})"
     return text
 
 
@@ -236,5 +238,5 @@ def decisions_table(decisions: Sequence[Decision], caption: str, titles: Sequenc
         names = _group_names(lines) + (" (dates inferred)" if inferred else "")
         rows.append((names, fmt.plain_money(g.total), _decision_words(g.first, window_months), _dates_words(g.first)))
     total = ("Total", fmt.plain_money(total_spend(l for g in due_groups(chosen) for l in g.lines)), "", "")
-    return Table(anchor, caption, columns(titles, ("text", "money", "text", "text"), (2.6, 0.9, 2.4, 2.0)),
+    return Table(anchor, caption, columns(titles, ("text", "money", "text", "text"), (2.6, 0.8, 2.0, 2.6)),
                  tuple(rows), (total,) if rows else ())
