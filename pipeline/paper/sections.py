@@ -111,7 +111,8 @@ def term_entries(items: Iterable[Classified], term: str) -> tuple[Entry, ...]:
         line = c.line
         if line.term != term:
             continue
-        key = (line.notes, line.start_date, line.end_date, line.extension_options, line.status)
+        key = (line.notes, line.start_date, line.end_date, line.extension_options, line.status, line.agreement,
+               line.inferred, line.decide_with)  # a guessed date never merges with a recorded one
         if not line.notes and line.end_date is None:
             key = ("", None, None, (), line.status, line.priority)  # undated lines with no notes: one list per priority
         groups.setdefault(key, []).append(line)
@@ -175,68 +176,92 @@ def due_groups(decisions: Iterable[Decision]) -> tuple[DueGroup, ...]:
     return tuple(DueGroup(tuple(ds)) for ds in groups.values())
 
 
+def _unit(line: Line) -> tuple:
+    """What one row of a decisions table stands for: an agreement, a funder's grants with one purpose,
+    or a single line."""
+    if line.agreement:
+        return ("agreement", line.agreement.lower())
+    return ("line", line.id)
+
+
 def _group_names(lines: Sequence[Line]) -> str:
+    """One line by its name; an agreement by its name and size (its lines are named once, in the
+    services section, which says which agreement each belongs to)."""
     if len(lines) == 1:
         return lines[0].project
-    first = lines[0]
-    if first.agreement and len(lines) <= 3:
-        return f"{first.agreement}: " + "; ".join(l.project for l in lines)
-    if first.agreement:  # a long list is named once, in the services section
-        return f"{first.agreement} ({len(lines)} lines)"
-    what = f"{first.funding_source} grants" if first.funding_source else "lines"
-    return f"{len(lines)} {what}: " + "; ".join(l.project for l in lines)
+    return f"{lines[0].agreement} ({len(lines)} lines)"
 
 
 def _decision_words(d: Decision, window_months: int) -> str:
     words = {
-        "break": "Break clause: continue or end",
-        "extension": "Extension option: take it or let it end",
-        "recommission": "Re-commissioning: route, then award",
-        "grant-end": "Grant end: whether the work continues",
-        "review": "Review: continue or decommission",
+        "break": "Break clause (continue or end)",
+        "extension": "Extension option (take it or let it end)",
+        "recommission": "Re-commissioning",
+        "grant-end": "Grant end (whether the work continues)",
+        "review": "Review (continue or decommission)",
     }[d.kind]
     if d.holder:
-        words = f"{d.label} held by {d.holder}: the office gives its view by"
+        words = f"{d.label}, held by {d.holder}"
     if d.window:
-        words += f" ({window_months}-month review window)"
+        words += f", date from the {window_months}-month review window"
     return words
 
 
 def _dates_words(d: Decision) -> str:
     if d.kind == "recommission" and d.award and d.begins:
-        text = f"route {fmt.uk_date(d.due)}; award {fmt.uk_date(d.award)}; new agreement {fmt.uk_date(d.begins)}"
+        text = (f"route decision by {fmt.uk_date(d.due)}, award by {fmt.uk_date(d.award)}, "
+                f"new agreement from {fmt.uk_date(d.begins)}")
+    elif d.holder:
+        text = f"the office gives its view by {fmt.uk_date(d.due)}"
     else:
-        text = fmt.uk_date(d.due)
+        text = f"by {fmt.uk_date(d.due)}"
     if d.overdue:
         text += " (overdue: this date has passed)"
     elif d.late_start:
-        text += f" (work due to start {fmt.uk_date(d.start)})"
+        text += f" (work should already have started, on {fmt.uk_date(d.start)})"
     return text
+
+
+def _inferred_names(lines: Sequence[Line]) -> str:
+    guessed = [l for l in lines if set(l.inferred) & {"end_date", "start_date", "extension_options", "break_dates"}]
+    if not guessed:
+        return ""
+    if len(lines) == 1:
+        return " (dates inferred)"
+    return " (" + "; ".join(l.project for l in guessed) + ": dates inferred)"
 
 
 def decisions_table(decisions: Sequence[Decision], caption: str, titles: Sequence[str], start: date | None,
                     end: date | None, after: date, window_months: int, anchor: str) -> Table:
-    """Decisions as the Panel reads them: one row per decision shared by an agreement (or a funder's
-    grants), naming the services, the spend, what is decided and by when (re-commissioning in stages).
-    With start/end: the decisions due between them. Without: for each line with no decision due up to
-    `after`, its next decision."""
-    live = [d for d in decisions if d.counts]
+    """Decisions as the Panel reads them: one row per agreement (or line), naming it once with its
+    spend and each decision it needs with its date (re-commissioning in its stages).
+    With start/end: the decisions due between them. Without: for each agreement with no decision due
+    up to `after`, its next decision."""
+    live = sorted((d for d in decisions if d.counts), key=lambda d: (d.due, d.line.id))
     if start is not None and end is not None:
         chosen = [d for d in live if start <= d.due <= end]
     else:
-        scheduled = {d.line.id for d in live if d.due <= after}
+        scheduled = {_unit(d.line) for d in live if d.due <= after}
         chosen, seen = [], set()
-        for d in sorted(live, key=lambda d: (d.due, d.line.id)):
-            if d.line.id in scheduled or d.line.id in seen:
+        for d in live:
+            unit = _unit(d.line)
+            if unit in scheduled or (unit, d.line.id) in seen:
                 continue
-            seen.add(d.line.id)
+            if any(u == unit for u, _ in seen) and d.due != next(x.due for x in chosen if _unit(x.line) == unit):
+                continue
+            seen.add((unit, d.line.id))
             chosen.append(d)
+    units: dict[tuple, list[Decision]] = {}
+    for d in chosen:
+        units.setdefault(_unit(d.line), []).append(d)
     rows = []
-    for g in due_groups(sorted(chosen, key=lambda d: (d.due, d.line.id))):
-        lines = g.lines
-        inferred = any(set(l.inferred) & {"end_date", "start_date", "extension_options", "agreement"} for l in lines)
-        names = _group_names(lines) + (" (dates inferred)" if inferred else "")
-        rows.append((names, fmt.plain_money(g.total), _decision_words(g.first, window_months), _dates_words(g.first)))
-    total = ("Total", fmt.plain_money(total_spend(l for g in due_groups(chosen) for l in g.lines)), "", "")
-    return Table(anchor, caption, columns(titles, ("text", "money", "text", "text"), (2.6, 0.8, 2.0, 2.6)),
-                 tuple(rows), (total,) if rows else ())
+    for ds in units.values():
+        lines = tuple(dict.fromkeys(d.line for d in ds))
+        steps = []
+        for d in ds:
+            key = (d.kind, d.due)
+            if key not in [k for k, _ in steps]:
+                steps.append((key, f"{_decision_words(d, window_months)}: {_dates_words(d)}"))
+        rows.append((_group_names(lines) + _inferred_names(lines), fmt.plain_money(total_spend(lines)),
+                     "; ".join(text for _, text in steps)))
+    return Table(anchor, caption, columns(titles, ("text", "money", "text"), (2.4, 0.9, 4.6)), tuple(rows))
