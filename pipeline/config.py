@@ -440,7 +440,10 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
         prose = c.text(paper, ("paper", "prose_dir"), required=False)
         if prose is not None and (Path(prose).name != prose or prose in (".", "..")):
             c.bad(("paper", "prose_dir"), prose, 'expected the name of a folder inside the edition\'s folder, such as "prose"')
-        c.typos(paper, ("paper",), ("timeline_max_bars", "list_max_lines", "title", "subject", "keywords", "prose_dir"))
+        if "print_chart_data" in paper and not isinstance(paper["print_chart_data"], bool):
+            c.bad(("paper", "print_chart_data"), paper["print_chart_data"], "expected true or false, without quotes")
+        c.typos(paper, ("paper",), ("timeline_max_bars", "list_max_lines", "title", "subject", "keywords", "prose_dir",
+                                    "print_chart_data"))
 
     cats = c.table("categories")
     if cats is not None and lists.get("categories") is not None:

@@ -494,6 +494,7 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
         version=("Draft" if a.pending or a.draft else (a.front.get("version") if a.front else "")),
         published=a.front.meeting_date if a.front else None,
         contact=a.front.get("contact") if a.front else "", downloads=a.downloads, web=tuple(web),
+        print_chart_data=bool(a.config["paper"].get("print_chart_data", False)),
     )
 
 

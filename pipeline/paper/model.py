@@ -99,6 +99,9 @@ class Document:
     # Blocks published in the HTML edition only, after the paper (the full register, the charts'
     # detail): the print editions keep to the Panel's page budget and link to the web edition.
     web: tuple[Block, ...] = field(default=())
+    # Whether the print editions gather the charts' data tables in an appendix; the paper keeps them
+    # to the web edition and the downloads when its page budget is tight.
+    print_chart_data: bool = True
 
     def headings(self) -> tuple[Heading, ...]:
         return tuple(b for b in self.blocks if isinstance(b, Heading))

@@ -100,7 +100,7 @@ def print_edition(doc: Document, words: PrintWords,
     for block in doc.blocks:
         if isinstance(block, Figure):
             body.extend(chart_images(block, words))
-            if words.chart_data_title:  # "" in words.toml: the numbers are in the web edition only
+            if doc.print_chart_data:  # else the numbers are in the web edition and downloads only
                 body.append(DataLink(words.chart_data_link, block.data.anchor))
                 tables.append(block.data)
         else:
