@@ -43,8 +43,8 @@ from .chart_files import print_part_path, stale_print_parts
 from ..analysis.classify import ANNUAL, KEYS, Classified
 from ..config import Config
 from ..edition import Edition, financial_year_of
-from ..formatting import money, percent, uk_date
-from ..analysis.outlook import Outlook
+from ..formatting import money, uk_date
+from ..analysis.outlook import Outlook, shares
 from ..input.register import Register
 from ..analysis.schedule import ReviewItem
 
@@ -445,12 +445,14 @@ def draw_spend_by_priority(register: Register, edition: Edition, config: Config)
     totals = [sum(by.values(), Decimal(0)) for _, by in data]
     grand = sum(totals, Decimal(0))
     section_totals = {s: sum((by[s] for _, by in data), Decimal(0)) for s in sections}
+    # Shares by largest remainder, so the printed column adds up to its printed 100%.
+    pct = [f"{v}%" for v in shares(totals)]
 
     # Words
     if grand and data:
         best = max(range(len(data)), key=lambda i: (totals[i], -i))
         alt = (f"{data[best][0]} receives {money(totals[best])}, the largest share at "
-               f"{percent(totals[best], grand)} of the {money(grand)} total.")
+               f"{pct[best]} of the {money(grand)} total.")
         parts = [(s, v) for s, v in section_totals.items() if v]
         if len(parts) > 1:
             words = [f"{_section_label(s) if i == 0 else s} {'accounts for ' if i == 0 else ''}{money(v)}"
@@ -467,8 +469,8 @@ def draw_spend_by_priority(register: Register, edition: Edition, config: Config)
                  *(_money_col(_section_label(s)) for s in sections),
                  _money_col("Total"),
                  model.Column("Share of total", align="right", kind="number", width=0.8)),
-        rows=tuple((p, *(money(by[s]) for s in sections), money(t), percent(t, grand))
-                   for (p, by), t in zip(data, totals)),
+        rows=tuple((p, *(money(by[s]) for s in sections), money(t), share)
+                   for (p, by), t, share in zip(data, totals, pct)),
         totals=(("Total", *(money(section_totals[s]) for s in sections), money(grand),
                  "100%" if grand else "0%"),),
         row_header=True,
@@ -498,7 +500,7 @@ def draw_spend_by_priority(register: Register, edition: Edition, config: Config)
             left = [a + b for a, b in zip(left, widths)]
         ends = []
         for i, t in enumerate(totals):
-            ends.append(ax.text(float(t), i, f"{money(t)} ({percent(t, grand)})", ha="left", va="center",
+            ends.append(ax.text(float(t), i, f"{money(t)} ({pct[i]})", ha="left", va="center",
                                 fontsize=FONT_PT, color=INK, bbox=_label_box(), zorder=4,
                                 transform=_nudge(ax, 5)))
         ax.set_yticks(y, [p for p, _ in data])
@@ -541,6 +543,7 @@ def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config
     data = spend_by_category(items)
     grand = sum((s for _, _, s in data), Decimal(0))
     name = [labels.get(k, k) for k, _, _ in data]
+    pct = [f"{v}%" for v in shares([s for _, _, s in data])]  # largest remainder: the column adds to 100%
 
     if grand:
         best = max(range(len(data)), key=lambda i: (data[i][2], -i))
@@ -549,7 +552,7 @@ def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config
         if label.startswith(f"{k}: "):
             label = f"{k} ({label[len(k) + 2:]})"
         where = "the annual budget round" if k == ANNUAL else f"category {label}"
-        alt = (f"The largest share, {money(s)} ({percent(s, grand)} of the {money(grand)} total), "
+        alt = (f"The largest share, {money(s)} ({pct[best]} of the {money(grand)} total), "
                f"is in {where}.")
         b = next((d for d in data if d[0] == "b"), None)
         if b is not None and b[1] and k != "b":
@@ -565,7 +568,7 @@ def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config
                  model.Column("Lines", align="right", kind="number", width=0.6),
                  _money_col("Spend"),
                  model.Column("Share of total", align="right", kind="number", width=0.8)),
-        rows=tuple((nm, f"{n:,}", money(s), percent(s, grand)) for nm, (_, n, s) in zip(name, data)),
+        rows=tuple((nm, f"{n:,}", money(s), share) for nm, (_, n, s), share in zip(name, data, pct)),
         totals=(("Total", f"{sum(n for _, n, _ in data):,}", money(grand), "100%" if grand else "0%"),),
         row_header=True,
     )
@@ -577,7 +580,7 @@ def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config
         y = list(range(n))
         values = [float(s) for _, _, s in data]
         ax.barh(y, values, height=0.62, color=BLUE, edgecolor=WHITE, linewidth=1.0, label="_spend")
-        ends = [ax.text(v, i, f"{money(s)} ({percent(s, grand)}), {_count(c, 'line')}", ha="left",
+        ends = [ax.text(v, i, f"{money(s)} ({pct[i]}), {_count(c, 'line')}", ha="left",
                         va="center", fontsize=FONT_PT, color=INK, bbox=_label_box(), zorder=4,
                         transform=_nudge(ax, 5))
                 for i, (v, (_, c, s)) in enumerate(zip(values, data))]
