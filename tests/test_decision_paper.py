@@ -357,3 +357,31 @@ def test_new_register_columns_are_validated_with_row_column_and_value(tmp_path):
     with pytest.raises(InputError) as info:
         compose_edition("2024-25", data_dir=data2)
     assert "column 'decide_with': found \"Nowhere\"; no line names this agreement" in info.value.report()
+
+
+def test_an_inferred_date_is_marked_in_the_forward_plan_calendar_and_timeline(tmp_path, config):
+    from icalendar import Calendar
+
+    from pipeline.analysis.schedule import schedule
+    from pipeline.build import load_edition
+    from pipeline.exports.calendar import write_schedule_ics
+    from pipeline.paper.charts import draw_timeline
+
+    data = make_data(tmp_path, edit=grouped)  # O-3's end date is marked inferred
+    edition, config, reg = load_edition("2024-25", data_dir=data)
+    items = classify(reg, edition, config)
+    points = decision_points(items, edition, config)
+    marked = [d for d in points if d.line.id == "O-3"]
+    assert marked and all(d.note.endswith("(based on an inferred end date, not recorded)") for d in marked)
+    assert not any("inferred" in d.note for d in points if d.line.id == "O-1")
+    path = tmp_path / "s.ics"
+    write_schedule_ics(path, points, edition, "OPCC")
+    events = [e for e in Calendar.from_ical(path.read_bytes()).walk("VEVENT") if "(O-3)" in str(e["summary"])]
+    assert events and all("inferred" in " ".join(str(e["description"]).split()) for e in events)
+    drawing = draw_timeline(schedule(items, edition, config, points=points), edition, config)
+    row = next(r for r in drawing.data.rows if r[0] == "O-3")
+    assert row[4] == "31/03/2025 (inferred)"
+    # drawn apart: a dashed, dotted bar, named in the legend
+    labels = [t.get_text() for t in drawing.figure.legends[0].get_texts()]
+    assert "Dates inferred, not recorded" in labels
+    assert any(c.get_label() == "_funded_dates_inferred" and len(c) == 1 for c in drawing.figure.axes[0].containers)

@@ -245,6 +245,18 @@ def shared_decisions(items: tuple[Classified, ...], r: Rules, as_at: date, editi
                                   late_start=min(d.start, limit) < as_at <= min(d.due, limit))
                           if d.counts else d for d in found)
         review = review_decision(c, r, as_at, found)
-        out.extend((review,) if review else ())
-        out.extend(found)
+        out.extend(_marked(d) for d in ((review,) if review else ()) + found)
     return tuple(out)
+
+
+# Columns whose inferred value moves a decision's dates.
+_DATED = ("start_date", "end_date", "extension_options", "break_dates", "agreement")
+
+
+def _marked(d: Decision) -> Decision:
+    """A decision resting on an inferred value says so (the forward plan and the calendar carry the note)."""
+    guessed = [c.replace("_", " ") for c in d.line.inferred if c in _DATED]
+    if not guessed:
+        return d
+    what = guessed[0] if len(guessed) == 1 else ", ".join(guessed[:-1]) + " and " + guessed[-1]
+    return replace(d, note=f"{d.note} (based on an inferred {what}, not recorded)")

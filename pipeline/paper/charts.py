@@ -730,6 +730,7 @@ class _Bar:
     latest_end: date
     review_start: date
     decision_due: date
+    inferred: bool = False  # its dates are inferred, not recorded: drawn apart, never as a solid bar
 
 
 @dataclass(frozen=True)
@@ -807,10 +808,12 @@ def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config)
             for r in sorted(by_cat[k], key=lambda r: (r.end_date, r.decision_due, r.item.line.id)):
                 line = r.item.line
                 start = line.start_date if line.start_date is not None else min(edition.start, r.end_date)
+                guessed = bool({"start_date", "end_date"} & set(line.inferred))
                 bars.append(_Bar(_bar_label(line.project), start, line.start_date is not None,
-                                 r.end_date, r.latest_end, r.review_start, r.decision_due))
-                rows.append((line.id, line.project, k, uk_date(line.start_date, "not recorded"),
-                             uk_date(r.end_date), uk_date(r.latest_end), uk_date(r.review_start),
+                                 r.end_date, r.latest_end, r.review_start, r.decision_due, guessed))
+                mark = lambda col, text: f"{text} (inferred)" if text and col in line.inferred else text  # noqa: E731
+                rows.append((line.id, line.project, k, mark("start_date", uk_date(line.start_date, "not recorded")),
+                             mark("end_date", uk_date(r.end_date)), uk_date(r.latest_end), uk_date(r.review_start),
                              uk_date(r.decision_due)))
             groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')})", bars))
         totals = ((f"Total: {_count(len(sched), 'line')}", "", "", "", "", "", "", ""),)
@@ -953,6 +956,7 @@ _KNOWN = dict(facecolor=BLUE, edgecolor=WHITE, linewidth=0.6)
 _UNKNOWN = dict(facecolor=BLUE, edgecolor=WHITE, linewidth=0.6, hatch="////", hatchcolor=WHITE)
 _OPTION = dict(facecolor=WHITE, edgecolor=VERMILLION, linewidth=1.0, hatch="\\\\\\\\", hatchcolor=VERMILLION)
 _REVIEW = dict(facecolor=INK, edgecolor="none", linewidth=0)
+_INFERRED = dict(facecolor=WHITE, edgecolor=BLUE, linewidth=1.2, linestyle="--", hatch="..", hatchcolor=BLUE)
 
 
 def _draw_timeline_figure(rows: Sequence[_Row], edition: Edition, grouped: bool,
@@ -987,11 +991,13 @@ def _draw_timeline_figure(rows: Sequence[_Row], edition: Edition, grouped: bool,
     review = [_ordinal(b.review_start) for b in bars]
     decision = [_ordinal(b.decision_due) for b in bars]
     idx = range(len(bars))
-    known = [i for i in idx if bars[i].start_known]
-    unknown = [i for i in idx if not bars[i].start_known]
+    guessed = [i for i in idx if bars[i].inferred]
+    known = [i for i in idx if bars[i].start_known and not bars[i].inferred]
+    unknown = [i for i in idx if not bars[i].start_known and not bars[i].inferred]
     options = [i for i in idx if latest[i] > end[i]]
     barh(known, start, end, label="_funded", **_KNOWN)
     barh(unknown, start, end, label="_funded_start_not_recorded", **_UNKNOWN)
+    barh(guessed, start, end, label="_funded_dates_inferred", **_INFERRED)
     barh(options, end, latest, label="_extension_options", **_OPTION)
     ax.barh(ypos, [d - r for r, d in zip(review, decision)], left=review, height=0.2, label="_review_window",
             **_REVIEW)
@@ -1038,6 +1044,7 @@ def _draw_timeline_figure(rows: Sequence[_Row], edition: Edition, grouped: bool,
             Patch(label="Funded period", **_KNOWN),
             Patch(label=f"Start not recorded: drawn from {uk_date(edition.start)}", **_UNKNOWN),
             Patch(label="Extension options, if used", **_OPTION),
+            *((Patch(label="Dates inferred, not recorded", **_INFERRED),) if any(b.inferred for b in bars) else ()),
             Line2D([], [], color=INK, linewidth=4, solid_capstyle="butt",
                    label="Review window" if not grouped else "Review window (first start to last decision)"),
             Line2D([], [], linestyle="none", marker="D", markersize=6, markerfacecolor=WHITE, markeredgecolor=INK,
