@@ -29,7 +29,13 @@ from .input.load import (
     pending_actions,
     register_path,
 )
-from .input.paper_settings import PaperSettings, check_offsets, final_problems, read_paper_settings
+from .input.paper_settings import (
+    PaperSettings,
+    check_offsets,
+    final_problems,
+    read_paper_settings,
+    without_unknown_lines,
+)
 from .input.register import Register
 from .preflight import check_templates
 from .problems import InputError, Problem
@@ -203,13 +209,19 @@ def _check_templates(templates: Path) -> None:
         raise InputError(problems)
 
 
-def _paper_settings(edition: Edition, reg: Register, data_dir: Path, draft: bool, pending) -> PaperSettings:
-    """data/<year>/paper.toml, its offsets checked against the register; a final build (not a draft, no
-    open new-year actions) is refused while a cover-report detail is missing."""
+def _paper_settings(edition: Edition, reg: Register, data_dir: Path, draft: bool, pending,
+                    notes: list[str] | None = None) -> PaperSettings:
+    """data/<year>/paper.toml, its offsets checked against the register. A final build (not a draft, no
+    open new-year actions) is refused while a cover-report detail is missing or an offset names a line
+    the register does not have; a draft (say, built from another register with --register) leaves such
+    an offset out of the gap and says so in `notes`."""
     settings = read_paper_settings(data_dir / edition.label)
-    problems = check_offsets(settings, (l.id for l in reg.lines))
-    if not (draft or pending or settings.draft):
-        problems += final_problems(settings)
+    unknown = check_offsets(settings, (l.id for l in reg.lines))
+    if draft or pending or settings.draft:
+        if unknown and notes is not None:
+            notes.extend(f"{p} (a draft: the proposal is left out of the funding gap)" for p in unknown)
+        return without_unknown_lines(settings, (l.id for l in reg.lines))
+    problems = [*unknown, *final_problems(settings)]
     if problems:
         raise InputError(problems)
     return settings
@@ -277,7 +289,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         from .exports.transparency import transparency_gaps
 
         gaps = transparency_gaps(reg, config)  # also checks the [transparency] settings before any work
-        settings = _paper_settings(edition, reg, data_dir, draft, pending)
+        paper_notes: list[str] = []
+        settings = _paper_settings(edition, reg, data_dir, draft, pending, paper_notes)
     target = Path(out) if out else build_dir / edition.label
     _check_target(target)
     reg_path = Path(reg.source)
@@ -321,7 +334,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    warnings = (*reg.warnings, *override_warnings(items), *((pdf_missing,) if pdf_missing else ()))
+    warnings = (*reg.warnings, *override_warnings(items), *paper_notes, *((pdf_missing,) if pdf_missing else ()))
     for gap in gaps:
         log.info("note: %s", gap)
     files = tuple(sorted(p for p in target.rglob("*") if p.is_file() and p.name != ".fingerprint"))

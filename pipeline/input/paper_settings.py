@@ -74,6 +74,14 @@ def check_offsets(settings: PaperSettings, ids: Iterable[str]) -> list[Problem]:
             for o in settings.offsets for line in o.lines if line not in known]
 
 
+def without_unknown_lines(settings: PaperSettings, ids: Iterable[str]) -> PaperSettings:
+    """For a draft built from another register (--register): the offsets whose lines are all in it."""
+    from dataclasses import replace
+
+    known = set(ids)
+    return replace(settings, offsets=tuple(o for o in settings.offsets if all(l in known for l in o.lines)))
+
+
 def _read_offsets(raw: object, path: str, problems: list[Problem]) -> tuple[Offset, ...]:
     if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
         problems.append(Problem(path, None, "offsets", str(raw)[:60], "expected [[offsets]] tables"))

@@ -406,6 +406,7 @@ class _Context:
             "causes_table": self.causes_table, "glossary_table": self.glossary_table, "front_table": self.front_table,
             "gap": a.outlook.gap, "gap_table": self.gap_table, "web_only": self.web_only,
             "due_groups": lambda ds: parts.due_groups(ds), "decisions_table": self.decisions_table,
+            "decisions_by_date": parts.by_date,
             "inferred_mark": lambda line, col: " (inferred)" if col in getattr(line, "inferred", ()) else "",
             "notice_bands": rules_of(a.config).bands, "procurement_bands": rules_of(a.config).procurement,
             "review_window": rules_of(a.config).review_window_months,

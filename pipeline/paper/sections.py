@@ -265,3 +265,28 @@ def decisions_table(decisions: Sequence[Decision], caption: str, titles: Sequenc
         rows.append((_group_names(lines) + _inferred_names(lines), fmt.plain_money(total_spend(lines)),
                      "; ".join(text for _, text in steps)))
     return Table(anchor, caption, columns(titles, ("text", "money", "text"), (2.4, 0.9, 4.6)), tuple(rows))
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """On the front sheet: one agreement or line with every decision it has on one date."""
+    group: DueGroup  # the first of its decisions on that date (for its names and lines)
+    labels: tuple[str, ...]  # each decision's label, in order
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return self.group.lines
+
+    @property
+    def total(self) -> Decimal:
+        return self.group.total
+
+
+def by_date(groups: Iterable[DueGroup]) -> tuple[tuple[date, bool, tuple[DueItem, ...]], ...]:
+    """Decisions due, by date: (date, overdue, the agreements or lines due then, each named once)."""
+    dates: dict[date, dict[tuple, list[DueGroup]]] = {}
+    for g in groups:
+        dates.setdefault(g.first.due, {}).setdefault(tuple(l.id for l in g.lines), []).append(g)
+    return tuple((due, any(g.first.overdue for gs in units.values() for g in gs),
+                  tuple(DueItem(gs[0], tuple(dict.fromkeys(g.first.label for g in gs))) for gs in units.values()))
+                 for due, units in dates.items())
