@@ -216,7 +216,7 @@ def test_proposed_decommissioning_reaches_front_sheet_warning_and_gap_table(tmp_
     assert gap.rows[2][2] == "not decided"
     assert gap.totals[0][0] == "Gap left before the amounts not yet decided" and gap.totals[0][2] == "£90,000"
     # planned completions are listed as no risk, not counted in the gap
-    assert "Planned completions (1 line, £40,000)" in text
+    assert "planned completions (1 line, £40,000) end as agreed and need no decision" in text
 
 
 def test_the_outlook_figure_quotes_the_same_gap(tmp_path, config):
@@ -321,7 +321,7 @@ def test_overdue_is_said_only_of_a_date_that_has_passed(tmp_path):
     doc = compose_edition("2024-25", data_dir=make_data(tmp_path))
     text = words(doc)
     assert "overdue" not in text.replace('"Overdue" means', "")  # nothing is past its date on 1 April 2024
-    assert "work should already have started" in text
+    assert "(work should have started 31/12/2023)" in text  # said in words, not as "overdue"
     late = make_data(tmp_path / "late")
     (late / "config.toml").write_text((late / "config.toml").read_text().replace('paper_date = ""',
                                                                                   'paper_date = 2024-10-15'))
@@ -334,8 +334,9 @@ def test_the_rules_behind_the_dates_are_stated_from_config(tmp_path):
     cfg = (data / "config.toml").read_text().replace("review_window_months = 3", "review_window_months = 5")
     (data / "config.toml").write_text(cfg)
     text = words(compose_edition("2024-25", data_dir=data))
-    assert "a line under review with no date recorded is decided within 5 months of the paper date" in text
-    assert "route 18 and award 6 months before" in text
+    assert "A line under review with no date recorded: within 5 months of the paper date" in text
+    assert "route decided 18, 12, 9, 6 months and award made 6, 4, 3, 2 months before the latest end" in text
+    assert "Notice before a break, option or grant end: 6, 6, 3 months" in text
 
 
 # --- the register's new columns ------------------------------------------------------------------------

@@ -264,7 +264,7 @@ def test_the_gap_table_sets_the_moj_money_against_the_proposals(tmp_path):
     body = _text(doc.blocks)
     for wrong in ("1,460,412", "2,574,970"):  # the old "ending" totals that counted completions and funds
         assert wrong not in body
-    assert "Planned completions (4 lines, £543,215)" in body
+    assert "planned completions (4 lines, £543,215) end as agreed" in body
 
 
 def test_decisions_are_one_row_per_agreement_with_dates_in_stages(tmp_path):
@@ -272,11 +272,11 @@ def test_decisions_are_one_row_per_agreement_with_dates_in_stages(tmp_path):
     due = {r[0]: r for r in _table(doc, "table-decisions-1").rows}
     moj = due["MoJ specialist DA and SV grant (11 lines)"]
     assert moj[1] == "435,343" and moj[2].startswith("Grant end (whether the work continues): by 30/09/2024")
-    assert "work should already have started" in due["Helpline and Engagement (DA Services)"][2]
+    assert "(work should have started 30/09/2023)" in due["Helpline and Engagement (DA Services)"][2]
     assert "overdue" not in " ".join(r[2] for r in due.values())  # nothing is past its date on 1 April 2024
     oocr = due["Out-of-court resolution contracts (3 lines)"]
     assert oocr[1] == "142,050" and "Extension option" in oocr[2] and "Re-commissioning: route decision by" in oocr[2]
-    assert "Review (continue or decommission), date from the 3-month review window: by 30/06/2024" in due["Warning Zone"][2]
+    assert "Review (continue or decommission; date from the 3-month review window): by 30/06/2024" in due["Warning Zone"][2]
     later = {r[0]: r for r in _table(doc, "table-decisions-2").rows}
     assert later["Victim First"][2] == "Break clause (continue or end): by 30/09/2026"
     sm = "Substance misuse contracts (3 lines) (Rutland County Substance Misuse: dates inferred)"
@@ -298,7 +298,7 @@ def test_decommissioning_and_review_edits_move_lines_as_an_officer_expects(tmp_p
     everywhere = [r[0] for b in doc.blocks if getattr(b, "anchor", "").startswith("table-decisions-") for r in b.rows]
     assert "PAVE/OOCD/DTOA Custody" not in everywhere  # decommissioned: no decision left to take
     due = {r[0]: r for r in _table(doc, "table-decisions-1").rows}
-    assert due["Paediatric SARC"][2].startswith("Review (continue or decommission)")
+    assert due["Paediatric SARC"][2].startswith("Review (continue or decommission; date from the 3-month review window)")
 
 
 def test_data_quality_names_every_gap_by_id(tmp_path):

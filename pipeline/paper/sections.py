@@ -203,7 +203,7 @@ def _decision_words(d: Decision, window_months: int) -> str:
     if d.holder:
         words = f"{d.label}, held by {d.holder}"
     if d.window:
-        words += f", date from the {window_months}-month review window"
+        words = words[:-1] + f"; date from the {window_months}-month review window)"
     return words
 
 
@@ -218,7 +218,7 @@ def _dates_words(d: Decision) -> str:
     if d.overdue:
         text += " (overdue: this date has passed)"
     elif d.late_start:
-        text += f" (work should already have started, on {fmt.uk_date(d.start)})"
+        text += f" (work should have started {fmt.uk_date(d.start)})"
     return text
 
 
