@@ -215,7 +215,7 @@ def test_outlook_table_and_the_funding_gap(inputs, rendered, drawings):
     assert [r[0] for r in table.rows] == [y.edition.label for y in look.years]
     titles = [c.title for c in table.columns]
     assert titles[:3] == ["Financial year", "Committed", "Of which external funding ends in 2024-25"]
-    assert titles[3:5] == ["Available only if options are used", "Annual budget round"]
+    assert titles[3:5] == ["Available only if options are used", "No end date: each year's budget round"]
     series = ("committed", "optional", "annual", "undated")[: len(titles) - 3]
     for y, row in zip(look.years, table.rows):
         cells = [_money_cell(c) for c in (row[1], *row[3:])]
@@ -249,8 +249,10 @@ def test_timeline_has_one_bar_per_dated_line(inputs, drawings):
     assert not drawing.grouped
     assert len(dated) == drawing.bars == 28  # 32 dated lines less the 4 planned completions
     fig = drawing.figure
-    assert _bars(fig, "_funded", "_funded_start_not_recorded") == len(dated)
-    assert _bars(fig, "_funded_start_not_recorded") == sum(1 for l in dated if l.start_date is None)
+    assert _bars(fig, "_funded", "_funded_start_not_recorded", "_funded_dates_inferred") == len(dated)
+    guessed = [l for l in dated if {"start_date", "end_date"} & set(l.inferred)]  # drawn apart, as inferred
+    assert _bars(fig, "_funded_dates_inferred") == len(guessed) == 2  # Victim Pathway, Rutland
+    assert _bars(fig, "_funded_start_not_recorded") == sum(1 for l in dated if l.start_date is None and l not in guessed)
     assert _bars(fig, "_extension_options") == sum(1 for l in dated if l.extension_options)
     assert _bars(fig, "_review_window") == len(dated)
     # Labels name the project, never the internal id, and are never cut short: a long name wraps
@@ -294,7 +296,7 @@ def test_large_register_groups_timeline_and_is_fast(inputs, tmp_path):
     drawing = charts.draw_timeline(sched, edition, config)
     assert drawing.grouped
     assert drawing.bars == len(drawing.data.rows) < 100
-    assert _bars(drawing.figure, "_funded", "_funded_start_not_recorded") == drawing.bars
+    assert _bars(drawing.figure, "_funded", "_funded_start_not_recorded", "_funded_dates_inferred") == drawing.bars
     assert sum(int(r[2].replace(",", "")) for r in timeline.data.rows) == len(sched)
     assert int(timeline.data.totals[0][2].replace(",", "")) == len(sched)
     assert _money_cell(timeline.data.totals[0][-1]) == sum(r.item.line.spend or 0 for r in sched)
@@ -435,7 +437,7 @@ def test_tall_timeline_prints_in_parts_that_line_up(inputs, drawings, rendered):
     # Every bar is drawn once across the parts, in the whole chart's order.
     labels = [t.get_text() for part in parts for t in part.axes[0].get_yticklabels()]
     assert labels == [t.get_text() for t in drawing.figure.axes[0].get_yticklabels()]
-    assert sum(_bars(part, "_funded", "_funded_start_not_recorded") for part in parts) == len(sched)
+    assert sum(_bars(part, "_funded", "_funded_start_not_recorded", "_funded_dates_inferred") for part in parts) == len(sched)
     # Parts are of even height (no stub of one bar) and share the time axis, edge for edge.
     heights = [p.get_figheight() for p in parts]
     assert max(heights) - min(heights) < 0.5

@@ -605,7 +605,9 @@ _OUTLOOK_SERIES = (
     # attribute, label, face, edge, hatch, hatch colour
     ("committed", "Committed", BLUE, WHITE, None, WHITE),
     ("optional", "Available only if options are used", WHITE, VERMILLION, "///", VERMILLION),
-    ("annual", "Annual budget round", GREEN, WHITE, "..", WHITE),
+    # Every line with no end date, whatever its category (a fund under review too), so not named
+    # after the "annual budget round" category, which counts fewer lines.
+    ("annual", "No end date: each year's budget round", GREEN, WHITE, "..", WHITE),
     ("undated", "Fixed term, end date not recorded", WHITE, INK, "xx", INK),
 )
 
@@ -815,7 +817,8 @@ def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config)
                 rows.append((line.id, line.project, k, mark("start_date", uk_date(line.start_date, "not recorded")),
                              mark("end_date", uk_date(r.end_date)), uk_date(r.latest_end), uk_date(r.review_start),
                              uk_date(r.decision_due)))
-            groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')})", bars))
+            # "with an end date": a category's lines with none (a fund under review) are not drawn here
+            groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')} with an end date)", bars))
         totals = ((f"Total: {_count(len(sched), 'line')}", "", "", "", "", "", "", ""),)
     else:
         title = f"Timeline of agreements with an end date, grouped by category and year of ending, {edition.label}"
@@ -845,7 +848,8 @@ def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config)
                              uk_date(end), uk_date(bar.latest_end), uk_date(bar.review_start),
                              uk_date(bar.decision_due),
                              money(sum((_d(r.item.line.spend) for r in rs), Decimal(0)))))
-            groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')})", bars))
+            # "with an end date": a category's lines with none (a fund under review) are not drawn here
+            groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')} with an end date)", bars))
         totals = (("Total", "", f"{len(sched):,}", "", "", "", "", "", money(spend_total)),)
 
     # One line a row fits a portrait page (the writers turn it if its words need more room);
