@@ -398,3 +398,11 @@ def test_a_draft_from_another_register_leaves_out_an_offset_whose_line_it_lacks_
     doc = compose_edition("2024-25", data_dir=data)
     gap = table(doc, "table-funding-gap")
     assert [r[0] for r in gap.rows] == ["MoJ grant ends", "Decommission Schools centre"]
+
+
+def test_an_edition_without_paper_toml_builds_only_as_a_draft(tmp_path):
+    data = make_data(tmp_path)
+    (data / "2024-25" / "paper.toml").unlink()
+    doc = compose_edition("2024-25", data_dir=data)
+    assert doc.version == "Draft" and "(draft)" in doc.title
+    assert dict(table(doc, "table-front-sheet").rows)["Date of meeting"] == "[to be completed]"

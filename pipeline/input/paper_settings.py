@@ -139,7 +139,9 @@ def _read_offsets(raw: object, path: str, problems: list[Problem]) -> tuple[Offs
 def read_paper_settings(folder: Path) -> PaperSettings:
     path = folder / FILE
     if not path.exists():
-        return PaperSettings(source=str(path))
+        # No paper.toml at all (a synthetic or half-set-up edition): a draft, so it can never pass for
+        # the Panel's final paper; its front sheet shows placeholders for every detail.
+        return PaperSettings(source=str(path), draft=True)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
