@@ -301,11 +301,23 @@ def test_decommissioning_and_review_edits_move_lines_as_an_officer_expects(tmp_p
     assert due["Paediatric SARC"][2].startswith("Review (continue or decommission; date from the 3-month review window)")
 
 
-def test_data_quality_names_every_gap_by_id(tmp_path):
+def test_data_quality_names_every_gap_by_id_or_by_its_whole_table(tmp_path):
     text = _text(_document(tmp_path).blocks)
     section = text[text.index("Data quality"):text.index("Additional information")]
-    for ident in ("VSG-012", "VU-004", "PR-013", "PRG-001", "VSG-011"):
+    for ident in ("VSG-012", "VU-004", "PR-013"):
         assert ident in section
+    # all 17 grants lack a start date: the table is named rather than its 17 ids (the page budget)
+    assert "Grants with no start date (17): every line of Table 2: grants." in section
+
+    def dated(rows):
+        for r in rows:
+            if r["id"] == "CSG-001":
+                r["start_date"] = "2023-10-01"
+        return rows
+
+    text = _text(_document(tmp_path / "one-dated", dated).blocks)
+    section = text[text.index("Data quality"):text.index("Additional information")]
+    assert "Grants with no start date (16): PRG-001, CSG-002" in section and "CSG-001" not in section
 
 
 def test_acronyms_are_spelled_out_once_in_prose_and_listed_but_names_are_untouched(tmp_path):
