@@ -115,7 +115,8 @@ def check_edition(year: str | None = None, register: str | Path | None = None, d
     they are noted here). build/ is not touched, apart from the chart cache a later report reuses."""
     import tempfile
 
-    edition, config, reg, _, _ = _load(year, register, data_dir, templates, draft=True)
+    edition, config, reg, pending, _ = _load(year, register, data_dir, templates, draft=True)
+    _paper_settings(edition, reg, data_dir, False, pending)  # what report would refuse (paper.toml), check refuses
     with tempfile.TemporaryDirectory(prefix="commissioning-check-") as scratch:
         build_edition(edition.label, register=register, out=Path(scratch) / edition.label, force=True,
                       data_dir=data_dir, templates=templates, build_dir=build_dir or BUILD_DIR, draft=True)

@@ -406,3 +406,12 @@ def test_an_edition_without_paper_toml_builds_only_as_a_draft(tmp_path):
     doc = compose_edition("2024-25", data_dir=data)
     assert doc.version == "Draft" and "(draft)" in doc.title
     assert dict(table(doc, "table-front-sheet").rows)["Date of meeting"] == "[to be completed]"
+
+
+def test_check_refuses_what_a_final_report_would_refuse(tmp_path):
+    from pipeline.build import check_edition
+
+    data = make_data(tmp_path, paper=FINAL.replace('contact = "a.officer@example.org"\n', ""))
+    with pytest.raises(InputError) as info:
+        check_edition("2024-25", data_dir=data, build_dir=tmp_path / "b")
+    assert "front.contact" in info.value.report()
