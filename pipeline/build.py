@@ -31,12 +31,20 @@ from .input.load import (
     register_path,
 )
 from .input.consistency import check_against_edition
-from .input.paper_settings import read_paper_settings
+from .input.paper_settings import (
+    PaperSettings,
+    check_offsets,
+    final_problems,
+    read_paper_settings,
+    without_unknown_lines,
+)
 from .input.register import Register
 from .preflight import check_templates
 from .problems import InputError, Problem
 
 ROOT = DATA_DIR.parent
+# The edition's own files beside its register and prose that a build reads (each optional but paper.toml).
+EDITION_FILES = ("paper.toml", "scenarios.toml")
 # templates/ (paper.compose.TEMPLATES): named here so that finding a build up to date does not import
 # the composer (Jinja2, markdown-it), which only a build that goes ahead needs.
 TEMPLATES = ROOT / "templates"
@@ -137,7 +145,8 @@ def check_edition(year: str | None = None, register: str | Path | None = None, d
     they are noted here). build/ is not touched, apart from the chart cache a later report reuses."""
     import tempfile
 
-    edition, config, reg, _, _ = _load(year, register, data_dir, templates, draft=True)
+    edition, config, reg, pending, _ = _load(year, register, data_dir, templates, draft=True)
+    _paper_settings(edition, reg, data_dir, False, pending)  # what report would refuse (paper.toml), check refuses
     with tempfile.TemporaryDirectory(prefix="commissioning-check-") as scratch:
         build_edition(edition.label, register=register, out=Path(scratch) / edition.label, force=True,
                       data_dir=data_dir, templates=templates, build_dir=build_dir or BUILD_DIR, draft=True,
@@ -302,12 +311,35 @@ def _check_templates(templates: Path) -> None:
         raise InputError(problems)
 
 
-def _analyse(edition: Edition, config: Config, reg: Register, prev):
+def _paper_settings(edition: Edition, reg: Register, data_dir: Path, draft: bool, pending,
+                    notes: list[str] | None = None) -> PaperSettings:
+    """data/<year>/paper.toml, its offsets checked against the register. A final build (not a draft, no
+    open new-year actions) is refused while a cover-report detail is missing or an offset names a line
+    the register does not have; a draft (say, built from another register with --register) leaves such
+    an offset out of the gap and says so in `notes`."""
+    settings = read_paper_settings(data_dir / edition.label)
+    unknown = check_offsets(settings, (l.id for l in reg.lines))
+    if draft or pending or settings.draft:
+        if unknown and notes is not None:
+            notes.extend(f"{p} (a draft: the proposal is left out of the funding gap)" for p in unknown)
+        return without_unknown_lines(settings, (l.id for l in reg.lines))
+    problems = [*unknown, *final_problems(settings)]
+    if problems:
+        raise InputError(problems)
+    return settings
+
+
+def _analyse(edition: Edition, config: Config, reg: Register, prev, offsets=()):
     """The pure analysis of an edition: categories, decision points, schedule, outlook, comparison."""
+    from dataclasses import replace
+
+    from .analysis.gap import funding_gap
+
     items = classify(reg, edition, config)
     points = decision_points(items, edition, config)
     review = schedule(items, edition, config, points=points)
     look = outlook(reg, edition, config, items)
+    look = replace(look, gap=funding_gap(items, offsets, edition, config))
     comparison = None
     if prev:
         from .analysis.compare import compare
@@ -319,19 +351,22 @@ def _analyse(edition: Edition, config: Config, reg: Register, prev):
     return items, points, review, look, comparison
 
 
-def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=()) -> Analysis:
+def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=(),
+                 settings: PaperSettings | None = None) -> Analysis:
     from .paper.compose import Analysis
 
     from .scenario_edition import edition_scenarios
 
     items, points, review, look, comparison = analysed
+    settings = settings if settings is not None else read_paper_settings(data_dir / edition.label)
     from .input.review import unreviewed
 
     marked = unreviewed(data_dir / edition.label, config["paper"].get("prose_dir", "prose"))
     return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
-                    data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads,
+                    data_dir, pending, points, settings, downloads,
                     edition_scenarios(reg, items, edition, config, data_dir / edition.label),
-                    unreviewed=tuple(p.relative_to(data_dir / edition.label).as_posix() for p in marked))
+                    unreviewed=tuple(p.relative_to(data_dir / edition.label).as_posix() for p in marked),
+                    declared_draft=settings.draft or bool(settings.missing_final()))
 
 
 def compose_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
@@ -340,7 +375,9 @@ def compose_edition(year: str | None = None, register: str | Path | None = None,
     from .paper.compose import compose
 
     edition, config, reg, pending, prev = _load(year, register, data_dir, templates, draft=True)
-    return compose(_model_input(edition, config, reg, prev, pending, data_dir, _analyse(edition, config, reg, prev)),
+    settings = _paper_settings(edition, reg, data_dir, True, pending)
+    return compose(_model_input(edition, config, reg, prev, pending, data_dir,
+                                _analyse(edition, config, reg, prev, settings.offsets), settings=settings),
                    templates, sources_out)
 
 
@@ -367,6 +404,9 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         from .exports.grant_ids import check_grant_identifiers
 
         check_grant_identifiers(reg, config)
+
+        paper_notes: list[str] = []
+        settings = _paper_settings(edition, reg, data_dir, draft, pending, paper_notes)
     target = Path(out) if out else build_dir / edition.label
     if target.is_symlink():
         # A published folder that is a link (build/2024-25 -> /srv/www/paper) is updated where it points:
@@ -378,7 +418,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     # Only the files the build reads: the settings, the front sheet's paper.toml, the register, the prose.
     config_files = [data_dir / "config.toml", data_dir / edition.label / "config.toml"]
     prose_files, by_size = _prose_inputs(prose_dir, int(config.limits.prose_characters) * 4)
-    inputs = [reg_path, *config_files, data_dir / edition.label / "paper.toml", *prose_files,
+    inputs = [reg_path, *config_files, *(data_dir / edition.label / n for n in EDITION_FILES), *prose_files,
               *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
         # The comparison reads the previous edition's register and its settings (paper date, categories).
@@ -398,7 +438,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
                            edition)
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
-        items, points, review, look, comparison = _analyse(edition, config, reg, prev)
+        items, points, review, look, comparison = _analyse(edition, config, reg, prev, settings.offsets)
         calendar = calendar_inputs(config, edition, data_dir)  # settings and record, checked before any file is written
 
     tmp = target.parent / f".{target.name}.building-{os.getpid()}"
@@ -408,7 +448,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         changes = comparison is not None and f"changes-since-{prev[0].label}.csv"
-        analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison))
+        analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison),
+                                settings=settings)
         pdf_missing = _run_stages(_Inputs(analysis, calendar, templates, tmp, names, changes,
                                           build_dir / ".cache" / chart_key), jobs, timings, skip)
         published = None  # the calendar's new record (none when the exports stage was skipped)
@@ -426,7 +467,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         raise
     if record and published is not None and _own_register(edition, config, register, data_dir):
         _save_record(state, published)
-    warnings = (*reg.warnings, *override_warnings(items), *((pdf_missing,) if pdf_missing else ()))
+    warnings = (*reg.warnings, *override_warnings(items), *paper_notes, *((pdf_missing,) if pdf_missing else ()))
     if len(gaps) > 2:  # the same kind of note every build: one line, and check lists them in full
         log.info("note: %d transparency gaps (blank in the grants and contracts files): see `invoke check`", len(gaps))
     else:

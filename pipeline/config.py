@@ -430,7 +430,9 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
         c.members(decisions, ("decisions", "grant_sections"), sections, "sections")
         c.bands(decisions, ("decisions", "procurement_bands"), "min_value", "whole-life value",
                 (("lead_months", 0, 60), ("mobilisation_months", 0, 24)))
-        c.typos(decisions, ("decisions",), ("grant_sections", "procurement_bands"))
+        if "review_window_months" in decisions:
+            c.whole(decisions, ("decisions", "review_window_months"), 1, 24, "months")
+        c.typos(decisions, ("decisions",), ("grant_sections", "procurement_bands", "review_window_months"))
 
     schedule = c.table("schedule")
     if schedule is not None:
@@ -457,7 +459,10 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
         prose = c.text(paper, ("paper", "prose_dir"), required=False)
         if prose is not None and (Path(prose).name != prose or prose in (".", "..")):
             c.bad(("paper", "prose_dir"), prose, 'expected the name of a folder inside the edition\'s folder, such as "prose"')
-        c.typos(paper, ("paper",), ("timeline_max_bars", "list_max_lines", "title", "subject", "keywords", "prose_dir"))
+        if "print_chart_data" in paper and not isinstance(paper["print_chart_data"], bool):
+            c.bad(("paper", "print_chart_data"), paper["print_chart_data"], "expected true or false, without quotes")
+        c.typos(paper, ("paper",), ("timeline_max_bars", "list_max_lines", "title", "subject", "keywords", "prose_dir",
+                                    "print_chart_data"))
 
     summaries = c.table("summaries", required=False)
     if summaries is not None:

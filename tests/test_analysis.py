@@ -206,9 +206,11 @@ def test_each_break_is_its_own_decision_and_recommissioning_runs_from_the_latest
     assert [(d.kind, d.on, d.due, d.start) for d in found] == [
         ("break", date(2027, 3, 31), date(2026, 9, 30), date(2025, 9, 30)),  # 6 months' notice, 12 months' review
         ("break", date(2028, 3, 31), date(2027, 9, 30), date(2026, 9, 30)),
-        # whole-life value £2.5m (60 months): 18 months to procure, awarded 6 months before the end
-        ("recommission", date(2029, 3, 31), date(2028, 9, 30), date(2027, 9, 30)),
+        # whole-life value £2.5m (60 months): the route decided 18 months before the end (work on it
+        # starting 12 months before that), the award 6 months before the end, the new agreement the day after
+        ("recommission", date(2029, 3, 31), date(2027, 9, 30), date(2026, 9, 30)),
     ]
+    assert (found[-1].award, found[-1].begins) == (date(2028, 9, 30), date(2029, 4, 1))
     assert "whole-life value £2,500,000 (60 months from 01/04/2024)" in found[-1].note
 
 
@@ -218,17 +220,19 @@ def test_extension_options_are_decided_in_turn_from_the_current_end(config):
     assert [(d.kind, d.on, d.due) for d in found] == [
         ("extension", date(2026, 3, 31), date(2025, 9, 30)),
         ("extension", date(2027, 3, 31), date(2026, 9, 30)),
-        ("recommission", date(2028, 3, 31), date(2027, 11, 30)),
+        ("recommission", date(2028, 3, 31), date(2027, 3, 31)),  # route decision: 12 months before the end
     ]
+    assert found[-1].award == date(2027, 11, 30)
     assert "option 1 of 2" in found[0].note and "to 31/03/2027" in found[0].note
 
 
 def test_freeva_helpline_needs_a_recommissioning_milestone_in_2025_26(config):
     helpline = line(id="VS-005", spend=Decimal(435455), end_date=date(2025, 3, 31), extension_options=(2,))
     option, recommission = points(config, helpline)
-    assert option.kind == "extension" and option.due == date(2024, 9, 30) and option.overdue
+    # due 30/09/2024, after the paper date: not overdue, but work on it should already have started
+    assert option.kind == "extension" and option.due == date(2024, 9, 30) and not option.overdue and option.late_start
     assert recommission.on == date(2027, 3, 31)
-    assert Edition(2025).start <= recommission.start <= Edition(2025).end
+    assert Edition(2025).start <= recommission.due <= Edition(2025).end  # the route decision falls in 2025-26
     assert "whole-life value £1,306,365" in recommission.note and "start not recorded" in recommission.note
 
 
@@ -242,17 +246,20 @@ def test_lead_times_come_from_the_settings(config):
     slower = Config({**config.raw, "decisions": {**config["decisions"], "procurement_bands": [
         {"min_value": 0, "lead_months": 24, "mobilisation_months": 6}]}})
     (d,) = points(slower, line(spend=Decimal(1000), end_date=date(2027, 3, 31)))
-    assert (d.start, d.due) == (date(2025, 3, 31), date(2026, 9, 30))
+    assert (d.due, d.award) == (date(2025, 3, 31), date(2026, 9, 30))  # route 24 months, award 6 months before
 
 
-def test_overdue_means_work_should_have_started_before_the_paper_date(config):
-    l = line(section="grants", spend=Decimal(1000), end_date=date(2024, 12, 31))  # 3 + 6 months before: 31/03/2024
+def test_overdue_only_when_the_decision_date_has_passed_and_a_late_start_is_said_apart(config):
+    l = line(section="grants", spend=Decimal(1000), end_date=date(2024, 12, 31))  # due 30/09/2024, work from 31/03/2024
     (d,) = points(config, l)
-    assert d.start == date(2024, 3, 31) and d.overdue
+    assert d.start == date(2024, 3, 31) and d.due == date(2024, 9, 30)
+    assert d.late_start and not d.overdue  # work should have started; the decision is not late
     (d2,) = points(config, line(section="grants", spend=Decimal(1000), end_date=date(2025, 1, 1)))
-    assert d2.start >= Y.start and not d2.overdue
+    assert d2.start >= Y.start and not d2.overdue and not d2.late_start
     (d3,) = points(config, l, as_at=date(2024, 3, 1))
-    assert not d3.overdue
+    assert not d3.overdue and not d3.late_start
+    (d4,) = points(config, l, as_at=date(2024, 10, 1))  # the date has passed: overdue
+    assert d4.overdue and not d4.late_start
 
 
 def test_breaks_and_options_already_past_at_the_paper_date_are_not_scheduled(config):
@@ -360,7 +367,8 @@ def test_forward_plan_has_one_row_per_decision_in_due_order(config, tmp_path):
     assert [r["decision_due"] for r in rows] == sorted(r["decision_due"] for r in rows)
     vf = [r for r in rows if r["id"] == "VS-001"]
     assert [r["kind"] for r in vf] == ["Break clause", "Break clause", "Re-commissioning"]
-    assert {r["overdue"] for r in rows} == {"yes", "no"}
+    # "overdue" only where the decision's date has passed at the paper date (1 April 2024): none here
+    assert all(r["overdue"] == ("yes" if r["decision_due"] < "2024-04-01" else "no") for r in rows)
 
 
 def test_calendar_has_every_decision_and_each_event_names_the_line(config, tmp_path):
@@ -373,7 +381,8 @@ def test_calendar_has_every_decision_and_each_event_names_the_line(config, tmp_p
     assert len(events) == sum(1 if d.kind == "exit" else 2 for d in found)
     assert all(any(f"({d.line.id})" in str(e["summary"]) for d in found) for e in events)
     vf = [e for e in events if "(VS-001)" in str(e["summary"]) and str(e["summary"]).startswith("Decision due")]
-    assert sorted(e.decoded("dtstart") for e in vf) == [date(2026, 9, 30), date(2027, 9, 30), date(2028, 9, 30)]
+    # the two breaks, then the re-commissioning route decision (18 months before 31/03/2029)
+    assert sorted(e.decoded("dtstart") for e in vf) == [date(2026, 9, 30), date(2027, 9, 30), date(2027, 9, 30)]
     assert len({str(e["uid"]) for e in events}) == len(events)
     write_schedule_ics(tmp_path / "again.ics", found, edition, "OPCC")
     assert (tmp_path / "again.ics").read_bytes() == path.read_bytes()

@@ -65,6 +65,7 @@ class Builds:
     absent: tuple[str, ...] = ()  # must appear in neither edition (text the build must not have read)
     svg_text: tuple[str, ...] = ()  # must be the text of an element of a chart's SVG, exactly as typed
     bug: str = ""
+    web_literal: tuple[str, ...] = ()  # as literal, in the HTML edition only (ids: the register tables are web-only)
 
 
 ROW12 = ("row 12",)  # VU-004, the line most files poison (the header is row 1)
@@ -151,12 +152,12 @@ EXPECTED: dict[str, Refused | Builds] = {
     "formula_text.csv": Builds(literal=FORMULAS, cli=True, ics=FORMULAS[1:], csv_cells=(
         *("'" + f for f in FORMULAS), "'=1+1", "'@x", "'-PR-009", "'+CS-010")),
     "formula_text.xlsx": Builds(literal=FORMULAS[:2], csv_cells=("'" + FORMULAS[0], "'" + FORMULAS[1])),
-    "html_injection.csv": Builds(literal=(SCRIPT, IMG, PWNED, "<script>alert(2)</script>"),
+    "html_injection.csv": Builds(literal=(SCRIPT, IMG, PWNED), web_literal=("<script>alert(2)</script>",),
                                  ics=(IMG, PWNED), cli=True),
-    "template_injection.csv": Builds(cli=True, literal=(JINJA, JINJA_BLOCK, JINJA_MORE, "{{ 8*8 }}"),
+    "template_injection.csv": Builds(cli=True, literal=(JINJA, JINJA_BLOCK, JINJA_MORE), web_literal=("{{ 8*8 }}",),
                                      ics=(JINJA_BLOCK, JINJA_MORE), csv_cells=(JINJA, JINJA_BLOCK, JINJA_MORE, "{{ 8*8 }}")),
-    "markdown_injection.csv": Builds(literal=(MD_LINK, MD_MARKS, MD_MORE, "# Heading - item > quote 1. one",
-                                             "**VS-003**", "[CS-010](javascript:alert(3))"),
+    "markdown_injection.csv": Builds(literal=(MD_LINK, MD_MARKS, MD_MORE, "# Heading - item > quote 1. one"),
+                                     web_literal=("**VS-003**", "[CS-010](javascript:alert(3))"),
                                      ics=(MD_MARKS, MD_MORE),
                                      csv_cells=(MD_LINK, MD_MARKS, MD_MORE, "**VS-003**", "[CS-010](javascript:alert(3))")),
     "control_chars.csv": Builds(literal=("Recovery evil", "Leicester City Council", "Line one line two and a bell .",
@@ -346,6 +347,8 @@ def test_a_hostile_register_builds_and_shows_its_text_literally(name, expect, pr
     for text in expect.literal:
         assert text in shown_html, f"{text!r} is not shown literally in the HTML edition"
         assert text in shown_word, f"{text!r} is not shown literally in the Word edition"
+    for text in expect.web_literal:
+        assert text in shown_html, f"{text!r} is not shown literally in the HTML edition"
     for text in expect.absent:
         assert text not in shown_html and text not in shown_word, f"{text!r} was read into the paper"
     if expect.svg_text:

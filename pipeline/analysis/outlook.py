@@ -20,8 +20,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..config import Config
 from ..edition import Edition
+from typing import TYPE_CHECKING
+
 from ..input.register import Line, Register, total_spend
-from .classify import COMPLETING, DECOMMISSIONED, Classified
+from .classify import COMPLETING, DECOMMISSIONED, UNDATED, Classified
+
+if TYPE_CHECKING:
+    from .gap import Gap
 from .dates import shift_months_end
 
 CAUSES: tuple[str, ...] = ("external", "completion", "local-choice", "options", "other")
@@ -33,6 +38,9 @@ class YearOutlook:
     committed: Decimal  # agreements that still run at the start of the year
     optional: Decimal  # would run only if extension options are used
     annual: Decimal  # no end date: depends on each year's budget round
+    # Fixed-term lines whose end date is not recorded: this year's spend only, never annual money,
+    # and nothing in later years (the register does not say whether they run).
+    undated: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class Outlook:
     ending_total: Decimal
     years: tuple[YearOutlook, ...]  # the edition year first, then the years ahead
     causes: tuple[Cause, ...] = ()  # money at risk by cause, in CAUSES order, only causes with lines
+    gap: Gap | None = None  # the funding gap and the officer's offsets (analysis/gap.py), set by the build
 
     @property
     def at_risk_total(self) -> Decimal:
@@ -107,20 +116,27 @@ def outlook(register: Register, edition: Edition, config: Config, items: tuple[C
     settings = config["outlook"]
     gone = {c.line.id for c in items if c.computed == DECOMMISSIONED}
     live = tuple(l for l in register.lines if l.id not in gone)
+    if items:
+        undated_ids = {c.line.id for c in items if c.computed == UNDATED}
+    else:
+        dated = set(config["classify"].get("dated_terms", []))
+        undated_ids = {l.id for l in live if l.end_date is None and l.term in dated}
     ending = tuple(l for l in live if l.end_date is not None and l.end_date <= edition.end and not l.extension_options)
     years = []
     for k in range(int(settings.get("years_ahead", 4)) + 1):
         year = Edition(edition.first_year + k)
-        committed = optional = annual = Decimal(0)
+        committed = optional = annual = undated = Decimal(0)
         for line in live:
             spend = line.spend or Decimal(0)
-            if line.end_date is None:
+            if line.id in undated_ids:
+                undated += spend if k == 0 else Decimal(0)
+            elif line.end_date is None:
                 annual += spend
             elif line.end_date >= year.start:
                 committed += spend
             elif shift_months_end(line.end_date, 12 * line.extension_years) >= year.start:
                 optional += spend
-        years.append(YearOutlook(year, committed, optional, annual))
+        years.append(YearOutlook(year, committed, optional, annual, undated))
     return Outlook(
         edition=edition,
         ending=ending,

@@ -20,9 +20,9 @@ from .decisions import (
     Decision,
     band_for,
     bands_from,
-    decisions_for,
     latest_end,
     rules,
+    shared_decisions,
 )
 
 
@@ -48,8 +48,13 @@ class ReviewItem:
 
     @property
     def overdue(self) -> bool:
-        """Work on at least one of its decisions should already have started at the paper date."""
+        """At least one of its decisions is past its date at the paper date."""
         return any(d.overdue for d in self.decisions)
+
+    @property
+    def late_start(self) -> bool:
+        """Work on at least one of its decisions should already have started at the paper date."""
+        return any(d.late_start or d.overdue for d in self.decisions)
 
     @property
     def quarter(self) -> str:
@@ -61,7 +66,7 @@ def decision_points(items: tuple[Classified, ...], edition: Edition, config: Con
     """Every decision (and exit step) of every line, ordered by due date, then line id."""
     as_at = as_at or paper_date(edition, config)
     r = rules(config)
-    found = [d for c in items for d in decisions_for(c, r, as_at, edition.start)]
+    found = list(shared_decisions(tuple(items), r, as_at, edition.start))
     return tuple(sorted(found, key=lambda d: (d.due, d.line.id, d.on)))
 
 
@@ -74,7 +79,7 @@ def schedule(items: tuple[Classified, ...], edition: Edition, config: Config,
         if d.counts:
             per_line.setdefault(d.line.id, []).append(d)
     out = [ReviewItem(c, c.line.end_date, latest_end(c), tuple(per_line[c.line.id]), band_for(c.line.spend, table))
-           for c in items if c.line.id in per_line]
+           for c in items if c.line.id in per_line and c.line.end_date]
     out.sort(key=lambda r: (r.decision_due, r.item.line.id))
     return tuple(out)
 

@@ -98,6 +98,18 @@ _HELP: dict[str, tuple[str, str]] = {
     "posts": ("Optional", "How many people or posts the service funds, as a number (for example 3, or 2.5 for "
                           "part-time posts). The funding scenarios say how many are affected when money ends. "
                           "Leave blank if not known: a blank is never read as none."),
+    "agreement": ("Optional", "A short name for the agreement a line shares with others, for example "
+                              "Substance misuse contracts. Lines with the same name share one decision and one set "
+                              "of dates. Leave blank for a line with its own agreement."),
+    "option_holder": ("Optional", "Who holds the contract and its extension options, when it is a partner (for "
+                                  "example Leicester City Council). The paper then shows the option as the partner's "
+                                  "decision, with the date by which the office must give its view."),
+    "decide_with": ("Optional", "The agreement name (as in another line's agreement column) this line is tied to: "
+                                "its decisions are then dated no later than that agreement's first decision."),
+    "decision_by": ("Optional", "For a line under review: the date by which the decision to continue or "
+                                "decommission is to be taken. Blank: the review window from data/config.toml applies."),
+    "inferred": ("Optional", "The columns of this line whose values are inferred rather than recorded, separated "
+                             "by ; (for example start_date;end_date). The paper marks each such value as inferred."),
 }
 
 _GENERAL_HELP = (
@@ -183,6 +195,7 @@ def _row(line: Line, extra_columns: tuple[str, ...]) -> list[_Cell]:
         "extension_options": _Cell(line.extension_text, "@", text=True),
         "category": _Cell(line.category or ""),
         "award_date": _Cell(line.award_date, DATE_FORMAT),
+        "decision_by": _Cell(line.decision_by, DATE_FORMAT),
         "break_dates": _Cell(line.text("break_dates"), "@", text=True),
     }
     out = [cells.get(col) or _Cell(line.text(col)) for col in COLUMNS]

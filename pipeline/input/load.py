@@ -175,6 +175,21 @@ _ORG_ID_RULES = {
 }
 
 
+_NAME = re.compile(r"^[\w][\w '\-]{0,59}$")
+
+
+def parse_inferred(text: str) -> tuple[str, ...]:
+    """'start_date;end_date': the columns of this line whose values are inferred, not recorded."""
+    from .register import INFERABLE
+
+    names = tuple(dict.fromkeys(normalise_header(p) for p in re.split(r"[;,]", text) if p.strip()))
+    wrong = [n for n in names if n not in INFERABLE]
+    if wrong:
+        raise ValueError(f"expected the names of columns whose values are inferred, separated by ;, from: "
+                         f"{', '.join(INFERABLE)} (found {', '.join(wrong)})")
+    return names
+
+
 def parse_org_id(text: str) -> str:
     t = text.strip()
     if not _ORG_ID.match(t):
@@ -458,7 +473,16 @@ def validate(raw: RawTable, config: Config) -> Register:
 
         parsed: dict[str, object] = {col: parse(col, parser) for col, parser in (
             ("award_date", parse_date), ("sme", parse_yes_no), ("vcse", parse_yes_no), ("provider_org_id", parse_org_id),
-            ("posts", parse_posts))}
+            ("posts", parse_posts), ("decision_by", parse_date), ("inferred", parse_inferred))}
+        for col in ("agreement", "decide_with"):
+            if values[col] and not _NAME.match(values[col]):
+                bad(col, values[col], "expected a short name for the agreement (letters, digits, spaces, - and "
+                                      "' only, at most 60 characters), the same on every line it covers")
+                ok = False
+        if values["option_holder"] and not (values["agreement"] or dates["end_date"]):
+            bad("option_holder", values["option_holder"], "a partner holds options only on an agreement with an "
+                                                          "end date; fill in end_date, or clear this cell")
+            ok = False
 
         if not ok:
             continue
@@ -471,9 +495,21 @@ def validate(raw: RawTable, config: Config) -> Register:
             notes=values["notes"], break_dates=breaks, provider_org_id=parsed["provider_org_id"] or "",
             award_date=parsed["award_date"], procurement_route=canon.get("procurement_route", values["procurement_route"]),
             sme=parsed["sme"], vcse=parsed["vcse"], grant_purpose=values["grant_purpose"],
-            grant_conditions=values["grant_conditions"], posts=parsed["posts"], extra=extra, row=rownum,
+            grant_conditions=values["grant_conditions"], posts=parsed["posts"], agreement=values["agreement"],
+            option_holder=values["option_holder"], decide_with=values["decide_with"],
+            decision_by=parsed["decision_by"], inferred=parsed["inferred"] or (), extra=extra, row=rownum,
         ))
 
+    agreements = {l.agreement.lower() for l in lines if l.agreement}
+    for l in lines:
+        if l.decide_with and l.decide_with.lower() not in agreements:
+            problems.append(Problem(source, l.row, "decide_with", l.decide_with,
+                                    "no line names this agreement in its agreement column; use the same name as "
+                                    "the lines it is tied to" + _suggest(l.decide_with, tuple(sorted(
+                                        {x.agreement for x in lines if x.agreement}))), sheet=raw.sheet, line=l.id))
+        elif l.decide_with and l.decide_with.lower() == l.agreement.lower():
+            problems.append(Problem(source, l.row, "decide_with", l.decide_with, "a line cannot be tied to its own "
+                                    "agreement; clear this cell", sheet=raw.sheet, line=l.id))
     if problems:
         raise InputError(_capped(problems))
     return Register(source=source, lines=tuple(lines), extra_columns=extras, warnings=tuple(warnings),

@@ -19,7 +19,11 @@ COLUMNS: tuple[str, ...] = (
     "provider_org_id", "award_date", "procurement_route", "sme", "vcse", "grant_purpose", "grant_conditions",
     # People or posts the service funds (optional): what a cut or an ending affects. Blank: not recorded.
     "posts",
+    # How decisions are shared and what is a guess (all optional; see the README's register table).
+    "agreement", "option_holder", "decide_with", "decision_by", "inferred",
 )
+# Columns whose value the `inferred` column may mark as a guess rather than a recorded fact.
+INFERABLE: tuple[str, ...] = ("start_date", "end_date", "extension_options", "break_dates", "spend", "agreement")
 REQUIRED: tuple[str, ...] = ("id", "section", "term", "priority", "project", "provider", "spend")
 
 
@@ -48,6 +52,11 @@ class Line:
     grant_purpose: str = ""
     grant_conditions: str = ""
     posts: Decimal | None = None  # people or posts funded; None: not recorded (never read as zero)
+    agreement: str = ""  # lines with the same agreement share one set of decisions
+    option_holder: str = ""  # the partner who holds the contract and its options ("" = the office)
+    decide_with: str = ""  # an agreement this line is tied to: its decisions fall no later than that one's
+    decision_by: date | None = None  # the date the officer set for a decision on a line under review
+    inferred: tuple[str, ...] = ()  # columns whose values are inferred, not recorded (INFERABLE)
     extra: tuple[tuple[str, str], ...] = ()  # columns the register format does not define, kept as text
     row: int = field(default=0, compare=False)  # spreadsheet row, for messages only
 
@@ -66,6 +75,8 @@ class Line:
             return self.extension_text
         if column == "break_dates":
             return ";".join(d.isoformat() for d in value)
+        if column == "inferred":
+            return ";".join(value)
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, date):
@@ -112,6 +123,7 @@ class Register:
             rec = {f.name: getattr(line, f.name) for f in fields(Line) if f.name not in ("extra",)}
             rec["extension_options"] = line.extension_text
             rec["break_dates"] = line.text("break_dates")
+            rec["inferred"] = line.text("inferred")
             rec.update(dict(line.extra))
             records.append(rec)
         df = pd.DataFrame.from_records(records, columns=[*COLUMNS, "row", *self.extra_columns])

@@ -43,8 +43,8 @@ from .chart_files import print_part_path, stale_print_parts
 from ..analysis.classify import ANNUAL, KEYS, Classified
 from ..config import Config
 from ..edition import Edition, financial_year_of
-from ..formatting import money, percent, uk_date
-from ..analysis.outlook import Outlook
+from ..formatting import money, uk_date
+from ..analysis.outlook import Outlook, shares
 from ..input.register import Register
 from ..analysis.schedule import ReviewItem
 
@@ -452,12 +452,14 @@ def draw_spend_by_priority(register: Register, edition: Edition, config: Config)
     totals = [sum(by.values(), Decimal(0)) for _, by in data]
     grand = sum(totals, Decimal(0))
     section_totals = {s: sum((by[s] for _, by in data), Decimal(0)) for s in sections}
+    # Shares by largest remainder, so the printed column adds up to its printed 100%.
+    pct = [f"{v}%" for v in shares(totals)]
 
     # Words
     if grand and data:
         best = max(range(len(data)), key=lambda i: (totals[i], -i))
         alt = (f"{data[best][0]} receives {money(totals[best])}, the largest share at "
-               f"{percent(totals[best], grand)} of the {money(grand)} total.")
+               f"{pct[best]} of the {money(grand)} total.")
         parts = [(s, v) for s, v in section_totals.items() if v]
         if len(parts) > 1:
             words = [f"{_section_label(s) if i == 0 else s} {'accounts for ' if i == 0 else ''}{money(v)}"
@@ -474,8 +476,8 @@ def draw_spend_by_priority(register: Register, edition: Edition, config: Config)
                  *(_money_col(_section_label(s)) for s in sections),
                  _money_col("Total"),
                  model.Column("Share of total", align="right", kind="number", width=0.8)),
-        rows=tuple((p, *(money(by[s]) for s in sections), money(t), percent(t, grand))
-                   for (p, by), t in zip(data, totals)),
+        rows=tuple((p, *(money(by[s]) for s in sections), money(t), share)
+                   for (p, by), t, share in zip(data, totals, pct)),
         totals=(("Total", *(money(section_totals[s]) for s in sections), money(grand),
                  "100%" if grand else "0%"),),
         row_header=True,
@@ -505,7 +507,7 @@ def draw_spend_by_priority(register: Register, edition: Edition, config: Config)
             left = [a + b for a, b in zip(left, widths)]
         ends = []
         for i, t in enumerate(totals):
-            ends.append(ax.text(float(t), i, f"{money(t)} ({percent(t, grand)})", ha="left", va="center",
+            ends.append(ax.text(float(t), i, f"{money(t)} ({pct[i]})", ha="left", va="center",
                                 fontsize=FONT_PT, color=INK, bbox=_label_box(), zorder=4,
                                 transform=_nudge(ax, 5)))
         ax.set_yticks(y, [p for p, _ in data])
@@ -548,6 +550,7 @@ def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config
     data = spend_by_category(items)
     grand = sum((s for _, _, s in data), Decimal(0))
     name = [labels.get(k, k) for k, _, _ in data]
+    pct = [f"{v}%" for v in shares([s for _, _, s in data])]  # largest remainder: the column adds to 100%
 
     if grand:
         best = max(range(len(data)), key=lambda i: (data[i][2], -i))
@@ -556,7 +559,7 @@ def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config
         if label.startswith(f"{k}: "):
             label = f"{k} ({label[len(k) + 2:]})"
         where = "the annual budget round" if k == ANNUAL else f"category {label}"
-        alt = (f"The largest share, {money(s)} ({percent(s, grand)} of the {money(grand)} total), "
+        alt = (f"The largest share, {money(s)} ({pct[best]} of the {money(grand)} total), "
                f"is in {where}.")
         b = next((d for d in data if d[0] == "b"), None)
         if b is not None and b[1] and k != "b":
@@ -572,7 +575,7 @@ def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config
                  model.Column("Lines", align="right", kind="number", width=0.6),
                  _money_col("Spend"),
                  model.Column("Share of total", align="right", kind="number", width=0.8)),
-        rows=tuple((nm, f"{n:,}", money(s), percent(s, grand)) for nm, (_, n, s) in zip(name, data)),
+        rows=tuple((nm, f"{n:,}", money(s), share) for nm, (_, n, s), share in zip(name, data, pct)),
         totals=(("Total", f"{sum(n for _, n, _ in data):,}", money(grand), "100%" if grand else "0%"),),
         row_header=True,
     )
@@ -584,7 +587,7 @@ def draw_spend_by_category(items: Sequence[Classified], edition: Edition, config
         y = list(range(n))
         values = [float(s) for _, _, s in data]
         ax.barh(y, values, height=0.62, color=BLUE, edgecolor=WHITE, linewidth=1.0, label="_spend")
-        ends = [ax.text(v, i, f"{money(s)} ({percent(s, grand)}), {_count(c, 'line')}", ha="left",
+        ends = [ax.text(v, i, f"{money(s)} ({pct[i]}), {_count(c, 'line')}", ha="left",
                         va="center", fontsize=FONT_PT, color=INK, bbox=_label_box(), zorder=4,
                         transform=_nudge(ax, 5))
                 for i, (v, (_, c, s)) in enumerate(zip(values, data))]
@@ -609,8 +612,27 @@ _OUTLOOK_SERIES = (
     # attribute, label, face, edge, hatch, hatch colour
     ("committed", "Committed", BLUE, WHITE, None, WHITE),
     ("optional", "Available only if options are used", WHITE, VERMILLION, "///", VERMILLION),
-    ("annual", "Annual budget round", GREEN, WHITE, "..", WHITE),
+    # Every line with no end date, whatever its category (a fund under review too), so not named
+    # after the "annual budget round" category, which counts fewer lines.
+    ("annual", "No end date: each year's budget round", GREEN, WHITE, "..", WHITE),
+    ("undated", "Fixed term, end date not recorded", WHITE, INK, "xx", INK),
 )
+
+
+def gap_words(look: Outlook) -> str:
+    """The funding gap in one sentence, from the same values as the front sheet, warning and table."""
+    gap = look.gap
+    if gap is None or not gap.funders:
+        return ""
+    ends = "; ".join(f"{f.funder} {money(f.total)} ends by {uk_date(f.ends)}" for f in gap.funders)
+    text = ends
+    if gap.offsets:
+        text += f"; proposals cover {money(gap.offset_total)}"
+        if gap.remainder is None:
+            text += f", leaving {money(gap.left_before_undecided)} before the amounts not yet decided"
+        else:
+            text += f", leaving {money(gap.remainder)}"
+    return text
 
 
 def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Drawing:
@@ -619,11 +641,13 @@ def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Dra
     first, last = (years[0].edition, years[-1].edition) if years else (edition, edition)
     span = first.label if first == last else f"{first.label} to {last.label}"
     title = f"Funding outlook, {span}"
-    cliff = look.ending_total
-    cliff_text = f"{money(cliff)} ends on {uk_date(edition.end)} with no extension option"
+    gap = look.gap
+    cliff = gap.ending if gap is not None else Decimal(0)
+    series = tuple(s for s in _OUTLOOK_SERIES if s[0] != "undated" or any(y.undated for y in years))
 
     # Words
-    alt = f"{cliff_text}." if cliff else f"No funding ends on {uk_date(edition.end)} without an extension option."
+    alt = f"External funding that ends in {edition.label}: {gap_words(look)}." if cliff else \
+        f"No external funding ends in {edition.label}."
     if len(years) > 1:
         now, nxt = years[0], years[1]
         if nxt.committed == now.committed:
@@ -636,16 +660,15 @@ def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Dra
                 if nxt.optional else ".")
 
     # Numbers
-    columns = (model.Column("Financial year"), *(_money_col(label) for _, label, *_ in _OUTLOOK_SERIES),
+    columns = (model.Column("Financial year"), *(_money_col(label) for _, label, *_ in series),
                _money_col("Total"))
     rows = tuple(
-        (y.edition.label, *(money(getattr(y, attr)) for attr, *_ in _OUTLOOK_SERIES),
-         money(y.committed + y.optional + y.annual))
+        (y.edition.label, *(money(getattr(y, attr)) for attr, *_ in series),
+         money(y.committed + y.optional + y.annual + y.undated))
         for y in years)
-    # The cliff edge is part of the edition year's committed funding: its own column, filled for
-    # the edition year only (nothing after that year can end on its last day).
-    columns = (*columns[:2], _money_col(f"Of which ends {uk_date(edition.end)} with no extension option"),
-               *columns[2:])
+    # The external funding that ends is part of the edition year's committed funding: its own
+    # column, filled for the edition year only, with the same value as the paper's gap table.
+    columns = (*columns[:2], _money_col(f"Of which external funding ends in {edition.label}"), *columns[2:])
     rows = tuple((*row[:2], money(cliff) if i == 0 else "", *row[2:]) for i, row in enumerate(rows))
     table = model.Table(anchor=f"data-{slug}", caption=f"Data for: {title}", columns=columns, rows=rows,
                         row_header=True)
@@ -660,7 +683,7 @@ def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Dra
         width = 0.62
         inside = []
         handles = []
-        for attr, label, face, edge, hatch, hcol in _OUTLOOK_SERIES:
+        for attr, label, face, edge, hatch, hcol in series:
             heights = [float(getattr(y, attr)) for y in years]
             ax.bar(x, heights, bottom=bottom, width=width, color=face, edgecolor=edge,
                    linewidth=1.0 if edge == WHITE else 1.2, hatch=hatch, hatchcolor=hcol, label=f"_{attr}")
@@ -691,13 +714,13 @@ def draw_funding_outlook(look: Outlook, edition: Edition, config: Config) -> Dra
             bx = width / 2 + 0.06
             ax.plot([bx, bx + 0.05, bx + 0.05, bx], [lo, lo, hi, hi], color=INK, linewidth=1.2,
                     solid_joinstyle="miter", label="_cliff bracket")
-            label = f"{money(cliff)} ends on {uk_date(edition.end)}\nwith no extension option"
+            label = "\n".join(gap_words(look).split("; "))
             ax.annotate(label, xy=(bx + 0.05, (lo + hi) / 2), xytext=(bx, top * 1.24), textcoords="data",
                         ha="left", va="center", fontsize=FONT_PT, color=INK, fontweight="bold",
                         bbox=_label_box(),
                         arrowprops=dict(arrowstyle="-|>", color=INK, linewidth=1.0, shrinkA=2, shrinkB=2,
                                         relpos=(0.02, 0.0)))
-        _legend(fig, handles, ncols=3)
+        _legend(fig, handles, ncols=2 if len(handles) > 3 else 3)
         _fit_end_labels(fig, ax, bottom, tops, horizontal=False)
         _drop_unfitting(fig, ax, inside)
     return Drawing(slug, title, alt, table, fig, bars=n)
@@ -716,6 +739,7 @@ class _Bar:
     latest_end: date
     review_start: date
     decision_due: date
+    inferred: bool = False  # its dates are inferred, not recorded: drawn apart, never as a solid bar
 
 
 @dataclass(frozen=True)
@@ -793,12 +817,15 @@ def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config)
             for r in sorted(by_cat[k], key=lambda r: (r.end_date, r.decision_due, r.item.line.id)):
                 line = r.item.line
                 start = line.start_date if line.start_date is not None else min(edition.start, r.end_date)
+                guessed = bool({"start_date", "end_date"} & set(line.inferred))
                 bars.append(_Bar(_bar_label(line.project), start, line.start_date is not None,
-                                 r.end_date, r.latest_end, r.review_start, r.decision_due))
-                rows.append((line.id, line.project, k, uk_date(line.start_date, "not recorded"),
-                             uk_date(r.end_date), uk_date(r.latest_end), uk_date(r.review_start),
+                                 r.end_date, r.latest_end, r.review_start, r.decision_due, guessed))
+                mark = lambda col, text: f"{text} (inferred)" if text and col in line.inferred else text  # noqa: E731
+                rows.append((line.id, line.project, k, mark("start_date", uk_date(line.start_date, "not recorded")),
+                             mark("end_date", uk_date(r.end_date)), uk_date(r.latest_end), uk_date(r.review_start),
                              uk_date(r.decision_due)))
-            groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')})", bars))
+            # "with an end date": a category's lines with none (a fund under review) are not drawn here
+            groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')} with an end date)", bars))
         totals = ((f"Total: {_count(len(sched), 'line')}", "", "", "", "", "", "", ""),)
     else:
         title = f"Timeline of agreements with an end date, grouped by category and year of ending, {edition.label}"
@@ -828,7 +855,8 @@ def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config)
                              uk_date(end), uk_date(bar.latest_end), uk_date(bar.review_start),
                              uk_date(bar.decision_due),
                              money(sum((_d(r.item.line.spend) for r in rs), Decimal(0)))))
-            groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')})", bars))
+            # "with an end date": a category's lines with none (a fund under review) are not drawn here
+            groups.append((f"{labels.get(k, k)} ({_count(len(by_cat[k]), 'line')} with an end date)", bars))
         totals = (("Total", "", f"{len(sched):,}", "", "", "", "", "", money(spend_total)),)
 
     # One line a row fits a portrait page (the writers turn it if its words need more room);
@@ -917,7 +945,7 @@ def _timeline_alt(sched: Sequence[ReviewItem], edition: Edition, grouped: bool, 
     if not sched:
         return "No agreement in the register has an end date."
     ending = [r for r in sched if r.end_date <= edition.end]
-    overdue = [r for r in sched if r.overdue]
+    overdue = [r for r in sched if r.late_start]
     first = min(sched, key=lambda r: (r.decision_due, r.item.line.id))
     if ending:
         text = (f"{_count(len(ending), 'agreement')} of the {len(sched):,} with an end date "
@@ -939,6 +967,7 @@ _KNOWN = dict(facecolor=BLUE, edgecolor=WHITE, linewidth=0.6)
 _UNKNOWN = dict(facecolor=BLUE, edgecolor=WHITE, linewidth=0.6, hatch="////", hatchcolor=WHITE)
 _OPTION = dict(facecolor=WHITE, edgecolor=VERMILLION, linewidth=1.0, hatch="\\\\\\\\", hatchcolor=VERMILLION)
 _REVIEW = dict(facecolor=INK, edgecolor="none", linewidth=0)
+_INFERRED = dict(facecolor=WHITE, edgecolor=BLUE, linewidth=1.2, linestyle="--", hatch="..", hatchcolor=BLUE)
 
 
 def _draw_timeline_figure(rows: Sequence[_Row], edition: Edition, grouped: bool,
@@ -973,11 +1002,13 @@ def _draw_timeline_figure(rows: Sequence[_Row], edition: Edition, grouped: bool,
     review = [_ordinal(b.review_start) for b in bars]
     decision = [_ordinal(b.decision_due) for b in bars]
     idx = range(len(bars))
-    known = [i for i in idx if bars[i].start_known]
-    unknown = [i for i in idx if not bars[i].start_known]
+    guessed = [i for i in idx if bars[i].inferred]
+    known = [i for i in idx if bars[i].start_known and not bars[i].inferred]
+    unknown = [i for i in idx if not bars[i].start_known and not bars[i].inferred]
     options = [i for i in idx if latest[i] > end[i]]
     barh(known, start, end, label="_funded", **_KNOWN)
     barh(unknown, start, end, label="_funded_start_not_recorded", **_UNKNOWN)
+    barh(guessed, start, end, label="_funded_dates_inferred", **_INFERRED)
     barh(options, end, latest, label="_extension_options", **_OPTION)
     ax.barh(ypos, [d - r for r, d in zip(review, decision)], left=review, height=0.2, label="_review_window",
             **_REVIEW)
@@ -1024,6 +1055,7 @@ def _draw_timeline_figure(rows: Sequence[_Row], edition: Edition, grouped: bool,
             Patch(label="Funded period", **_KNOWN),
             Patch(label=f"Start not recorded: drawn from {uk_date(edition.start)}", **_UNKNOWN),
             Patch(label="Extension options, if used", **_OPTION),
+            *((Patch(label="Dates inferred, not recorded", **_INFERRED),) if any(b.inferred for b in bars) else ()),
             Line2D([], [], color=INK, linewidth=4, solid_capstyle="butt",
                    label="Review window" if not grouped else "Review window (first start to last decision)"),
             Line2D([], [], linestyle="none", marker="D", markersize=6, markerfacecolor=WHITE, markeredgecolor=INK,

@@ -24,6 +24,7 @@ from .. import formatting as fmt
 from ..analysis.classify import KEYS, Classified, data_gaps
 from ..analysis.dates import paper_date
 from ..analysis.decisions import Decision
+from ..analysis.decisions import rules as rules_of
 from ..analysis.outlook import Outlook
 from ..analysis.schedule import ReviewItem
 from ..config import Config
@@ -38,7 +39,7 @@ from .summarise import RowFacts, SummaryRules, summarise
 from .summarise import load_words as summary_words
 from .glossary import VALUE_END, VALUE_START, expand_first_use, used
 from .markdown import Source, prose_markers, to_blocks
-from .model import Block, Contents, Document, Figure, Table
+from .model import Block, Contents, Document, Figure, Paragraph, Run, Table
 from .prose_files import unread_prose
 from .prose import (
     Bounds,
@@ -78,10 +79,12 @@ class Analysis:
     downloads: tuple[tuple[str, str], ...] = ()  # (what, file name) of the files built beside the paper
     scenarios: Any = None  # pipeline.analysis.scenarios.Scenarios, when the edition has scenarios.toml
     unreviewed: tuple[str, ...] = ()  # files copied by new-year still marked "not yet reviewed"; a draft only
+    declared_draft: bool = False  # paper.toml declares a draft, or the cover report's details are missing
 
     @property
     def draft(self) -> bool:
-        return bool(self.pending or self.unreviewed)
+        """A draft: open new-year actions, files not yet reviewed, or declared so by paper.toml."""
+        return bool(self.pending or self.unreviewed or self.declared_draft)
 
 
 def _finalize(value: Any) -> str:
@@ -355,6 +358,25 @@ class _Context:
         from .scenario_tables import services_table
 
         return self.blocks.add(services_table(self.a.scenarios.outcomes, caption, columns, words))
+    def gap_table(self, caption: str, columns: list[str], kind_words: dict[str, str], undecided: str,
+                  remainder_label: str, remainder_open_label: str) -> Markup:
+        gap = self.a.outlook.gap
+        if gap is None:
+            return Markup("")
+        return self.blocks.add(parts.gap_table(gap, caption, columns, kind_words, undecided, remainder_label,
+                                               remainder_open_label))
+
+    def decisions_table(self, caption: str, columns: list[str], start: date | None, end: date | None) -> Markup:
+        self.figures += 0
+        n = sum(1 for b in self.blocks.items if isinstance(b, Table) and b.anchor.startswith("table-decisions"))
+        window = int(self.a.config["decisions"].get("review_window_months", 3))
+        return self.blocks.add(parts.decisions_table(self.a.decisions, caption, columns, start, end, self.a.edition.end,
+                                                     window, f"table-decisions-{n + 1}"))
+
+    def web_only(self) -> Markup:
+        """Everything after this point is published in the HTML edition only (the full register, the
+        charts' detail): the print editions keep to the Panel's page budget and link to it."""
+        return self.blocks.add(WEB_ONLY)
 
     def glossary_table(self, caption: str, columns: list[str]) -> Markup:
         """The acronyms the paper uses; filled in after the rest of the paper is written."""
@@ -456,6 +478,12 @@ class _Context:
             "ended_lines": [c.line for c in a.items if c.line.id in ended],
             "category_schedule": self.category_schedule, "ending_table": self.ending_table,
             "causes_table": self.causes_table, "glossary_table": self.glossary_table, "front_table": self.front_table,
+            "gap": a.outlook.gap, "gap_table": self.gap_table, "web_only": self.web_only,
+            "due_groups": lambda ds: parts.due_groups(ds), "decisions_table": self.decisions_table,
+            "decisions_by_date": parts.by_date,
+            "inferred_mark": lambda line, col: " (inferred)" if col in getattr(line, "inferred", ()) else "",
+            "notice_bands": rules_of(a.config).bands, "procurement_bands": rules_of(a.config).procurement,
+            "review_window": rules_of(a.config).review_window_months,
             "front": (a.front or PaperSettings()).values, "draft": a.draft, "unreviewed": a.unreviewed,
             "facts": (a.front or PaperSettings()).facts,
             "scenarios": a.scenarios, "scenario_table": self.scenario_table, "scenario_services": self.scenario_services,
@@ -471,6 +499,8 @@ def _pct(value: Decimal | None) -> str:
 
 
 _columns = parts.columns
+# Marks where the web-only part of the paper begins (see _Context.web_only); never reaches a writer.
+WEB_ONLY = Paragraph((Run("web edition only"),), "note")
 
 
 def _environment(templates: Path) -> Sandbox:
@@ -533,8 +563,11 @@ def compose(a: Analysis, templates: Path = TEMPLATES, sources_out: list | None =
     for note in unused:
         log.info("note: %s", note)
     # Acronyms are spelled out at their first use, the front sheet being read first.
+    cut = next((i for i, b in enumerate(body) if b is WEB_ONLY), len(body))
+    body = [b for b in body if b is not WEB_ONLY]
     everything = expand_first_use((*front, *body), glossary)
     front, body = everything[:len(front)], everything[len(front):]
+    body, web = body[:cut], body[cut:]
     org = a.config["organisation"]
     names = {"short_name": org["short_name"], "name": org["name"], "area": org.get("area", ""), "year": a.edition.label}
     paper = a.config["paper"]
@@ -544,7 +577,8 @@ def compose(a: Analysis, templates: Path = TEMPLATES, sources_out: list | None =
         keywords=tuple(paper.get("keywords", ())), front=front,
         version=("Draft" if a.draft else (a.front.get("version") if a.front else "")),
         published=a.front.meeting_date if a.front else None,
-        contact=a.front.get("contact") if a.front else "", downloads=a.downloads,
+        contact=a.front.get("contact") if a.front else "", downloads=a.downloads, web=tuple(web),
+        print_chart_data=bool(a.config["paper"].get("print_chart_data", False)),
     )
 
 

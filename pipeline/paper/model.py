@@ -100,6 +100,12 @@ class Document:
     # Files published beside the paper, as (what it is, file name in the same folder), e.g.
     # ("Word edition", "commissioning-framework-2024-25.docx"); the HTML edition links them.
     downloads: tuple[tuple[str, str], ...] = field(default=())
+    # Blocks published in the HTML edition only, after the paper (the full register, the charts'
+    # detail): the print editions keep to the Panel's page budget and link to the web edition.
+    web: tuple[Block, ...] = field(default=())
+    # Whether the print editions gather the charts' data tables in an appendix; the paper keeps them
+    # to the web edition and the downloads when its page budget is tight.
+    print_chart_data: bool = True
 
     def headings(self) -> tuple[Heading, ...]:
         return tuple(b for b in self.blocks if isinstance(b, Heading))

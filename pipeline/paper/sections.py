@@ -119,7 +119,8 @@ def term_entries(items: Iterable[Classified], term: str) -> tuple[Entry, ...]:
         line = c.line
         if line.term != term:
             continue
-        key = (line.notes, line.start_date, line.end_date, line.extension_options, line.status)
+        key = (line.notes, line.start_date, line.end_date, line.extension_options, line.status, line.agreement,
+               line.inferred, line.decide_with)  # a guessed date never merges with a recorded one
         if not line.notes and line.end_date is None:
             key = ("", None, None, (), line.status, line.priority)  # undated lines with no notes: one list per priority
         groups.setdefault(key, []).append(line)
@@ -129,3 +130,171 @@ def term_entries(items: Iterable[Classified], term: str) -> tuple[Entry, ...]:
 def decisions_in(decisions: Iterable[Decision], start: date, end: date) -> tuple[Decision, ...]:
     """Decisions still to take that fall due between two dates (inclusive)."""
     return tuple(d for d in decisions if d.counts and start <= d.due <= end)
+
+
+def offset_label(o, kind_words: Mapping[str, str]) -> str:
+    """'Decommission Warning Zone', from the kind and the register names of its lines."""
+    names = " and ".join(l.project for l in o.lines) or ", ".join(o.offset.lines)
+    return f"{kind_words.get(o.kind, o.kind)} {names}"
+
+
+def gap_table(gap, caption: str, titles: Sequence[str], kind_words: Mapping[str, str], undecided: str,
+              remainder_label: str, remainder_open_label: str) -> Table:
+    """The funding gap: external money ending by funder, the offsets against it, and the gap left.
+    Cells carry the £ sign so each sum reads exactly as in the front sheet and the warning."""
+    rows: list[tuple[str, ...]] = []
+    for f in gap.funders:
+        rows.append((f"{f.funder} ends", f"{len(f.lines):,}", fmt.money(f.total), fmt.uk_date(f.ends)))
+    for o in gap.offsets:
+        value = undecided if o.value is None else "-" + fmt.money(o.value)
+        rows.append((offset_label(o, kind_words), f"{len(o.lines):,}", value, ""))
+    label = remainder_label if gap.remainder is not None else remainder_open_label
+    totals = ((label, "", fmt.money(gap.left_before_undecided), ""),)
+    return Table("table-funding-gap", caption, columns(titles, ("text", "number", "money", "date"),
+                                                       (3.4, 0.7, 1.2, 1.0)), tuple(rows), totals, row_header=True)
+
+
+@dataclass(frozen=True)
+class DueGroup:
+    """Decisions due in the year that are one decision for the Panel: same kind and date, and the same
+    agreement (or, for grants, the same funder and purpose)."""
+    decisions: tuple[Decision, ...]
+
+    @property
+    def first(self) -> Decision:
+        return self.decisions[0]
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(dict.fromkeys(d.line for d in self.decisions))
+
+    @property
+    def total(self) -> Decimal:
+        return total_spend(self.lines)
+
+
+def due_groups(decisions: Iterable[Decision]) -> tuple[DueGroup, ...]:
+    groups: dict[tuple, list[Decision]] = {}
+    for d in decisions:
+        line = d.line
+        agreement = getattr(line, "agreement", "") or ""
+        key = (d.due, d.kind, agreement or (line.funding_source, line.notes) if (agreement or line.funding_source)
+               else line.id)
+        groups.setdefault(key, []).append(d)
+    return tuple(DueGroup(tuple(ds)) for ds in groups.values())
+
+
+def _unit(line: Line) -> tuple:
+    """What one row of a decisions table stands for: an agreement, a funder's grants with one purpose,
+    or a single line."""
+    if line.agreement:
+        return ("agreement", line.agreement.lower())
+    return ("line", line.id)
+
+
+def _group_names(lines: Sequence[Line]) -> str:
+    """One line by its name; an agreement by its name and size (its lines are named once, in the
+    services section, which says which agreement each belongs to)."""
+    if len(lines) == 1:
+        return lines[0].project
+    return f"{lines[0].agreement} ({len(lines)} lines)"
+
+
+def _decision_words(d: Decision, window_months: int) -> str:
+    words = {
+        "break": "Break clause (continue or end)",
+        "extension": "Extension option (take it or let it end)",
+        "recommission": "Re-commissioning",
+        "grant-end": "Grant end (whether the work continues)",
+        "review": "Review (continue or decommission)",
+    }[d.kind]
+    if d.holder:
+        words = f"{d.label}, held by {d.holder}"
+    if d.window:
+        words = words[:-1] + f"; date from the {window_months}-month review window)"
+    return words
+
+
+def _dates_words(d: Decision) -> str:
+    if d.kind == "recommission" and d.award and d.begins:
+        text = (f"route decision by {fmt.uk_date(d.due)}, award by {fmt.uk_date(d.award)}, "
+                f"new agreement from {fmt.uk_date(d.begins)}")
+    elif d.holder:
+        text = f"the office gives its view by {fmt.uk_date(d.due)}"
+    else:
+        text = f"by {fmt.uk_date(d.due)}"
+    if d.overdue:
+        text += " (overdue: this date has passed)"
+    elif d.late_start:
+        text += f" (work should have started {fmt.uk_date(d.start)})"
+    return text
+
+
+def _inferred_names(lines: Sequence[Line]) -> str:
+    guessed = [l for l in lines if set(l.inferred) & {"end_date", "start_date", "extension_options", "break_dates"}]
+    if not guessed:
+        return ""
+    if len(lines) == 1:
+        return " (dates inferred)"
+    return " (" + "; ".join(l.project for l in guessed) + ": dates inferred)"
+
+
+def decisions_table(decisions: Sequence[Decision], caption: str, titles: Sequence[str], start: date | None,
+                    end: date | None, after: date, window_months: int, anchor: str) -> Table:
+    """Decisions as the Panel reads them: one row per agreement (or line), naming it once with its
+    spend and each decision it needs with its date (re-commissioning in its stages).
+    With start/end: the decisions due between them. Without: for each agreement with no decision due
+    up to `after`, its next decision."""
+    live = sorted((d for d in decisions if d.counts), key=lambda d: (d.due, d.line.id))
+    if start is not None and end is not None:
+        chosen = [d for d in live if start <= d.due <= end]
+    else:
+        scheduled = {_unit(d.line) for d in live if d.due <= after}
+        chosen, seen = [], set()
+        for d in live:
+            unit = _unit(d.line)
+            if unit in scheduled or (unit, d.line.id) in seen:
+                continue
+            if any(u == unit for u, _ in seen) and d.due != next(x.due for x in chosen if _unit(x.line) == unit):
+                continue
+            seen.add((unit, d.line.id))
+            chosen.append(d)
+    units: dict[tuple, list[Decision]] = {}
+    for d in chosen:
+        units.setdefault(_unit(d.line), []).append(d)
+    rows = []
+    for ds in units.values():
+        lines = tuple(dict.fromkeys(d.line for d in ds))
+        steps = []
+        for d in ds:
+            key = (d.kind, d.due)
+            if key not in [k for k, _ in steps]:
+                steps.append((key, f"{_decision_words(d, window_months)}: {_dates_words(d)}"))
+        rows.append((_group_names(lines) + _inferred_names(lines), fmt.plain_money(total_spend(lines)),
+                     "; ".join(text for _, text in steps)))
+    return Table(anchor, caption, columns(titles, ("text", "money", "text"), (2.4, 0.9, 4.6)), tuple(rows))
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """On the front sheet: one agreement or line with every decision it has on one date."""
+    group: DueGroup  # the first of its decisions on that date (for its names and lines)
+    labels: tuple[str, ...]  # each decision's label, in order
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return self.group.lines
+
+    @property
+    def total(self) -> Decimal:
+        return self.group.total
+
+
+def by_date(groups: Iterable[DueGroup]) -> tuple[tuple[date, bool, tuple[DueItem, ...]], ...]:
+    """Decisions due, by date: (date, overdue, the agreements or lines due then, each named once)."""
+    dates: dict[date, dict[tuple, list[DueGroup]]] = {}
+    for g in groups:
+        dates.setdefault(g.first.due, {}).setdefault(tuple(l.id for l in g.lines), []).append(g)
+    return tuple((due, any(g.first.overdue for gs in units.values() for g in gs),
+                  tuple(DueItem(gs[0], tuple(dict.fromkeys(g.first.label for g in gs))) for gs in units.values()))
+                 for due, units in dates.items())

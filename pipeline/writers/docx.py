@@ -316,6 +316,8 @@ class _Writer:
 
     def _paragraph(self, runs: Iterable[Run], style: str) -> _Element:
         p = self._new_paragraph(style)
+        if style == ROLE_STYLES["warning"]:
+            p.get_or_add_pPr().keepLines_val = True  # a boxed warning is never split across two pages
         for run in runs:
             p.append(self._run(run))
         return p

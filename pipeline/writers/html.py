@@ -260,7 +260,7 @@ class _Views:
 
 def prepare(doc: Document) -> dict:
     """Check the model against what an accessible page needs and build the templates' context."""
-    blocks = list(doc.blocks)
+    blocks = [*doc.blocks, *doc.web]  # the web edition carries the web-only part too
     title = Heading(1, doc.title, TITLE_ANCHOR)
     if blocks and isinstance(blocks[0], Heading) and blocks[0].level == 1:
         title = blocks.pop(0)
@@ -307,7 +307,7 @@ def prepare(doc: Document) -> dict:
         # the front sheet is a section named by its first heading, when it has one
         "front_label": front[0].block.anchor if front and front[0].kind == "heading" else None,
         "blocks": body,
-        "contents": [h for h in doc.headings() if h.level == 2],
+        "contents": [h for h in blocks if isinstance(h, Heading) and h.level == 2],
         "scope": SCOPE_CLASS,
     }
 

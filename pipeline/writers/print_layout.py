@@ -114,8 +114,9 @@ def print_edition(doc: Document, words: PrintWords,
     for block in printed(doc.blocks):
         if isinstance(block, Figure):
             body.extend(chart_images(block, words))
-            body.append(DataLink(words.chart_data_link, block.data.anchor))
-            tables.append(block.data)
+            if doc.print_chart_data:  # else the numbers are in the web edition and downloads only
+                body.append(DataLink(words.chart_data_link, block.data.anchor))
+                tables.append(block.data)
         else:
             body.append(block)
     if tables:
