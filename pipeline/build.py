@@ -364,7 +364,7 @@ def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, 
     marked = unreviewed(data_dir / edition.label, config["paper"].get("prose_dir", "prose"))
     return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
                     data_dir, pending, points, settings, downloads,
-                    edition_scenarios(reg, items, edition, config, data_dir / edition.label),
+                    edition_scenarios(reg, items, edition, config, data_dir / edition.label, settings.offsets),
                     unreviewed=tuple(p.relative_to(data_dir / edition.label).as_posix() for p in marked),
                     declared_draft=settings.draft or bool(settings.missing_final()))
 

@@ -10,17 +10,21 @@ from .analysis.scenarios import Scenarios, scenarios
 from .config import Config
 from .edition import Edition
 from .input.register import Register
+from .input.paper_settings import Offset
 from .input.scenarios import FILE, check_drops, read_offsets, read_scenarios
 from .problems import InputError, Problem
 
 
 def edition_scenarios(register: Register, items: tuple[Classified, ...], edition: Edition, config: Config,
-                      folder: Path) -> Scenarios | None:
-    """The edition's scenarios worked out, or None when it has no scenarios.toml. Raises InputError."""
+                      folder: Path, offsets: tuple[Offset, ...] | None = None) -> Scenarios | None:
+    """The edition's scenarios worked out, or None when it has no scenarios.toml. Raises InputError.
+    `offsets`: the base case's, as the build read and checked them for the decision paper (by default
+    read from paper.toml here)."""
     defined = read_scenarios(folder, register)
     if not defined:
         return None
-    offsets = read_offsets(folder, register)
+    if offsets is None:
+        offsets = read_offsets(folder, register)
     check_drops(defined, offsets, folder)
     result = scenarios(register, items, edition, config, offsets, defined)
     # A change that reaches no service would make the scenario say something it does not: refuse it.

@@ -267,9 +267,14 @@ def test_an_offset_naming_an_unknown_line_is_refused(tmp_path):
                    scenarios='[[scenarios]]\nname = "x"\n[[scenarios.changes]]\nkind = "extend"\nlines = ["W-1"]\n')
     with pytest.raises(InputError) as caught:
         worked_out(data)
-    text = str(caught.value)
-    assert "paper.toml, offset 1, key 'lines': found \"F-2\"; no line of the register has this id" in text
-    assert "paper.toml, offset 1, key 'share': found \"1.5\"" in text
+    assert "paper.toml, column 'offsets[1].share': found \"1.5\"" in str(caught.value)
+    # paper.toml's offsets are read as the decision paper reads them: a value it can read, naming a line
+    # the register lacks, is refused with the line
+    data = edition(tmp_path / "unknown", offsets='[[offsets]]\nkind = "repurpose"\nlines = ["F-2"]\nshare = 0.5\n',
+                   scenarios='[[scenarios]]\nname = "x"\n[[scenarios.changes]]\nkind = "extend"\nlines = ["W-1"]\n')
+    with pytest.raises(InputError) as caught:
+        worked_out(data)
+    assert "offsets[1].lines" in str(caught.value) and '"F-2"' in str(caught.value)
 
 
 def test_posts_column_blank_is_not_recorded_and_bad_values_are_reported(tmp_path):

@@ -41,6 +41,14 @@ class Offset:
     note: str = ""
     position: int = 1  # 1-based position among the [[offsets]], for messages
 
+    @property
+    def decided(self) -> bool:
+        return self.kind == "decommission" or self.amount is not None or self.share is not None
+
+    def same(self, other: "Offset") -> bool:
+        """The offset a scenario's drop_offsets entry names: the same kind and the same lines."""
+        return self.kind == other.kind and set(self.lines) == set(other.lines)
+
 
 @dataclass(frozen=True)
 class PaperSettings:

@@ -34,6 +34,7 @@ from typing import Any
 
 from ..problems import InputError, Problem
 from .load import parse_date
+from .paper_settings import Offset, check_offsets, read_paper_settings
 from .register import Register
 
 FILE = "scenarios.toml"
@@ -55,24 +56,6 @@ _SCENARIO_KEYS = ("name", "note", "illustration", "changes", "offsets", "drop_of
 _OFFSET_KEYS = ("kind", "lines", "amount", "share", "note")
 MAX_SCENARIOS = 20  # a paper page holds two or three; twenty is already far more than any Panel reads
 MAX_CHANGES = 200
-
-
-@dataclass(frozen=True)
-class Offset:
-    """A way the officer proposes to close the gap (paper.toml's [[offsets]])."""
-    kind: str  # one of OFFSET_KINDS
-    lines: tuple[str, ...]  # register ids
-    amount: Decimal | None = None  # pounds a year (repurpose, other)
-    share: Decimal | None = None  # a share of the named lines' spend, 0-1 (repurpose, other)
-    note: str = ""
-
-    @property
-    def decided(self) -> bool:
-        return self.kind == "decommission" or self.amount is not None or self.share is not None
-
-    def same(self, other: Offset) -> bool:
-        """The offset a drop_offsets entry names: the same kind and the same lines."""
-        return self.kind == other.kind and set(self.lines) == set(other.lines)
 
 
 @dataclass(frozen=True)
@@ -240,21 +223,13 @@ class _Reader:
 
 
 def read_offsets(folder: Path, register: Register) -> tuple[Offset, ...]:
-    """The base case's offsets from data/<year>/paper.toml ([[offsets]]); none when there are none.
-
-    The lead replaces this reader with the paper branch's (issue 19) at merge: it reads the same keys.
-    """
-    path = folder / PAPER_FILE
-    if not path.exists():
-        return ()
-    raw = _toml(path).get("offsets", [])
-    r = _Reader(path, register)
-    if not isinstance(raw, list):
-        raise InputError([Problem(str(path), None, None, "", "offsets must be written as [[offsets]] tables")])
-    found = [r.offset(t, f"offset {n}") for n, t in enumerate(raw, 1)]
-    if r.problems:
-        raise InputError(r.problems)
-    return tuple(o for o in found if o is not None)
+    """The base case's offsets: paper.toml's [[offsets]], read and checked as the decision paper reads
+    them (pipeline/input/paper_settings.py), each line checked against the register."""
+    settings = read_paper_settings(folder)
+    problems = check_offsets(settings, (l.id for l in register.lines))
+    if problems:
+        raise InputError(problems)
+    return settings.offsets
 
 
 def _change(r: _Reader, table: Any, where: str) -> Change | None:
