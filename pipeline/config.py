@@ -364,7 +364,8 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
     """Every problem in the merged settings: missing tables, wrong types, values out of range."""
     c = _Checker(config, default_file)
     c.typos(config.raw, (), ("organisation", "register", "vocabulary", "classify", "decisions", "schedule", "outlook",
-                             "paper", "categories", "limits", "edition", "glossary", "glossary_settings", "transparency"))
+                             "paper", "categories", "limits", "edition", "glossary", "glossary_settings", "transparency",
+                             "performance"))
 
     org = c.table("organisation")
     if org is not None:
@@ -468,4 +469,15 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
         c.number(limits, ("limits", "prose_seconds"), 0.1, 600, "seconds", required=False)
         c.whole(limits, ("limits", "prose_characters"), 1_000, 100_000_000, "characters", required=False)
         c.typos(limits, ("limits",), tuple(Limits.__dataclass_fields__))
+
+    perf = c.table("performance", required=False)
+    if perf is not None:
+        c.whole(perf, ("performance", "suppress_below"), 1, 1000, "people", required=False)
+        rule = c.text(perf, ("performance", "forecast"), required=False)
+        if rule is not None and rule not in ("straight-line", "to-budget"):
+            c.bad(("performance", "forecast"), rule, 'expected "straight-line" or "to-budget"')
+        c.members(perf, ("performance", "expected_terms"), terms, "terms")
+        c.whole(perf, ("performance", "paper_rows"), 1, 200, "rows", required=False)
+        c.whole(perf, ("performance", "most_lines"), 0, 50, "lines", required=False)
+        c.typos(perf, ("performance",), ("suppress_below", "forecast", "expected_terms", "paper_rows", "most_lines"))
     return c.problems
