@@ -68,6 +68,7 @@ class Analysis:
     decisions: tuple[Decision, ...] = ()  # every decision point, by due date (the forward plan)
     front: PaperSettings | None = None  # data/<year>/paper.toml: the front sheet's details
     downloads: tuple[tuple[str, str], ...] = ()  # (what, file name) of the files built beside the paper
+    performance: Any = None  # analysis.performance.PerformanceReport: the return's figures and the underspend
 
 
 def _finalize(value: Any) -> str:
@@ -139,6 +140,9 @@ class _Context:
         self.sources: list[Source] = []  # every prose file rendered, for the Markdown checks
         self.current_prose: str | None = None
         self.glossary_slot: tuple[int, str, list[str]] | None = None  # filled in once the whole text is known
+        from .performance import PerformanceParts
+
+        self.performance = PerformanceParts(a.performance, a.review, blocks.add, _finalize)
 
     def _problem(self, message: str) -> None:
         place = current_place()
@@ -384,6 +388,9 @@ class _Context:
             "causes_table": self.causes_table, "glossary_table": self.glossary_table, "front_table": self.front_table,
             "front": (a.front or PaperSettings()).values, "draft": bool(a.pending),
             "facts": (a.front or PaperSettings()).facts,
+            "performance": a.performance, "line_link": self.performance.line_link,
+            "services_table": self.performance.services_table, "spend_table": self.performance.spend_table,
+            "forecast_table": self.performance.forecast_table, "service_cards": self.performance.service_cards,
         }
 
 
@@ -462,6 +469,7 @@ def compose(a: Analysis, templates: Path = TEMPLATES) -> Document:
         version=("Draft" if a.pending else (a.front.get("version") if a.front else "")),
         published=a.front.meeting_date if a.front else None,
         contact=a.front.get("contact") if a.front else "", downloads=a.downloads,
+        web=tuple(ctx.performance.web),
     )
 
 

@@ -19,6 +19,9 @@ class Run:
     bold: bool = False
     italic: bool = False
     href: str | None = None
+    # A link only the HTML edition makes ('#anchor' of web-only content, such as a service card);
+    # Word and PDF show the text alone.
+    web_href: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class Table:
     totals: tuple[tuple[str, ...], ...] = ()  # footer rows, e.g. ("TOTAL", "", "", "", "£4,654,011")
     wide: bool = False  # Word puts it in a landscape section
     row_header: bool = False  # first cell of each row names the row (th scope="row" in HTML)
+    # Per row, the '#anchor' of web-only content about it ("" for none): the HTML edition links the
+    # row's `link_column` cell there; Word and PDF ignore it.
+    links: tuple[str, ...] = ()
+    link_column: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,17 @@ class Contents:
     title: str = "Contents"
 
 
-Block = Union[Heading, Paragraph, BulletList, Table, Figure, Contents]
+@dataclass(frozen=True)
+class Card:
+    """A summary of one service, in the HTML edition only (Document.web): what it costs, what it
+    delivers, its outcomes and its next decision, as (label, text) rows."""
+    anchor: str
+    title: str
+    subtitle: str
+    rows: tuple[tuple[str, str], ...]
+
+
+Block = Union[Heading, Paragraph, BulletList, Table, Figure, Contents, Card]
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,9 @@ class Document:
     # Files published beside the paper, as (what it is, file name in the same folder), e.g.
     # ("Word edition", "commissioning-framework-2024-25.docx"); the HTML edition links them.
     downloads: tuple[tuple[str, str], ...] = field(default=())
+    # Content only the HTML edition shows, after the paper's body (the service cards); Word and PDF,
+    # with their page budget, leave it out. Links to it are Run.web_href and Table.links.
+    web: tuple[Block, ...] = field(default=())
 
     def headings(self) -> tuple[Heading, ...]:
         return tuple(b for b in self.blocks if isinstance(b, Heading))

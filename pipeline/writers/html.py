@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..formatting import long_date
-from ..paper.model import BulletList, Contents, Document, Figure, Heading, Paragraph, Run, Table
+from ..paper.model import BulletList, Card, Contents, Document, Figure, Heading, Paragraph, Run, Table
 from .html_svg import inline_svg
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -236,6 +236,9 @@ class _Views:
                 views.append(BlockView("figure", block, self.figure(block, where)))
             elif isinstance(block, Contents):
                 views.append(BlockView("contents", block))
+            elif isinstance(block, Card):
+                self.ids.extend([block.anchor, block.anchor + "-title"])
+                views.append(BlockView("card", block))
             else:
                 raise TypeError(f"{where}: the HTML writer does not know this block type")
         return views
@@ -264,6 +267,7 @@ def prepare(doc: Document) -> dict:
     front = views.views(list(doc.front), part="front sheet block")
     views.level = 1  # the paper's own sections start again at level 2 after the front sheet
     body = views.views(blocks)
+    web = views.views(list(doc.web), len(blocks), "web-only block")  # after the body, at the levels it left
     _check_downloads(doc.downloads)
 
     seen: set[str] = set()
@@ -276,17 +280,22 @@ def prepare(doc: Document) -> dict:
         seen.add(anchor)
 
     targets = seen | TEMPLATE_IDS
-    for part, part_blocks in (("front sheet block", doc.front), ("block", blocks)):
+    for part, part_blocks in (("front sheet block", doc.front), ("block", blocks), ("web-only block", doc.web)):
         for n, block in enumerate(part_blocks, 1):
             for run in _runs(block):
-                if run.href is None:
-                    continue
-                where = f"{part} {n} ({type(block).__name__}), link {run.text!r}"
-                _check_href(run.href, where)
-                if run.href.startswith("#") and run.href[1:] not in targets:
-                    raise ValueError(f"{where}: points to {run.href!r}, which is not on the page")
-                if not run.text.strip():
-                    raise ValueError(f"{where}: a link needs visible text")
+                for href in (run.href, run.web_href):
+                    if href is None:
+                        continue
+                    where = f"{part} {n} ({type(block).__name__}), link {run.text!r}"
+                    _check_href(href, where)
+                    if href.startswith("#") and href[1:] not in targets:
+                        raise ValueError(f"{where}: points to {href!r}, which is not on the page")
+                    if not run.text.strip():
+                        raise ValueError(f"{where}: a link needs visible text")
+            for link in getattr(block, "links", ()) if isinstance(block, Table) else ():
+                if link and (not link.startswith("#") or link[1:] not in targets):
+                    raise ValueError(f"{part} {n} (Table) {block.anchor!r}: a row links to {link!r}, "
+                                     "which is not on the page")
 
     return {
         "doc": doc,
@@ -302,7 +311,8 @@ def prepare(doc: Document) -> dict:
         # the front sheet is a section named by its first heading, when it has one
         "front_label": front[0].block.anchor if front and front[0].kind == "heading" else None,
         "blocks": body,
-        "contents": [h for h in doc.headings() if h.level == 2],
+        "web": web,
+        "contents": [h for h in (*doc.headings(), *doc.web) if isinstance(h, Heading) and h.level == 2],
         "scope": SCOPE_CLASS,
     }
 
