@@ -170,6 +170,7 @@ def output_names(edition: Edition) -> dict[str, str]:
         "grants_json": "grants-360giving.json",
         "grants_csv": "grants-360giving.csv",
         "contracts_csv": "contracts-register.csv",
+        "performance_csv": "performance.csv",
     }
 
 
@@ -225,7 +226,18 @@ def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, 
 
     items, points, review, look, comparison = analysed
     return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
-                    data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads)
+                    data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads,
+                    performance=_performance(edition, config, reg, data_dir))
+
+
+def _performance(edition: Edition, config: Config, reg: Register, data_dir: Path):
+    """The edition's performance return, read and checked against its register and paper date, analysed."""
+    from .analysis.performance import analyse
+    from .input.performance import load_returns
+
+    as_at = paper_date(edition, config)
+    returns = load_returns(data_dir / edition.label, reg, config, as_at)
+    return analyse(reg, returns, edition, config, as_at)
 
 
 def compose_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
@@ -262,6 +274,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
     config_files = [data_dir / "config.toml", *_files_under(data_dir / edition.label, "config.toml")]
     inputs = [reg_path, *config_files, *_files_under(data_dir / edition.label, "*.toml"), *_files_under(prose_dir),
+              data_dir / edition.label / "performance.csv",
               *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
         inputs.append(Path(prev[2].source))
@@ -418,6 +431,9 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config["organisation"]["name"], a.calendar)
         write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
         write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
+        from .exports.performance_csv import write_performance_csv
+
+        write_performance_csv(tmp / names["performance_csv"], m.performance)
         if m.comparison is not None:
             from .exports.changes_csv import write_comparison_csv
 
@@ -461,6 +477,7 @@ _DOWNLOAD_LABELS = {
     "ics": "Decision dates (calendar file)",
     "grants_json": "Grants as 360Giving data (JSON)", "grants_csv": "Grants as 360Giving data (CSV)",
     "contracts_csv": "Contracts register (CSV)",
+    "performance_csv": "Performance and spend by service (CSV)",
 }
 
 
