@@ -230,7 +230,8 @@ class _Context:
         rows = tuple((l.term, l.priority, l.project, l.provider, fmt.plain_money(l.spend)) for l in lines)
         cols = _columns(columns, ("text", "text", "text", "text", "money"), (0.8, 1.2, 2.2, 1.8, 1.0))
         return self.blocks.add(Table(f"table-{section}", caption, cols, rows,
-                                     ((total_label, "", "", "", fmt.plain_money(total_spend(lines))),), wide=False))
+                                     ((total_label, "", "", "", fmt.plain_money(total_spend(lines))),), wide=False,
+                                     links=tuple(self.performance.link(l.id) for l in lines), link_column=2))
 
     def changes_table(self, kind: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
         """Tables of the comparison with the previous edition: totals, added, ended, spend, category."""
@@ -272,10 +273,11 @@ class _Context:
     def category_schedule(self, key: str, caption: str, columns: list[str], none_scheduled: str,
                           overdue_mark: str = "overdue") -> Markup:
         return self.blocks.add(parts.category_schedule_table(key, self.a.items, self.a.review, caption, columns,
-                                                                none_scheduled, overdue_mark))
+                                                                none_scheduled, overdue_mark, self.performance.link))
 
     def ending_table(self, caption: str, columns: list[str], labels: dict[str, str]) -> Markup:
-        return self.blocks.add(parts.ending_table(self.a.items, tuple(labels), labels, caption, columns))
+        return self.blocks.add(parts.ending_table(self.a.items, tuple(labels), labels, caption, columns,
+                                                  self.performance.link))
 
     def causes_table(self, caption: str, columns: list[str], labels: dict[str, str]) -> Markup:
         return self.blocks.add(parts.causes_table(self.a.outlook.causes, labels, caption, columns))
