@@ -162,6 +162,8 @@ class PerformanceParts:
                 bits.append(f"{labels['waiting_days']} {f.waiting_days:,}")
             if bits:
                 delivers.append(f"{f.label}: {', '.join(bits)}")
+        if p.reported is None and delivers:  # say the reported year is missing before showing other years
+            delivers.insert(0, words["no_return"].format(year=self.report.year.label))
         outcomes = [f"{f.label}: {outcomes_text(f, labels, suppressed, of)}" for f in spans if f.outcomes]
         decision = decision_text(review.next, words["overdue"]) if review else words["no_decision"]
         sources = sorted({s for f in spans for s in f.sources})
