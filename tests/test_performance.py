@@ -240,3 +240,42 @@ def test_the_section_in_the_paper_and_the_cards_in_the_html_edition(tmp_path):
     assert f'id="{card.anchor}"' in html and f'<a href="#{card.anchor}">Victim First</a>' in html
     links = [r for b in doc.blocks if isinstance(b, BulletList) for item in b.items for r in item if r.web_href]
     assert links and all(r.href is None for r in links)  # Word and PDF show the name without a link
+
+
+# --- the officer's workbook and the new year --------------------------------------------------------
+
+def test_the_workbook_performance_sheet_reads_back_and_has_drop_downs(tmp_path, register, config):
+    import openpyxl
+
+    from pipeline.cycle.workbook import write_workbook
+
+    write(tmp_path, row("VS-001", "2023-24", referrals=120, people_supported=100, coping=80, coping_of=90,
+                        budget=100000, spend="99,500.50", source="provider return"),
+          row("VS-002", "2023-24 Q3", cases_closed=7))
+    returns = load_returns(tmp_path, register, config, date(2024, 4, 1))
+    book = tmp_path / "book"
+    book.mkdir()
+    path = book / "register.xlsx"
+    write_workbook(register, config, path, edition=EDITION, returns=returns)
+    again = load_returns(book, Register(str(path), register.lines), config, date(2024, 4, 1))
+    assert again.rows == returns.rows and again.sheet == "Performance"
+    ws = openpyxl.load_workbook(path)["Performance"]
+    kinds = {dv.type for dv in ws.data_validations.dataValidation}
+    assert kinds == {"list", "whole", "decimal"}
+    period = next(dv for dv in ws.data_validations.dataValidation if dv.formula1 == "performance_period")
+    assert period.showInputMessage and "2023-24 Q1" in period.prompt
+
+
+def test_new_year_carries_the_return_shape_not_its_figures(tmp_path, config):
+    import shutil
+
+    from pipeline.config import DATA_DIR
+    from pipeline.cycle.newyear import roll_forward
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR / "2024-25", data / "2024-25")
+    shutil.copy(DATA_DIR / "config.toml", data / "config.toml")
+    result = roll_forward(Edition(2024), data, config)
+    carried = (data / "2025-26" / "performance.csv").read_text(encoding="utf-8")
+    assert carried == HEADER + "\n"  # the columns, none of 2024-25's figures
+    assert any("performance.csv" in i.text and "without 2024-25's figures" in i.text for i in result.items("file"))
