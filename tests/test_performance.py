@@ -200,7 +200,7 @@ def test_year_to_date_and_the_straight_line_forecast(tmp_path, register, config)
     by_id = {f.line.id: f for f in y.lines}
     assert by_id["VS-001"].forecast == 80000 and by_id["VS-001"].underspend == 20000
     assert by_id["VS-002"].forecast == 60000 and by_id["VS-002"].underspend == -20000
-    assert [l.id for l in y.not_returned] == ["VS-003", "PA-001"]  # Q2 missing; no return at all
+    assert [l.id for l in y.not_returned] == ["VS-003"]  # Q2 missing (PA-001, a partnership, is not expected to return)
     assert [f.line.id for f in y.most_under] == ["VS-001"] and [f.line.id for f in y.most_over] == ["VS-002"]
     assert y.total.budget == 140000 and y.total.underspend == 0
     assert forecast(Decimal(40000), Decimal(100000), 2, "to-budget") == 90000
@@ -225,13 +225,17 @@ def test_the_section_in_the_paper_and_the_cards_in_the_html_edition(tmp_path):
           row("VS-001", "2022-23", referrals=18975))
     doc = compose_edition("2024-25", data_dir=data)
     table = next(b for b in doc.blocks if isinstance(b, Table) and b.anchor == "table-performance")
-    assert table.rows == (("Victim First", "16,000", "10,000", "50", "coping and recovering: 900 of 1,000 (90%); "
-                           "satisfied with the service: under 5 of under 5", "18,975 referrals"),)
+    assert [c.title for c in table.columns] == ["Service", "People supported", "Cost per person (£)",
+                                                "Coping and recovering", "Satisfied", "Supported 2022-23"]
+    # 3 of 4 satisfied: both counts suppressed, no percentage; 2022-23 returned referrals only
+    assert table.rows == (("Victim First", "10,000", "50", "900 of 1,000 (90%)", "under 5 of under 5", ""),)
     texts = ["".join(r.text for r in b.runs) for b in doc.blocks if isinstance(b, Paragraph)]
     assert any(t.startswith("34 services with a fixed term have no return for 2023-24: Victim Pathway Service")
                for t in texts)
-    fund = next(b for b in doc.blocks if isinstance(b, Table) and b.anchor == "table-outturn-by-fund")
-    assert fund.rows == (("MoJ Victims Grant", "1", "510,000", "500,000", "10,000"),)
+    money = next(b for b in doc.blocks if isinstance(b, Table) and b.anchor == "table-spend-against-budget")
+    assert money.rows == (("Fund: MoJ Victims Grant", "510,000", "500,000", "10,000"),
+                          ("Priority: Victim Services", "510,000", "500,000", "10,000"))
+    assert money.totals == (("Total", "510,000", "500,000", "10,000"),)
     # the cards are web-only: in the HTML edition, linked from the paper's lists and tables
     assert all(not isinstance(b, Card) for b in doc.blocks)
     card = next(b for b in doc.web if isinstance(b, Card) and b.title == "Victim First")

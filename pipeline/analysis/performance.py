@@ -30,7 +30,7 @@ class Settings:
     suppress_below: int = 5
     forecast: str = "straight-line"
     expected_terms: tuple[str, ...] = ("Long", "Med", "Short")
-    paper_rows: int = 12
+    paper_rows: int = 10
     most_lines: int = 3
 
 
@@ -79,6 +79,9 @@ class Figures:
     budget: Decimal | None
     spend: Decimal | None
     sources: tuple[str, ...]
+
+    def outcome(self, key: str) -> Outcome | None:
+        return next((o for o in self.outcomes if o.key == key), None)
 
     @property
     def cost_per_person(self) -> Decimal | None:
@@ -314,7 +317,7 @@ def analyse(register: Register, returns: Returns, edition: Edition, config: Conf
     if inside:
         forecasts: list[LineForecast] = []
         not_returned: list[Line] = []
-        for p in every:
+        for p in cards:  # lines with a return or expected to make one
             if p.line.spend is None or p.line.status.lower() == "decommissioned":
                 continue
             if p.to_date is None or p.to_date.spend is None or len(p.to_date.quarters) != len(ended):

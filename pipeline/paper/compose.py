@@ -392,7 +392,7 @@ class _Context:
             "facts": (a.front or PaperSettings()).facts,
             "performance": a.performance, "line_link": self.performance.line_link,
             "services_table": self.performance.services_table, "spend_table": self.performance.spend_table,
-            "forecast_table": self.performance.forecast_table, "service_cards": self.performance.service_cards,
+            "service_cards": self.performance.service_cards,
         }
 
 

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from .. import formatting as fmt
 from ..analysis.performance import Count, Figures, ForecastRow, Outcome, PerformanceReport, ServicePerformance, SpendRow
 from ..analysis.schedule import ReviewItem
+from ..input.performance import OUTCOMES
 from ..input.register import Line
 from .markdown import WEB_LINK, slug
 from .model import Block, Card, Heading, Paragraph, Run, Table
@@ -83,47 +84,63 @@ class PerformanceParts:
         return Markup(f"[{shown}]({WEB_LINK}#{anchor})" if anchor else shown)
 
     # --- the paper's tables --------------------------------------------------------------------
-    def services_table(self, caption: str, titles: list[str], labels: dict[str, str], suppressed: str,
-                       of: str) -> Markup:
+    def services_table(self, caption: str, titles: dict[str, str], suppressed: str, of: str) -> Markup:
+        """One row per service with a return: people supported, cost per person, one column per outcome
+        that any service reports ("n of N (x%)"), and people supported the year before."""
         r = self.report
         shown = r.services[:r.settings.paper_rows] if r else ()
+        reported = [k for k in OUTCOMES if any(p.reported.outcome(k) for p in shown)]
         rows, links = [], []
         for p in shown:
             f, prev = p.reported, p.previous
             cost = f.cost_per_person
-            before = ""
-            if prev is not None and (prev.people_supported or prev.referrals):
-                parts = [f"{count_text(c, suppressed)} {labels[k]}" for k, c in
-                         (("people_supported", prev.people_supported), ("referrals", prev.referrals)) if c]
-                before = "; ".join(parts)
-            rows.append((p.line.project, count_text(f.referrals, suppressed), count_text(f.people_supported, suppressed),
-                         "" if cost is None else fmt.plain_money(cost), outcomes_text(f, labels, suppressed, of), before))
+            cells = [p.line.project, count_text(f.people_supported, suppressed), "" if cost is None else fmt.plain_money(cost)]
+            for key in reported:
+                o = f.outcome(key)
+                cells.append("" if o is None else outcome_text(o, suppressed, of))
+            cells.append(count_text(prev.people_supported, suppressed) if prev else "")
+            rows.append(tuple(cells))
             links.append(self.link(p.line.id))
-        return self.add(Table("table-performance", caption, columns(titles, ("text", "number", "number", "money", "text", "text"),
-                                                                     (1.7, 0.8, 0.8, 0.8, 2.4, 1.5)),
-                              tuple(rows), links=tuple(links)))
+        heads = [titles["service"], titles["people_supported"], titles["cost_per_person"],
+                 *(titles[k] for k in reported), titles["previous"]]
+        kinds = ("text", "number", "money", *("number",) * len(reported), "number")
+        widths = (2.0, 0.9, 0.9, *(1.2,) * len(reported), 0.9)
+        return self.add(Table("table-performance", caption, columns(heads, kinds, widths), tuple(rows),
+                              links=tuple(links)))
 
-    def spend_table(self, kind: str, caption: str, titles: list[str], total_label: str = "Total") -> Markup:
+    def spend_table(self, caption: str, titles: dict[str, str], fund_label: str, priority_label: str) -> Markup:
+        """Spend against budget by fund, then by priority, in one table: the reported year's budget,
+        outturn and underspend and, where the paper date is inside the edition year, its budget, spend to
+        date and forecast underspend. A cell is blank where nothing was returned for it."""
         r = self.report
-        rows: Sequence[SpendRow] = (r.by_fund if kind == "fund" else r.by_priority) if r else ()
-        body = tuple((s.key, f"{s.lines:,}", fmt.plain_money(s.budget), fmt.plain_money(s.spend), _signed(s.underspend))
-                     for s in rows)
-        t = r.total if r else None
-        totals = ((total_label, f"{t.lines:,}", fmt.plain_money(t.budget), fmt.plain_money(t.spend), _signed(t.underspend)),) if t else ()
-        return self.add(Table(f"table-outturn-by-{kind}", caption,
-                              columns(titles, ("text", "number", "money", "money", "money"), (2.4, 0.6, 1.0, 1.0, 1.0)),
-                              body, totals, row_header=True))
-
-    def forecast_table(self, kind: str, caption: str, titles: list[str], total_label: str = "Total") -> Markup:
-        y = self.report.in_year if self.report else None
-        rows: Sequence[ForecastRow] = (y.by_fund if kind == "fund" else y.by_priority) if y else ()
+        y = r.in_year if r and r.in_year and r.in_year.lines else None
+        done = bool(r and r.total.lines)
         m = fmt.plain_money
-        body = tuple((s.key, f"{s.lines:,}", m(s.budget), m(s.to_date), m(s.forecast), _signed(s.underspend)) for s in rows)
-        t = y.total if y else None
-        totals = ((total_label, f"{t.lines:,}", m(t.budget), m(t.to_date), m(t.forecast), _signed(t.underspend)),) if t else ()
-        return self.add(Table(f"table-forecast-by-{kind}", caption,
-                              columns(titles, ("text", "number", "money", "money", "money", "money"),
-                                      (2.2, 0.6, 1.0, 1.0, 1.0, 1.0)), body, totals, row_header=True))
+        heads, kinds = [titles["key"]], ["text"]
+        if done:
+            heads += [titles["budget"], titles["outturn"], titles["underspend"]]
+        if y:
+            heads += [titles["year_budget"], titles["to_date"], titles["forecast_underspend"]]
+        kinds += ["money"] * (len(heads) - 1)
+
+        def cells(a: SpendRow | None, b: ForecastRow | None) -> list[str]:
+            out = []
+            if done:
+                out += [m(a.budget), m(a.spend), _signed(a.underspend)] if a else ["", "", ""]
+            if y:
+                out += [m(b.budget), m(b.to_date), _signed(b.underspend)] if b else ["", "", ""]
+            return out
+
+        rows = []
+        for label, past, now in ((fund_label, r.by_fund if r else (), y.by_fund if y else ()),
+                                 (priority_label, r.by_priority if r else (), y.by_priority if y else ())):
+            a, b = {x.key: x for x in past}, {x.key: x for x in now}
+            for key in dict.fromkeys((*a, *b)):
+                rows.append((label.format(key=key), *cells(a.get(key), b.get(key))))
+        totals = ((titles["total"], *cells(r.total if done else None, y.total if y else None)),) if (done or y) else ()
+        widths = (2.4, *(1.0,) * (len(heads) - 1))
+        return self.add(Table("table-spend-against-budget", caption, columns(heads, tuple(kinds), widths),
+                              tuple(rows), totals, row_header=True))
 
     # --- the HTML edition's cards --------------------------------------------------------------
     def service_cards(self, heading: str, intro: str, labels: dict[str, str], words: dict[str, str]) -> Markup:
