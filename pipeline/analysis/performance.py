@@ -30,7 +30,7 @@ class Settings:
     suppress_below: int = 5
     forecast: str = "straight-line"
     expected_terms: tuple[str, ...] = ("Long", "Med", "Short")
-    paper_rows: int = 10
+    paper_rows: int = 8
     most_lines: int = 3
 
 
