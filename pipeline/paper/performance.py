@@ -20,7 +20,7 @@ from ..input.performance import OUTCOMES
 from ..input.register import Line
 from .markdown import WEB_LINK, slug
 from .model import Block, Card, Heading, Paragraph, Run, Table
-from .sections import columns, decision_text
+from .sections import columns
 
 CARD_PREFIX = "service-"  # a card's anchor: service-<the line id as a slug>
 
@@ -182,7 +182,12 @@ class PerformanceParts:
         if p.reported is None and delivers:  # say the reported year is missing before showing other years
             delivers.insert(0, words["no_return"].format(year=self.report.year.label))
         outcomes = [f"{f.label}: {outcomes_text(f, labels, suppressed, of)}" for f in spans if f.outcomes]
-        decision = decision_text(review.next, words["overdue"]) if review else words["no_decision"]
+        if review:
+            d = review.next
+            decision = words["next_decision"].format(what=d.label, start=fmt.uk_date(d.start), due=fmt.uk_date(d.due))
+            decision += f" ({words['overdue']})" if d.overdue else ""
+        else:
+            decision = words["no_decision"]
         sources = sorted({s for f in spans for s in f.sources})
         rows = [(words["costs"], "; ".join(costs)),
                 (words["delivers"], "; ".join(delivers) or words["no_return"].format(year=self.report.year.label)),
