@@ -213,7 +213,7 @@ def test_the_section_in_the_paper_and_the_cards_in_the_html_edition(tmp_path):
 
     from pipeline.build import compose_edition
     from pipeline.config import DATA_DIR
-    from pipeline.paper.model import BulletList, Card, Paragraph, Table
+    from pipeline.paper.model import BulletList, Card, Cards, Paragraph, Table
     from pipeline.writers.html import render_html
 
     data = tmp_path / "data"
@@ -237,11 +237,12 @@ def test_the_section_in_the_paper_and_the_cards_in_the_html_edition(tmp_path):
                           ("Priority: Victim Services", "510,000", "500,000", "10,000"))
     assert money.totals == (("Total", "510,000", "500,000", "10,000"),)
     # the cards are web-only: in the HTML edition, linked from the paper's lists and tables
-    assert all(not isinstance(b, Card) for b in doc.blocks)
-    card = next(b for b in doc.web if isinstance(b, Card) and b.title == "Victim First")
+    assert all(not isinstance(b, (Card, Cards)) for b in doc.blocks)
+    group = next(b for b in doc.web if isinstance(b, Cards))
+    card = next(c for c in group.cards if c.title == "Victim First")
     assert dict(card.rows)["What it delivers"].startswith("2023-24: 16,000 referrals, 10,000 people supported")
     html = render_html(doc)
-    assert f'id="{card.anchor}"' in html and f'<a href="#{card.anchor}">Victim First</a>' in html
+    assert f'<section class="cf-card" id="{card.anchor}"' in html and f'<a href="#{card.anchor}">Victim First</a>' in html
     links = [r for b in doc.blocks if isinstance(b, BulletList) for item in b.items for r in item if r.web_href]
     assert links and all(r.href is None for r in links)  # Word and PDF show the name without a link
 
@@ -283,3 +284,19 @@ def test_new_year_carries_the_return_shape_not_its_figures(tmp_path, config):
     carried = (data / "2025-26" / "performance.csv").read_text(encoding="utf-8")
     assert carried == HEADER + "\n"  # the columns, none of 2024-25's figures
     assert any("performance.csv" in i.text and "without 2024-25's figures" in i.text for i in result.items("file"))
+
+
+def test_a_link_from_the_paper_opens_the_service_card_in_a_browser(tmp_path):
+    from pipeline.build import compose_edition
+    from pipeline.writers.html import write_html
+    from tests.a11y import open_page
+
+    page_file = tmp_path / "paper.html"
+    write_html(compose_edition("2024-25"), page_file)
+    with open_page(page_file, width=390) as page:
+        assert page.evaluate("document.querySelector('details.cf-cards').open") is False  # one line on a phone
+        page.click('a[href="#service-vs-001"]')
+        page.wait_for_timeout(200)
+        assert page.evaluate("document.querySelector('details.cf-cards').open") is True
+        card = page.locator("#service-vs-001")
+        assert card.is_visible() and "18,975 referrals" in card.inner_text()

@@ -92,7 +92,15 @@ class Card:
     rows: tuple[tuple[str, str], ...]
 
 
-Block = Union[Heading, Paragraph, BulletList, Table, Figure, Contents, Card]
+@dataclass(frozen=True)
+class Cards:
+    """The service cards (web-only), behind one disclosure whose summary says what they are: a phone
+    scrolls past them in one line, and a link to a card opens the disclosure at that card."""
+    summary: str
+    cards: tuple[Card, ...]
+
+
+Block = Union[Heading, Paragraph, BulletList, Table, Figure, Contents, Card, Cards]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from ..analysis.schedule import ReviewItem
 from ..input.performance import OUTCOMES
 from ..input.register import Line
 from .markdown import WEB_LINK, slug
-from .model import Block, Card, Heading, Paragraph, Run, Table
+from .model import Block, Card, Cards, Heading, Table
 from .sections import columns
 
 CARD_PREFIX = "service-"  # a card's anchor: service-<the line id as a slug>
@@ -150,10 +150,9 @@ class PerformanceParts:
             return Markup("")
         by_id = {item.item.line.id: item for item in self.review}
         self.web.append(Heading(2, heading, "service-cards"))
-        self.web.append(Paragraph((Run(intro),)))
-        for p in r.cards:
-            self.web.append(Card(self.anchors[p.line.id], p.line.project, f"{p.line.provider} ({p.line.id})",
-                                 self._card_rows(p, by_id.get(p.line.id), labels, words)))
+        self.web.append(Cards(intro.format(count=len(r.cards)), tuple(
+            Card(self.anchors[p.line.id], p.line.project, f"{p.line.provider} ({p.line.id})",
+                 self._card_rows(p, by_id.get(p.line.id), labels, words)) for p in r.cards)))
         return Markup("")
 
     def _card_rows(self, p: ServicePerformance, review: ReviewItem | None, labels: dict[str, str],

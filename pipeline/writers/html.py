@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..formatting import long_date
-from ..paper.model import BulletList, Card, Contents, Document, Figure, Heading, Paragraph, Run, Table
+from ..paper.model import BulletList, Card, Cards, Contents, Document, Figure, Heading, Paragraph, Run, Table
 from .html_svg import inline_svg
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -239,6 +239,9 @@ class _Views:
             elif isinstance(block, Card):
                 self.ids.extend([block.anchor, block.anchor + "-title"])
                 views.append(BlockView("card", block))
+            elif isinstance(block, Cards):
+                self.ids.extend(a for c in block.cards for a in (c.anchor, c.anchor + "-title"))
+                views.append(BlockView("cards", block))
             else:
                 raise TypeError(f"{where}: the HTML writer does not know this block type")
         return views
