@@ -300,3 +300,13 @@ def test_a_link_from_the_paper_opens_the_service_card_in_a_browser(tmp_path):
         assert page.evaluate("document.querySelector('details.cf-cards').open") is True
         card = page.locator("#service-vs-001")
         assert card.is_visible() and "18,975 referrals" in card.inner_text()
+
+
+def test_a_year_returned_for_some_quarters_is_marked_and_makes_no_outturn(tmp_path, register, config):
+    write(tmp_path, row("VS-001", "2023-24 Q1", referrals=30, budget=25000, spend=20000),
+          row("VS-001", "2023-24 Q2", referrals=40, budget=25000, spend=21000))
+    report = analyse(register, load_returns(tmp_path, register, config, date(2024, 4, 1)), EDITION, config,
+                     date(2024, 4, 1))
+    (p,) = report.services
+    assert p.reported.partial and p.reported.quarters == (1, 2) and p.reported.referrals.value == 70
+    assert report.total.lines == 0 and [l.id for l in report.unbudgeted] == ["VS-001"]

@@ -175,7 +175,7 @@ class PerformanceReport:
     by_fund: tuple[SpendRow, ...]
     by_priority: tuple[SpendRow, ...]
     total: SpendRow
-    unbudgeted: tuple[Line, ...]  # reported-year figures without both budget and spend
+    unbudgeted: tuple[Line, ...]  # reported-year figures without both budget and spend, or for part of the year
     in_year: InYear | None  # None when the paper date is outside the edition year
     cards: tuple[ServicePerformance, ...]  # every line with a return or expected to make one, in register order
 
@@ -306,7 +306,9 @@ def analyse(register: Register, returns: Returns, edition: Edition, config: Conf
     missing = tuple(p for p in cards if p.reported is None and p.line.status.lower() != "decommissioned"
                     and p.line.term.lower() in expected)
 
-    budgeted = [p for p in services if p.reported.budget is not None and p.reported.spend is not None]
+    # Only a whole year's figures make an outturn: a year given by some of its quarters is not counted.
+    budgeted = [p for p in services if p.reported.budget is not None and p.reported.spend is not None
+                and not p.reported.partial]
     unbudgeted = tuple(p.line for p in services if p not in budgeted)
     by_fund = _spend_rows([(fund(p.line), p.reported.budget, p.reported.spend) for p in budgeted], ())
     by_priority = _spend_rows([(p.line.priority, p.reported.budget, p.reported.spend) for p in budgeted], priorities)

@@ -84,7 +84,8 @@ class PerformanceParts:
         return Markup(f"[{shown}]({WEB_LINK}#{anchor})" if anchor else shown)
 
     # --- the paper's tables --------------------------------------------------------------------
-    def services_table(self, caption: str, titles: dict[str, str], suppressed: str, of: str) -> Markup:
+    def services_table(self, caption: str, titles: dict[str, str], suppressed: str, of: str,
+                       partial: str = "{name} ({quarters} only)") -> Markup:
         """One row per service with a return: people supported, cost per person, one column per outcome
         that any service reports ("n of N (x%)"), and people supported the year before."""
         r = self.report
@@ -94,7 +95,9 @@ class PerformanceParts:
         for p in shown:
             f, prev = p.reported, p.previous
             cost = f.cost_per_person
-            cells = [p.line.project, count_text(f.people_supported, suppressed), "" if cost is None else fmt.plain_money(cost)]
+            name = p.line.project if not f.partial else partial.format(
+                name=p.line.project, quarters=", ".join(f"Q{q}" for q in f.quarters))
+            cells = [name, count_text(f.people_supported, suppressed), "" if cost is None else fmt.plain_money(cost)]
             for key in reported:
                 o = f.outcome(key)
                 cells.append("" if o is None else outcome_text(o, suppressed, of))
