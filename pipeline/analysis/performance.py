@@ -17,7 +17,7 @@ from typing import Iterable
 
 from ..config import Config
 from ..edition import Edition, financial_year_of
-from ..input.performance import COUNTS, OUTCOMES, Period, Return, Returns
+from ..input.performance import OUTCOMES, Period, Return, Returns
 from ..input.register import Line, Register
 
 FORECAST_RULES = ("straight-line", "to-budget")
@@ -341,5 +341,3 @@ def analyse(register: Register, returns: Returns, edition: Edition, config: Conf
     return PerformanceReport(s, returns.source, as_at, year, services, missing, by_fund, by_priority, total,
                              unbudgeted, in_year, cards)
 
-
-MEASURES: tuple[str, ...] = (*COUNTS, *OUTCOMES, "waiting_days", "cost_per_person", "budget", "spend")
