@@ -145,8 +145,12 @@ def workbook(c, year=None, out=None, force=False):
         raise InputError([Problem(str(path), None, None, "",
                                   "this workbook already exists; use --force to replace it (a dated copy of it is "
                                   "kept), or --out to write elsewhere")])
+    from pipeline.analysis.dates import paper_date
+    from pipeline.input.performance import load_returns
+
+    returns = load_returns(DATA_DIR / edition.label, reg, config, paper_date(edition, config))  # kept in its sheet
     backup = backup_workbook(path) if path.exists() else None
-    write_workbook(reg, config, path, edition=edition)
+    write_workbook(reg, config, path, edition=edition, returns=returns)
     if backup:
         print(f"Kept a copy of the workbook it replaced, with its other sheets and comments, as {backup}.")
     print(f"Wrote {path} ({len(reg)} lines). Edit it in Excel; the drop-down lists show the accepted values.")

@@ -44,7 +44,7 @@ from .problems import InputError, Problem
 
 ROOT = DATA_DIR.parent
 # The edition's own files beside its register and prose that a build reads (each optional but paper.toml).
-EDITION_FILES = ("paper.toml", "scenarios.toml")
+EDITION_FILES = ("paper.toml", "scenarios.toml", "performance.csv")
 # templates/ (paper.compose.TEMPLATES): named here so that finding a build up to date does not import
 # the composer (Jinja2, markdown-it), which only a build that goes ahead needs.
 TEMPLATES = ROOT / "templates"
@@ -269,6 +269,7 @@ def output_names(edition: Edition) -> dict[str, str]:
         "grants_csv": "grants-360giving.csv",
         "contracts_csv": "contracts-register.csv",
         "exports_xlsx": f"commissioning-exports-{edition.label}.xlsx",  # the CSVs above as one workbook
+        "performance_csv": "performance.csv",
     }
 
 
@@ -366,7 +367,18 @@ def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, 
                     data_dir, pending, points, settings, downloads,
                     edition_scenarios(reg, items, edition, config, data_dir / edition.label, settings.offsets),
                     unreviewed=tuple(p.relative_to(data_dir / edition.label).as_posix() for p in marked),
-                    declared_draft=settings.draft or bool(settings.missing_final()))
+                    declared_draft=settings.draft or bool(settings.missing_final()),
+                    performance=_performance(edition, config, reg, data_dir))
+
+
+def _performance(edition: Edition, config: Config, reg: Register, data_dir: Path):
+    """The edition's performance return, read and checked against its register and paper date, analysed."""
+    from .analysis.performance import analyse
+    from .input.performance import load_returns
+
+    as_at = paper_date(edition, config)
+    returns = load_returns(data_dir / edition.label, reg, config, as_at)
+    return analyse(reg, returns, edition, config, as_at)
 
 
 def compose_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
@@ -601,6 +613,9 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
 
             write_scenarios_csv(tmp / "scenarios.csv", m.scenarios)
             write_funding_csv(tmp / "scenario-funding.csv", m.scenarios)
+        from .exports.performance_csv import write_performance_csv
+
+        write_performance_csv(tmp / names["performance_csv"], m.performance)
         if m.comparison is not None:
             from .exports.changes_csv import write_comparison_csv
 
@@ -651,6 +666,7 @@ _DOWNLOAD_LABELS = {
     "grants_json": "Grants as 360Giving data (JSON)", "grants_csv": "Grants as 360Giving data (CSV)",
     "contracts_csv": "Contracts register (CSV)",
     "exports_xlsx": "Forward plan, review schedule and contracts register (Excel workbook)",
+    "performance_csv": "Performance and spend by service (CSV)",
 }
 
 

@@ -383,7 +383,8 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
     date against edition `year`, when given)."""
     c = _Checker(config, default_file)
     c.typos(config.raw, (), ("organisation", "register", "vocabulary", "classify", "decisions", "schedule", "outlook",
-                             "paper", "categories", "limits", "edition", "glossary", "glossary_settings", "transparency"))
+                             "paper", "categories", "limits", "edition", "glossary", "glossary_settings", "transparency",
+                             "performance"))
 
     org = c.table("organisation")
     if org is not None:
@@ -504,6 +505,17 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
         c.whole(limits, ("limits", "prose_headings"), 1, 100_000, "headings", required=False)
         c.typos(limits, ("limits",), tuple(Limits.__dataclass_fields__))
     _control_characters(c, config.raw, ())
+
+    perf = c.table("performance", required=False)
+    if perf is not None:
+        c.whole(perf, ("performance", "suppress_below"), 1, 1000, "people", required=False)
+        rule = c.text(perf, ("performance", "forecast"), required=False)
+        if rule is not None and rule not in ("straight-line", "to-budget"):
+            c.bad(("performance", "forecast"), rule, 'expected "straight-line" or "to-budget"')
+        c.members(perf, ("performance", "expected_terms"), terms, "terms")
+        c.whole(perf, ("performance", "paper_rows"), 1, 200, "rows", required=False)
+        c.whole(perf, ("performance", "most_lines"), 0, 50, "lines", required=False)
+        c.typos(perf, ("performance",), ("suppress_below", "forecast", "expected_terms", "paper_rows", "most_lines"))
     return c.problems
 
 

@@ -79,7 +79,7 @@ def test_register_sheet_layout(tmp_path: Path, config: Config, real: Register) -
     path = tmp_path / "register.xlsx"
     write_workbook(real, config, path)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Register", "How to fill in", "Lists"]
+    assert wb.sheetnames == ["Register", "Performance", "How to fill in", "Lists", "Performance lists"]
     assert wb["Lists"].sheet_state == "hidden"
     assert wb.active.title == "Register"
     ws = wb["Register"]

@@ -340,6 +340,16 @@ def _copy_drafts(source: Path, work: Path, previous: Edition, new: Edition, regi
         if path == register_file or rel.name == CHECKLIST_FILE or rel.name.startswith((".", "~$")) \
                 or rel.parts[0] == "backups":
             continue
+        if rel == Path("performance.csv"):
+            # The return's shape carries forward, not its figures: the new year's come from its providers.
+            from ..input.performance import COLUMNS as RETURN_COLUMNS
+
+            (work / rel).write_text(",".join(RETURN_COLUMNS) + "\n", encoding="utf-8")
+            copied.append(work / rel)
+            items.append(ChecklistItem("file", f"{rel.as_posix()}: the performance return's columns were carried "
+                                               f"forward without {previous.label}'s figures; fill in each line's return "
+                                               f"for the latest complete year, with its source."))
+            continue
         if rel == Path(STATE_FILE):  # the calendar's record: next year's events keep their UIDs and versions
             shutil.copy2(path, work / rel)
             copied.append(work / rel)

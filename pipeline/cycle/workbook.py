@@ -153,11 +153,13 @@ def backup_workbook(path: Path, now: datetime | None = None) -> Path:
     return backup
 
 
-def write_workbook(register: Register, config: Config, path: Path, *, edition: Edition | None = None) -> None:
+def write_workbook(register: Register, config: Config, path: Path, *, edition: Edition | None = None,
+                   returns=None) -> None:
     """Write `register` to `path` as an .xlsx workbook for the officer to edit.
 
     Reading the file back with pipeline.load.load_register gives the same lines. `edition` only fixes
     the date stored in the file's properties; without it a constant date is used, never the clock.
+    `returns` (input.performance.Returns) fills the Performance sheet; without it the sheet is empty.
     """
     path = Path(path)
     moment = datetime.combine(edition.start, datetime.min.time()) if edition else _FALLBACK_MOMENT
@@ -172,6 +174,9 @@ def write_workbook(register: Register, config: Config, path: Path, *, edition: E
     _write_help(wb.create_sheet(HELP_SHEET), config, register.extra_columns)
     _add_lists(wb, ws, config, headers, last_row)  # last, so the hidden sheet comes after the visible ones
     _add_number_checks(ws, headers, last_row)
+    from .performance_sheet import add_performance_sheet
+
+    add_performance_sheet(wb, register, returns, edition, wb[HELP_SHEET])
     wb.active = 0
 
     props = wb.properties

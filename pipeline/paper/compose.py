@@ -79,6 +79,7 @@ class Analysis:
     downloads: tuple[tuple[str, str], ...] = ()  # (what, file name) of the files built beside the paper
     scenarios: Any = None  # pipeline.analysis.scenarios.Scenarios, when the edition has scenarios.toml
     unreviewed: tuple[str, ...] = ()  # files copied by new-year still marked "not yet reviewed"; a draft only
+    performance: Any = None  # analysis.performance.PerformanceReport: the return's figures and the underspend
     declared_draft: bool = False  # paper.toml declares a draft, or the cover report's details are missing
 
     @property
@@ -169,6 +170,9 @@ class _Context:
         self.read: set[str] = set()  # the prose names the templates asked for
         self.templates: Path | None = None
         self._soonest: dict[str, date] | None = None
+        from .performance import PerformanceParts
+
+        self.performance = PerformanceParts(a.performance, a.review, blocks.add, _finalize)
 
     def _problem(self, message: str) -> None:
         place = current_place()
@@ -277,7 +281,8 @@ class _Context:
         rows = tuple((l.term, l.priority, l.project, l.provider, fmt.plain_money(l.spend)) for l in lines)
         cols = _columns(columns, ("text", "text", "text", "text", "money"), (0.8, 1.2, 2.2, 1.8, 1.0))
         table = Table(f"table-{section}", caption, cols, rows,
-                      ((total_label, "", "", "", fmt.plain_money(total_spend(lines))),), wide=False)
+                      ((total_label, "", "", "", fmt.plain_money(total_spend(lines))),), wide=False,
+                      links=tuple(self.performance.link(l.id) for l in lines), link_column=2)
         facts = [RowFacts(1, l.spend, self.soonest(l)) for l in lines]
         return self.blocks.add(summarise(table, facts, self.rules("contracts-register", "grants-360giving"),
                                          money_column=4, name_column=2))
@@ -327,11 +332,12 @@ class _Context:
                           overdue_mark: str = "overdue") -> Markup:
         return self.blocks.add(parts.category_schedule_table(key, self.a.items, self.a.review, caption, columns,
                                                                 none_scheduled, overdue_mark,
-                                                                self.rules("review-schedule", "forward-plan")))
+                                                                self.rules("review-schedule", "forward-plan"),
+                                                                self.performance.link))
 
     def ending_table(self, caption: str, columns: list[str], labels: dict[str, str]) -> Markup:
         return self.blocks.add(parts.ending_table(self.a.items, tuple(labels), labels, caption, columns,
-                                                  self.rules("review-schedule")))
+                                                  self.rules("review-schedule"), self.performance.link))
 
     def causes_table(self, caption: str, columns: list[str], labels: dict[str, str]) -> Markup:
         return self.blocks.add(parts.causes_table(self.a.outlook.causes, labels, caption, columns))
@@ -487,6 +493,9 @@ class _Context:
             "front": (a.front or PaperSettings()).values, "draft": a.draft, "unreviewed": a.unreviewed,
             "facts": (a.front or PaperSettings()).facts,
             "scenarios": a.scenarios, "scenario_table": self.scenario_table, "scenario_services": self.scenario_services,
+            "performance": a.performance, "line_link": self.performance.line_link,
+            "services_table": self.performance.services_table, "spend_table": self.performance.spend_table,
+            "service_cards": self.performance.service_cards,
         }
 
 
@@ -577,7 +586,8 @@ def compose(a: Analysis, templates: Path = TEMPLATES, sources_out: list | None =
         keywords=tuple(paper.get("keywords", ())), front=front,
         version=("Draft" if a.draft else (a.front.get("version") if a.front else "")),
         published=a.front.meeting_date if a.front else None,
-        contact=a.front.get("contact") if a.front else "", downloads=a.downloads, web=tuple(web),
+        contact=a.front.get("contact") if a.front else "", downloads=a.downloads,
+        web=(*web, *ctx.performance.web),
         print_chart_data=bool(a.config["paper"].get("print_chart_data", False)),
     )
 

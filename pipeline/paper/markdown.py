@@ -20,6 +20,9 @@ from ..problems import Problem, InputError
 from .model import Block, BulletList, Figure, Heading, Paragraph, Run, Table
 
 PLACEHOLDER = re.compile(r"^@@block:(\d+)@@$")
+# A link address starting with this is web-only (Run.web_href): "web:#line-vs-001" links a service's
+# card in the HTML edition and is plain text in Word and PDF.
+WEB_LINK = "web:"
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
@@ -27,6 +30,7 @@ def _runs(children) -> tuple[Run, ...]:
     runs: list[Run] = []
     bold = italic = False
     href: str | None = None
+    web: str | None = None
     for tok in children:
         if tok.type == "strong_open":
             bold = True
@@ -38,17 +42,20 @@ def _runs(children) -> tuple[Run, ...]:
             italic = False
         elif tok.type == "link_open":
             href = tok.attrs.get("href")
+            if href and href.startswith(WEB_LINK):  # a link the HTML edition alone makes (templates only)
+                href, web = None, href[len(WEB_LINK):]
         elif tok.type == "link_close":
-            href = None
+            href = web = None
         elif tok.type in ("text", "code_inline", "html_inline"):
             if tok.content:
-                runs.append(Run(tok.content, bold, italic, href))
+                runs.append(Run(tok.content, bold, italic, href, web))
         elif tok.type in ("softbreak", "hardbreak"):
-            runs.append(Run(" ", bold, italic, href))
+            runs.append(Run(" ", bold, italic, href, web))
     merged: list[Run] = []
     for run in runs:  # join neighbours with the same formatting so writers emit fewer runs
-        if merged and (merged[-1].bold, merged[-1].italic, merged[-1].href) == (run.bold, run.italic, run.href):
-            merged[-1] = Run(merged[-1].text + run.text, run.bold, run.italic, run.href)
+        if merged and (merged[-1].bold, merged[-1].italic, merged[-1].href, merged[-1].web_href) == \
+                (run.bold, run.italic, run.href, run.web_href):
+            merged[-1] = Run(merged[-1].text + run.text, run.bold, run.italic, run.href, run.web_href)
         else:
             merged.append(run)
     return tuple(merged)

@@ -19,6 +19,9 @@ class Run:
     bold: bool = False
     italic: bool = False
     href: str | None = None
+    # A link only the HTML edition makes ('#anchor' of web-only content, such as a service card);
+    # Word and PDF show the text alone.
+    web_href: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class Table:
     # What the print editions (Word, PDF) show instead of a table too long for a paper: a shorter
     # table and a note saying where every line is (see paper.summarise); () = the table itself.
     summary: tuple["Block", ...] = ()
+    # Per row, the '#anchor' of web-only content about it ("" for none): the HTML edition links the
+    # row's `link_column` cell there; Word and PDF ignore it.
+    links: tuple[str, ...] = ()
+    link_column: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,25 @@ class Contents:
     title: str = "Contents"
 
 
-Block = Union[Heading, Paragraph, BulletList, Table, Figure, Contents]
+@dataclass(frozen=True)
+class Card:
+    """A summary of one service, in the HTML edition only (Document.web): what it costs, what it
+    delivers, its outcomes and its next decision, as (label, text) rows."""
+    anchor: str
+    title: str
+    subtitle: str
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Cards:
+    """The service cards (web-only), behind one disclosure whose summary says what they are: a phone
+    scrolls past them in one line, and a link to a card opens the disclosure at that card."""
+    summary: str
+    cards: tuple[Card, ...]
+
+
+Block = Union[Heading, Paragraph, BulletList, Table, Figure, Contents, Card, Cards]
 
 
 @dataclass(frozen=True)
@@ -100,8 +125,9 @@ class Document:
     # Files published beside the paper, as (what it is, file name in the same folder), e.g.
     # ("Word edition", "commissioning-framework-2024-25.docx"); the HTML edition links them.
     downloads: tuple[tuple[str, str], ...] = field(default=())
-    # Blocks published in the HTML edition only, after the paper (the full register, the charts'
-    # detail): the print editions keep to the Panel's page budget and link to the web edition.
+    # Blocks published in the HTML edition only, after the paper's body (the full register, the charts'
+    # detail, the service cards): the print editions keep to the Panel's page budget and link to the
+    # web edition. Links to it are Run.web_href and Table.links.
     web: tuple[Block, ...] = field(default=())
     # Whether the print editions gather the charts' data tables in an appendix; the paper keeps them
     # to the web edition and the downloads when its page budget is tight.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .. import formatting as fmt
 from ..analysis.classify import Classified
@@ -34,9 +34,13 @@ def decision_text(d: Decision, overdue_mark: str) -> str:
     return f"{d.label}: {fmt.uk_date(d.start)}{late} to {fmt.uk_date(d.due)}"
 
 
+def _no_link(line_id: str) -> str:
+    return ""
+
+
 def category_schedule_table(key: str, items: Iterable[Classified], review: Iterable[ReviewItem], caption: str,
                             titles: Sequence[str], none_scheduled: str, overdue_mark: str,
-                            rules: SummaryRules | None = None) -> Table:
+                            rules: SummaryRules | None = None, link: Callable[[str], str] = _no_link) -> Table:
     """One row per line of a category: why it is there and every decision it needs, next decision first."""
     by_id = {r.item.line.id: r for r in review}
     members = [c for c in items if c.category == key]
@@ -49,7 +53,7 @@ def category_schedule_table(key: str, items: Iterable[Classified], review: Itera
         why = c.reason + ("" if not c.disagrees else f" (set to {c.category} in the register)")
         decided = "; ".join(decision_text(d, overdue_mark) for d in r.decisions) if r else none_scheduled
         groups.setdefault((why, decided), []).append(c)
-    rows, facts = [], []
+    rows, facts, links = [], [], []
     for (why, decided), group in groups.items():
         names = group[0].line.project if len(group) == 1 else (
             f"{len(group)} lines: " + "; ".join(c.line.project for c in group))
@@ -57,14 +61,17 @@ def category_schedule_table(key: str, items: Iterable[Classified], review: Itera
         rows.append((names, fmt.plain_money(spend), why, decided))
         dues = [d.due for c in group if (r := by_id.get(c.line.id)) for d in r.decisions]
         facts.append(RowFacts(len(group), spend, min(dues) if dues else None))
+        links.append(link(group[0].line.id) if len(group) == 1 else "")  # a shared row names several lines
     total = ("Total", fmt.plain_money(total_spend(c.line for c in members)), "", "")
     table = Table(f"table-category-{key}", caption, columns(titles, ("text", "money", "text", "text"),
-                                                            (1.9, 0.9, 2.6, 3.2)), tuple(rows), (total,))
+                                                            (1.9, 0.9, 2.6, 3.2)), tuple(rows), (total,),
+                  links=tuple(links))
     return summarise(table, facts, rules, money_column=1) if rules else table
 
 
 def ending_table(items: Iterable[Classified], keys: Sequence[str], labels: Mapping[str, str], caption: str,
-                 titles: Sequence[str], rules: SummaryRules | None = None) -> Table:
+                 titles: Sequence[str], rules: SummaryRules | None = None,
+                 link: Callable[[str], str] = _no_link) -> Table:
     """Lines that end as agreed or are decommissioned: listed once, with the date."""
     chosen = [c for c in items if c.category in keys]
     chosen.sort(key=lambda c: (c.line.end_date or date.max, c.line.id))
@@ -72,7 +79,8 @@ def ending_table(items: Iterable[Classified], keys: Sequence[str], labels: Mappi
                   fmt.uk_date(c.line.end_date, "not recorded")) for c in chosen)
     total = ("Total", "", fmt.plain_money(total_spend(c.line for c in chosen)), "", "")
     table = Table("table-ending", caption, columns(titles, ("text", "text", "money", "text", "date"),
-                                                   (2.2, 1.8, 1.0, 1.4, 1.0)), rows, (total,))
+                                                   (2.2, 1.8, 1.0, 1.4, 1.0)), rows, (total,),
+                  links=tuple(link(c.line.id) for c in chosen))
     # Named in print: the largest, and those ending soonest.
     facts = [RowFacts(1, c.line.spend, c.line.end_date) for c in chosen]
     return summarise(table, facts, rules, money_column=2) if rules else table

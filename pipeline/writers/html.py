@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..formatting import long_date
-from ..paper.model import BulletList, Contents, Document, Figure, Heading, Paragraph, Run, Table
+from ..paper.model import BulletList, Card, Cards, Contents, Document, Figure, Heading, Paragraph, Run, Table
 from .html_svg import inline_svg
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -241,6 +241,12 @@ class _Views:
                 views.append(BlockView("figure", block, self.figure(block, where)))
             elif isinstance(block, Contents):
                 views.append(BlockView("contents", block))
+            elif isinstance(block, Card):
+                self.ids.extend([block.anchor, block.anchor + "-title"])
+                views.append(BlockView("card", block))
+            elif isinstance(block, Cards):
+                self.ids.extend(a for c in block.cards for a in (c.anchor, c.anchor + "-title"))
+                views.append(BlockView("cards", block))
             else:
                 raise TypeError(f"{where}: the HTML writer does not know this block type")
         return views
@@ -260,7 +266,7 @@ class _Views:
 
 def prepare(doc: Document) -> dict:
     """Check the model against what an accessible page needs and build the templates' context."""
-    blocks = [*doc.blocks, *doc.web]  # the web edition carries the web-only part too
+    blocks = list(doc.blocks)  # the web-only part (doc.web) follows the body, laid out on its own
     title = Heading(1, doc.title, TITLE_ANCHOR)
     if blocks and isinstance(blocks[0], Heading) and blocks[0].level == 1:
         title = blocks.pop(0)
@@ -269,6 +275,7 @@ def prepare(doc: Document) -> dict:
     front = views.views(list(doc.front), part="front sheet block")
     views.level = 1  # the paper's own sections start again at level 2 after the front sheet
     body = views.views(blocks)
+    web = views.views(list(doc.web), len(blocks), "web-only block")  # after the body, at the levels it left
     _check_downloads(doc.downloads)
 
     seen: set[str] = set()
@@ -281,17 +288,22 @@ def prepare(doc: Document) -> dict:
         seen.add(anchor)
 
     targets = seen | TEMPLATE_IDS
-    for part, part_blocks in (("front sheet block", doc.front), ("block", blocks)):
+    for part, part_blocks in (("front sheet block", doc.front), ("block", blocks), ("web-only block", doc.web)):
         for n, block in enumerate(part_blocks, 1):
             for run in _runs(block):
-                if run.href is None:
-                    continue
-                where = f"{part} {n} ({type(block).__name__}), link {run.text!r}"
-                _check_href(run.href, where)
-                if run.href.startswith("#") and run.href[1:] not in targets:
-                    raise ValueError(f"{where}: points to {run.href!r}, which is not on the page")
-                if not run.text.strip():
-                    raise ValueError(f"{where}: a link needs visible text")
+                for href in (run.href, run.web_href):
+                    if href is None:
+                        continue
+                    where = f"{part} {n} ({type(block).__name__}), link {run.text!r}"
+                    _check_href(href, where)
+                    if href.startswith("#") and href[1:] not in targets:
+                        raise ValueError(f"{where}: points to {href!r}, which is not on the page")
+                    if not run.text.strip():
+                        raise ValueError(f"{where}: a link needs visible text")
+            for link in getattr(block, "links", ()) if isinstance(block, Table) else ():
+                if link and (not link.startswith("#") or link[1:] not in targets):
+                    raise ValueError(f"{part} {n} (Table) {block.anchor!r}: a row links to {link!r}, "
+                                     "which is not on the page")
 
     return {
         "doc": doc,
@@ -307,7 +319,8 @@ def prepare(doc: Document) -> dict:
         # the front sheet is a section named by its first heading, when it has one
         "front_label": front[0].block.anchor if front and front[0].kind == "heading" else None,
         "blocks": body,
-        "contents": [h for h in blocks if isinstance(h, Heading) and h.level == 2],
+        "web": web,
+        "contents": [h for h in (*doc.headings(), *doc.web) if isinstance(h, Heading) and h.level == 2],
         "scope": SCOPE_CLASS,
     }
 
