@@ -364,7 +364,8 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
     """Every problem in the merged settings: missing tables, wrong types, values out of range."""
     c = _Checker(config, default_file)
     c.typos(config.raw, (), ("organisation", "register", "vocabulary", "classify", "decisions", "schedule", "outlook",
-                             "paper", "categories", "limits", "edition", "glossary", "glossary_settings", "transparency"))
+                             "paper", "categories", "limits", "edition", "glossary", "glossary_settings", "transparency",
+                             "csp_allocation"))
 
     org = c.table("organisation")
     if org is not None:
@@ -468,4 +469,7 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
         c.number(limits, ("limits", "prose_seconds"), 0.1, 600, "seconds", required=False)
         c.whole(limits, ("limits", "prose_characters"), 1_000, 100_000_000, "characters", required=False)
         c.typos(limits, ("limits",), tuple(Limits.__dataclass_fields__))
+    from .input.csp_settings import check as check_csp  # here: the module imports this one
+
+    check_csp(c, config.raw)
     return c.problems
