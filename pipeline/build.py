@@ -223,9 +223,12 @@ def _analyse(edition: Edition, config: Config, reg: Register, prev):
 def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=()) -> Analysis:
     from .paper.compose import Analysis
 
+    from .csp_build import csp_for_edition
+
     items, points, review, look, comparison = analysed
     return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
-                    data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads)
+                    data_dir, pending, points, read_paper_settings(data_dir / edition.label), downloads,
+                    csp=csp_for_edition(edition, config, reg, prev, data_dir))
 
 
 def compose_edition(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR,
@@ -261,7 +264,10 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     reg_path = Path(reg.source)
     prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
     config_files = [data_dir / "config.toml", *_files_under(data_dir / edition.label, "config.toml")]
-    inputs = [reg_path, *config_files, *_files_under(data_dir / edition.label, "*.toml"), *_files_under(prose_dir),
+    from .csp_build import csp_files
+
+    csp_inputs = csp_files(edition, data_dir)  # they shape the CSP section and its chart
+    inputs = [reg_path, *config_files, *csp_inputs, *_files_under(data_dir / edition.label, "*.toml"), *_files_under(prose_dir),
               *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
         inputs.append(Path(prev[2].source))
@@ -273,7 +279,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         return BuildResult(edition, target, tuple(target / n for n in names.values()), True, (), tuple(timings))
 
     _check_templates(templates)
-    chart_key = _chart_key(reg_path, config_files, edition)
+    chart_key = _chart_key(reg_path, [*config_files, *csp_inputs, *([Path(prev[2].source)] if prev else [])], edition)
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
         items, points, review, look, comparison = _analyse(edition, config, reg, prev)
@@ -345,7 +351,8 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         def draw(k: int):
             from .paper.charts import render_charts
 
-            return render_charts(m.register, m.items, m.review, m.outlook, m.edition, m.config, charts_dir, (k, n))
+            return render_charts(m.register, m.items, m.review, m.outlook, m.edition, m.config, charts_dir, (k, n),
+                                 csp=m.csp)
 
         def gather(done):
             from .paper.charts import chart_parts
@@ -385,7 +392,7 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
             if problem:  # the other editions are still built; the paper links no PDF and the officer is told
                 pdf_missing.append(problem)
                 names = {k: v for k, v in names.items() if k != "pdf"}
-        downloads = _downloads(names, a.changes)
+        downloads = _downloads(names, a.changes) + ((CSP_DOWNLOAD,) if m.csp else ())
         return compose(replace(m, charts=done["charts"], downloads=downloads), a.templates)
 
     def html(done):
@@ -418,6 +425,10 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config["organisation"]["name"], a.calendar)
         write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
         write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
+        if m.csp is not None:
+            from .exports.csp_csv import write_csp_csv
+
+            write_csp_csv(tmp / CSP_DOWNLOAD[1], m.csp)
         if m.comparison is not None:
             from .exports.changes_csv import write_comparison_csv
 
@@ -462,6 +473,10 @@ _DOWNLOAD_LABELS = {
     "grants_json": "Grants as 360Giving data (JSON)", "grants_csv": "Grants as 360Giving data (CSV)",
     "contracts_csv": "Contracts register (CSV)",
 }
+
+
+# Built only for an edition with a csp-allocation.csv, so not among output_names (which every build has).
+CSP_DOWNLOAD = ("Community Safety Partnership allocations (CSV)", "csp-allocation.csv")
 
 
 def _downloads(names: dict[str, str], changes: str | bool) -> tuple[tuple[str, str], ...]:

@@ -68,6 +68,7 @@ class Analysis:
     decisions: tuple[Decision, ...] = ()  # every decision point, by due date (the forward plan)
     front: PaperSettings | None = None  # data/<year>/paper.toml: the front sheet's details
     downloads: tuple[tuple[str, str], ...] = ()  # (what, file name) of the files built beside the paper
+    csp: Any = None  # analysis.csp.CspAllocation, when the edition has a csp-allocation.csv
 
 
 def _finalize(value: Any) -> str:
