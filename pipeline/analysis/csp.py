@@ -326,6 +326,10 @@ def allocate(settings: CspSettings, data: CspInput, register: Register,
     allocation: dict[str, int] = {}
     path: dict[str, tuple[int, ...]] = {}
     phasing, phasing_years = "off", None
+    for k, f in enumerate(settings.factors):  # every area's shares of a factor recorded for all of them
+        values = _values(areas, f)
+        for a, s in zip(areas, _shares(values) if values else ()):
+            shares[a.area][k] = s
     if complete and formula_pot > 0:
         exact = [Fraction(0)] * len(complete)
         for k, f in enumerate(settings.factors):

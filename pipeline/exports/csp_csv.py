@@ -26,7 +26,7 @@ def _number(value: Decimal | int | None) -> str:
 def columns(result: CspAllocation) -> tuple[str, ...]:
     keys = [f.key for f in result.factors]
     return ("area", "line_id",
-            *(c for k in keys for c in (k, f"{k}_source", f"{k}_period", f"{k}_licence")),
+            *(c for k in keys for c in (k, f"{k}_source", f"{k}_period", f"{k}_licence", f"{k}_link")),
             "actual_allocation", "formula_allocation", "difference_pounds", "difference_percent",
             *(f"{k}_share" for k in keys), *(f"{k}_contribution" for k in keys),
             "previous_allocation", "phased_allocation", "best_fit_allocation", "missing_factors")
@@ -39,7 +39,7 @@ def write_csp_csv(path: Path, result: CspAllocation) -> None:
         figures = []
         for f, value in zip(result.factors, r.figures):
             detail = _source(result, r.area, f.key)
-            figures += [_number(value), neutralise(detail[0]), neutralise(detail[1]), neutralise(detail[2])]
+            figures += [_number(value), *(neutralise(d) for d in detail)]
         phased = r.allocation if result.phasing == "applied" else None
         rows.append((neutralise(r.area), neutralise(r.line_id), *figures, _number(r.actual), _number(r.formula),
                      _number(r.difference), _number(r.difference_percent),
@@ -52,9 +52,9 @@ def write_csp_csv(path: Path, result: CspAllocation) -> None:
         writer.writerows(rows)
 
 
-def _source(result: CspAllocation, area: str, factor: str) -> tuple[str, str, str]:
+def _source(result: CspAllocation, area: str, factor: str) -> tuple[str, str, str, str]:
     for a in result.inputs:
         if a.area == area:
             fig = a.figure(factor)
-            return fig.source, fig.period, fig.licence
-    return "", "", ""
+            return fig.source, fig.period, fig.licence, fig.link
+    return "", "", "", ""

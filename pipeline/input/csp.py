@@ -21,7 +21,7 @@ from .register import Register
 from .sources import read_table
 
 FILE_NAME = "csp-allocation.csv"
-DETAILS = ("source", "period", "licence")
+DETAILS = ("source", "period", "licence", "link")  # link: the web address the figure was read at
 COLUMNS: tuple[str, ...] = ("area", "line_id",
                             *(c for f in FACTORS for c in (f, *(f"{f}_{d}" for d in DETAILS))), "notes")
 REQUIRED: tuple[str, ...] = tuple(c for c in COLUMNS if c != "notes")
@@ -36,6 +36,7 @@ class Figure:
     source: str = ""
     period: str = ""
     licence: str = ""
+    link: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,8 @@ def read_csp(path: Path, register: Register) -> CspInput:
                     if not details[d]:
                         bad(f"{factor}_{d}", "", f"a {factor.replace('_', ' ')} figure needs its {d} beside it "
                                                  "(where it was published, and the date or year it covers)")
-            figures.append(Figure(factor, value, details["source"], details["period"], details["licence"]))
+            figures.append(Figure(factor, value, details["source"], details["period"], details["licence"],
+                                  details["link"]))
         areas.append(CspArea(area, line_id, tuple(figures), cell("notes"), rownum))
     if problems:
         raise InputError(problems)

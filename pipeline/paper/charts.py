@@ -178,33 +178,38 @@ class Drawing:
 
 def render_charts(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
                   look: Outlook, edition: Edition, config: Config, out_dir: Path,
-                  part: tuple[int, int] = (0, 1)) -> tuple[Chart, ...]:
+                  part: tuple[int, int] = (0, 1), csp=None) -> tuple[Chart, ...]:
     """Draw every chart and write <slug>.svg and <slug>.png into out_dir. With part=(k, n), only the
     charts chart_parts(n)[k]: n processes given parts 0..n-1 share the work (see pipeline/parallel.py)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = []
-    for drawing in draw_charts(register, items, sched, look, edition, config, part):
+    for drawing in draw_charts(register, items, sched, look, edition, config, part, csp):
         svg, png = write_drawing(drawing, out_dir)
         charts.append(Chart(drawing.slug, drawing.title, drawing.alt, drawing.data, svg, png))
     return tuple(charts)
 
 
 def draw_charts(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
-                look: Outlook, edition: Edition, config: Config, part: tuple[int, int] = (0, 1)) -> tuple[Drawing, ...]:
+                look: Outlook, edition: Edition, config: Config, part: tuple[int, int] = (0, 1),
+                csp=None) -> tuple[Drawing, ...]:
+    from .csp_chart import draw_csp_allocation  # the CSP chart (csp_chart.py); None for an edition without one
+
     drawers = (
         lambda: draw_spend_by_priority(register, edition, config),
         lambda: draw_spend_by_category(items, edition, config),
         lambda: draw_funding_outlook(look, edition, config),
         lambda: draw_timeline(sched, edition, config),
+        lambda: draw_csp_allocation(csp, edition),
     )
     k, n = part
-    return tuple(drawers[i]() for i in chart_parts(n)[k])
+    # A chart that does not apply is left out; it is the last of its part, so the parts still line up.
+    return tuple(d for d in (drawers[i]() for i in chart_parts(n)[k]) if d is not None)
 
 
 # Rough cost of each chart of draw_charts, in its order: the timeline (with its print pages) takes about
 # as long as the other three together, whatever the register's size.
-_CHART_COSTS = (1.0, 1.0, 1.0, 3.0)
+_CHART_COSTS = (1.0, 1.0, 1.0, 3.0, 1.0)
 
 
 def chart_parts(n: int) -> tuple[tuple[int, ...], ...]:

@@ -31,6 +31,7 @@ from ..input.paper_settings import PaperSettings
 from ..input.register import Line, Register, total_spend
 from ..problems import InputError, Problem
 from . import sections as parts
+from . import csp_section
 from .glossary import VALUE_END, VALUE_START, expand_first_use, used
 from .markdown import Source, prose_markers, to_blocks
 from .model import Block, Contents, Document, Figure, Table
@@ -385,6 +386,7 @@ class _Context:
             "causes_table": self.causes_table, "glossary_table": self.glossary_table, "front_table": self.front_table,
             "front": (a.front or PaperSettings()).values, "draft": bool(a.pending),
             "facts": (a.front or PaperSettings()).facts,
+            **csp_section.values(self),  # the Community Safety Partnership section's names (csp_section.py)
         }
 
 

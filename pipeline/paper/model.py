@@ -67,6 +67,7 @@ class Figure:
     svg: Path  # for the HTML edition (inlined)
     png: Path  # for the Word edition, at print resolution
     data: Table  # the numbers behind the chart
+    web_only: bool = False  # shown in the HTML edition only (its numbers are already a table of the printed paper)
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,8 @@ def print_edition(doc: Document, words: PrintWords,
     tables: list[Table] = []
     anchors = {b.anchor for b in (*doc.front, *doc.blocks) if isinstance(b, (Heading, Table, Figure))}
     for block in doc.blocks:
+        if isinstance(block, Figure) and block.web_only:
+            continue
         if isinstance(block, Figure):
             body.extend(chart_images(block, words))
             body.append(DataLink(words.chart_data_link, block.data.anchor))
