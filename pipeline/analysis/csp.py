@@ -371,8 +371,8 @@ def _with_floor(exact: list[Fraction], total: Fraction, floor: Fraction) -> tupl
     try:
         return fill(exact, total, [floor] * len(exact), [None] * len(exact))
     except AllocationError:
-        raise AllocationError(f"[csp_allocation] floor: {len(exact)} areas at £{floor:,.0f} each need more than the "
-                              f"£{total:,.0f} the formula shares out; lower the floor") from None
+        raise AllocationError(f"[csp_allocation] floor: {len(exact)} areas at £{_d(floor, '1'):,} each need more than "
+                              f"the £{_d(total, '1'):,} the formula shares out; lower the floor") from None
 
 
 def _phase(complete: Sequence[CspArea], target: Sequence[Fraction], pot: int, settings: CspSettings,
