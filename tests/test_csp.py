@@ -241,7 +241,7 @@ def test_the_2024_25_paper_and_export_carry_the_computed_figures(tmp_path):
     leicester = next(r for r in table.rows if r[0] == "Leicester")
     assert leicester[1] == "368,600" and leicester[2] == "271,818"
     text = " ".join("".join(r.text for r in b.runs) for b in doc.blocks if isinstance(b, Paragraph))
-    assert "recorded crime and crime severity score are not recorded for any area" in text
+    assert "csp-allocation.csv has no recorded crime or crime severity score figure for any area" in text
     assert "Leicester receives £62,027 (29.6%) more" in text  # the section and the prose quote one figure
     assert text.count("£62,027") >= 2
 
@@ -259,3 +259,31 @@ def test_the_2024_25_paper_and_export_carry_the_computed_figures(tmp_path):
     assert rows[0]["actual_allocation"] == "271818" and rows[0]["formula_allocation"] == ""
     assert rows[0]["best_fit_allocation"] == "209791"
     assert sum(int(r["actual_allocation"]) for r in rows) == 639676
+
+
+def test_with_every_figure_recorded_the_paper_sets_the_formula_against_the_register(tmp_path):
+    """Crime and harm figures made up for the test: the section then shows formula allocations and says
+    how far the stated formula is from the actual split."""
+    import csv
+
+    from pipeline.build import compose_edition
+    from pipeline.paper.model import Paragraph, Table
+
+    data = copy_data(tmp_path)
+    path = data / "2024-25" / "csp-allocation.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for n, row in enumerate(rows, 1):
+        for factor, value in (("recorded_crime", 1000 * n), ("harm", 10 + n)):
+            row.update({factor: str(value), f"{factor}_source": "made up for the test", f"{factor}_period": "2023"})
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    doc = compose_edition("2024-25", data_dir=data)
+    table = next(b for b in doc.blocks if isinstance(b, Table) and b.anchor == "table-csp-allocation")
+    assert [c.title for c in table.columns][-2] == "Formula allocation (£)"
+    formula = [int(r[-2].replace(",", "")) for r in table.rows]
+    assert sum(formula) == 639676  # whole pounds, summing exactly to the pot
+    text = " ".join("".join(r.text for r in b.runs) for b in doc.blocks if isinstance(b, Paragraph))
+    assert "The stated formula does not reproduce the actual split" in text
+    assert "population alone comes closest to the actual split: no mix of weights does better" in text
