@@ -35,7 +35,11 @@ def csp_for_edition(edition: Edition, config: Config, register: Register,
     Raises InputError for a bad file or settings the pot cannot meet; logs what the officer should know."""
     path = csp_path(data_dir, edition.label)
     formula = settings(config)
-    if not path.is_file() or formula is None:
+    if not path.is_file():
+        return None
+    if formula is None:
+        log.info("note: %s is there but the settings have no [csp_allocation] table, so the paper has no CSP "
+                 "section (copy the table from the project's data/config.toml)", path)
         return None
     data = read_csp(path, register)
     previous = _previous(prev, data_dir, [(a.area, a.line_id) for a in data.areas]) if prev else None

@@ -287,3 +287,33 @@ def test_with_every_figure_recorded_the_paper_sets_the_formula_against_the_regis
     text = " ".join("".join(r.text for r in b.runs) for b in doc.blocks if isinstance(b, Paragraph))
     assert "The stated formula does not reproduce the actual split" in text
     assert "population alone comes closest to the actual split: no mix of weights does better" in text
+
+
+def test_a_bad_csp_file_stops_the_build_with_its_row_and_leaves_the_output_untouched(tmp_path):
+    from pipeline.build import build_edition
+
+    data = copy_data(tmp_path)
+    path = data / "2024-25" / "csp-allocation.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("CS-003", "CS-03", 1), encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as info:
+        build_edition("2024-25", out=out, force=True, data_dir=data, build_dir=tmp_path / "build")
+    assert "csp-allocation.csv, line CS-03 at row 4, column 'line_id'" in info.value.report()
+    assert 'did you mean "CS-003"?' in info.value.report()
+    assert not out.exists()
+
+
+def test_phasing_is_exported_with_its_path(tmp_path):
+    import csv
+
+    from pipeline.exports.csp_csv import write_csp_csv
+
+    reg = register({"A": 500, "B": 500})
+    data = read_csp(csv_file(tmp_path, [("A", "A", "3", "", ""), ("B", "B", "1", "", "")]), reg)
+    result = allocate(formula(100, cap=10), data, reg, {"A": Decimal(500), "B": Decimal(500)})
+    out = tmp_path / "out.csv"
+    write_csp_csv(out, result)
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert rows[1]["formula_allocation"] == "250" and rows[1]["phased_allocation"] == "450"
+    assert rows[1]["phasing_path"] == "405; 364; 328; 295; 266; 250"
+    assert rows[1]["difference_pounds"] == "250"  # actual 500 against the formula's 250

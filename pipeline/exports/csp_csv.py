@@ -2,7 +2,8 @@
 
 Each area's figures with their sources, its actual allocation (the register), its formula allocation
 and the difference, each factor's share and contribution, the phased allocation and the allocation the
-best-fitting weights would give. Blank means not recorded or not computed, never zero. Figures are
+best-fitting weights would give; under phasing, phasing_path lists the later years' allocations
+until the formula's is reached. Blank means not recorded or not computed, never zero. Figures are
 plain numbers (no £ or commas) so a spreadsheet can add them up; text is guarded against formulas.
 """
 
@@ -29,7 +30,7 @@ def columns(result: CspAllocation) -> tuple[str, ...]:
             *(c for k in keys for c in (k, f"{k}_source", f"{k}_period", f"{k}_licence", f"{k}_link")),
             "actual_allocation", "formula_allocation", "difference_pounds", "difference_percent",
             *(f"{k}_share" for k in keys), *(f"{k}_contribution" for k in keys),
-            "previous_allocation", "phased_allocation", "best_fit_allocation", "missing_factors")
+            "previous_allocation", "phased_allocation", "phasing_path", "best_fit_allocation", "missing_factors")
 
 
 def write_csp_csv(path: Path, result: CspAllocation) -> None:
@@ -44,7 +45,8 @@ def write_csp_csv(path: Path, result: CspAllocation) -> None:
         rows.append((neutralise(r.area), neutralise(r.line_id), *figures, _number(r.actual), _number(r.formula),
                      _number(r.difference), _number(r.difference_percent),
                      *(_number(s) for s in r.shares), *(_number(c) for c in r.contributions),
-                     _number(r.previous), _number(phased), _number(fitted.get(r.area)),
+                     _number(r.previous), _number(phased), "; ".join(str(x) for x in r.path) if phased is not None else "",
+                     _number(fitted.get(r.area)),
                      neutralise("; ".join(r.missing))))
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
