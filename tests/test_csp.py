@@ -241,7 +241,7 @@ def test_the_2024_25_paper_and_export_carry_the_computed_figures(tmp_path):
     leicester = next(r for r in table.rows if r[0] == "Leicester")
     assert leicester[1] == "368,600" and leicester[2] == "271,818"
     text = " ".join("".join(r.text for r in b.runs) for b in doc.blocks if isinstance(b, Paragraph))
-    assert "csp-allocation.csv has no recorded crime or crime severity score figure for any area" in text
+    assert "With no recorded crime or crime severity score figures in csp-allocation.csv the formula cannot be worked out" in text
     assert "Leicester receives £62,027 (29.6%) more" in text  # the section and the prose quote one figure
     assert text.count("£62,027") >= 2
 

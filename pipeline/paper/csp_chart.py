@@ -42,7 +42,7 @@ def draw_csp_allocation(result: CspAllocation | None, edition: Edition) -> Drawi
     compared = comparison(result)
     label, other = compared if compared else ("", {})
     areas = [a for a in result.areas if a.actual is not None]
-    title = f"Community Safety Partnership grants, {edition.label}: actual against {_phrase(label)}"
+    title = f"Partnership grants, {edition.label}: actual against {_phrase(label)}"
     actual = [a.actual for a in areas]
     versus = [other.get(a.area) for a in areas]
 
@@ -55,14 +55,18 @@ def draw_csp_allocation(result: CspAllocation | None, edition: Edition) -> Drawi
     else:
         alt = f"The {len(areas)} areas' actual grants; no formula allocation could be computed."
 
+    # The same numbers as the printed table (csp_section), which the HTML edition leaves out for this one.
+    factors = [(k, f) for k, f in enumerate(result.factors) if any(a.figures[k] is not None for a in result.areas)]
     table = model.Table(
         anchor=f"data-{SLUG}", caption=f"Data for: {title}",
-        columns=(model.Column("Area", width=2.0), _money_col("Actual (register)"),
-                 _money_col(label or "Formula allocation"), _money_col("Difference")),
-        rows=tuple((a.area, money(x), money(v) if v is not None else "not computed",
-                    _signed(x - v) if v is not None else "")
+        columns=(model.Column("Area", width=2.0),
+                 *(model.Column(f.label, align="right", kind="number", width=0.9) for _, f in factors),
+                 _money_col("Actual (register)"), _money_col(label or "Formula allocation"),
+                 _money_col("Difference", width=1.0)),
+        rows=tuple((a.area, *(_figure(a.figures[k]) for k, _ in factors), money(x),
+                    money(v) if v is not None else "not computed", _signed(x - v) if v is not None else "")
                    for a, x, v in zip(areas, actual, versus)),
-        totals=(("Total", money(sum(actual, Decimal(0))),
+        totals=(("Total", *("" for _ in factors), money(sum(actual, Decimal(0))),
                  money(sum(v for v in versus if v is not None)) if any(v is not None for v in versus) else "", ""),),
         row_header=True)
 
@@ -115,3 +119,9 @@ def _phrase(label: str) -> str:
 
 def _signed(value: Decimal) -> str:
     return ("+" if value > 0 else "-" if value < 0 else "") + money(abs(value))
+
+
+def _figure(value: Decimal | None) -> str:
+    if value is None:
+        return "not recorded"
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,}"

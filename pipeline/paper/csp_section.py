@@ -16,7 +16,7 @@ from markupsafe import Markup
 from .. import formatting as fmt
 from ..analysis.csp import CspAllocation, Difference
 from .csp_chart import SLUG, comparison
-from .model import BulletList, Column, Figure, Run, Table
+from .model import Column, Figure, Paragraph, Run, Table
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class CspFacts:
     left_out: tuple[str, ...]
     most: str = ""  # the area the register gives most, and least
     least: str = ""
+    licence: str = ""  # the licence every recorded figure is under, when they share one (else "")
 
 
 def facts(result: CspAllocation) -> CspFacts:
@@ -79,7 +80,12 @@ def facts(result: CspAllocation) -> CspFacts:
                     tuple((f.label, w) for f, w in zip(fit.factors, fit.weights) if w > 0) if fit else (),
                     best, tuple(single), proportional,
                     tuple(f.label for f in fit.factors) if fit else (), tuple(f.label for f in fit.left_out) if fit else (),
-                    *_ends(result))
+                    *_ends(result), _licence(result))
+
+
+def _licence(result: CspAllocation) -> str:
+    found = {a.figure(f.key).licence for a in result.inputs for f in result.factors if a.figure(f.key).value is not None}
+    return found.pop() if len(found) == 1 else ""
 
 
 def _ends(result: CspAllocation) -> tuple[str, str]:
@@ -141,21 +147,27 @@ def values(ctx: Any) -> dict[str, Any]:
         shown = [other[a.area] for a in result.areas if a.area in other]
         totals = ((total_label, *("" for _ in factors), fmt.plain_money(result.actual_total),
                    fmt.plain_money(Decimal(sum(shown))) if shown else "", ""),)
-        return ctx.blocks.add(Table("table-csp-allocation", caption, cols, tuple(rows), totals, row_header=True))
+        # The HTML edition shows these numbers as the chart's data (csp_chart), so the table is printed only.
+        printed = any(c.slug == SLUG for c in ctx.a.charts)
+        return ctx.blocks.add(Table("table-csp-allocation", caption, cols, tuple(rows), totals, row_header=True,
+                                    print_only=printed))
 
     def sources(lead: str = "") -> Markup:
-        """One item per factor and source: the figure's source, period and licence, with the areas it covers."""
+        """One paragraph: `lead`, then per factor and source the figure's source, date and licence, with the
+        areas it covers (a paragraph, not a list: the section keeps to a page, and a phone screen or two)."""
         groups: dict[tuple[str, str, str, str], list[str]] = {}
         for a in result.inputs:
             for f in result.factors:
                 fig = a.figure(f.key)
                 if fig.value is not None:
                     groups.setdefault((f.label, fig.source, fig.period, fig.licence), []).append(a.area)
-        items = []
-        for (label, source, period, licence), areas in groups.items():
-            tail = f"; {licence}" if licence else ""
-            items.append((Run(f"{label}, {_and(areas)}: ", bold=True), Run(f"{source}, {period}{tail}.")))
-        return ctx.blocks.add(BulletList(tuple(items)))
+        runs = [Run(lead)] if lead else []
+        shared = _licence(result)  # said once, in the lead
+        for n, ((label, source, period, licence), areas) in enumerate(groups.items()):
+            tail = f", {licence}" if licence and licence != shared else ""
+            runs += [Run(f"{label}, {_and(areas)}:", bold=True),
+                     Run(f" {source}, {period}{tail}{'.' if n == len(groups) - 1 else '; '}")]
+        return ctx.blocks.add(Paragraph(tuple(runs)))
 
     def figure() -> Markup:
         """The chart, in the HTML edition only: in print its numbers are the table above it."""

@@ -57,6 +57,7 @@ class Table:
     totals: tuple[tuple[str, ...], ...] = ()  # footer rows, e.g. ("TOTAL", "", "", "", "£4,654,011")
     wide: bool = False  # Word puts it in a landscape section
     row_header: bool = False  # first cell of each row names the row (th scope="row" in HTML)
+    print_only: bool = False  # left out of the HTML edition, which shows the same numbers as a chart's data
 
 
 @dataclass(frozen=True)
