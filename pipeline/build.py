@@ -357,6 +357,7 @@ def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, 
     from .paper.compose import Analysis
 
     from .scenario_edition import edition_scenarios
+    from .csp_build import csp_for_edition
 
     items, points, review, look, comparison = analysed
     settings = settings if settings is not None else read_paper_settings(data_dir / edition.label)
@@ -368,7 +369,8 @@ def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, 
                     edition_scenarios(reg, items, edition, config, data_dir / edition.label, settings.offsets),
                     unreviewed=tuple(p.relative_to(data_dir / edition.label).as_posix() for p in marked),
                     declared_draft=settings.draft or bool(settings.missing_final()),
-                    performance=_performance(edition, config, reg, data_dir))
+                    performance=_performance(edition, config, reg, data_dir),
+                    csp=csp_for_edition(edition, config, reg, prev, data_dir))
 
 
 def _performance(edition: Edition, config: Config, reg: Register, data_dir: Path):
@@ -430,7 +432,10 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     # Only the files the build reads: the settings, the front sheet's paper.toml, the register, the prose.
     config_files = [data_dir / "config.toml", data_dir / edition.label / "config.toml"]
     prose_files, by_size = _prose_inputs(prose_dir, int(config.limits.prose_characters) * 4)
-    inputs = [reg_path, *config_files, *(data_dir / edition.label / n for n in EDITION_FILES), *prose_files,
+    from .csp_build import csp_files
+
+    csp_inputs = csp_files(edition, data_dir)  # they shape the CSP section and its chart
+    inputs = [reg_path, *config_files, *csp_inputs, *(data_dir / edition.label / n for n in EDITION_FILES), *prose_files,
               *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
     if prev:
         # The comparison reads the previous edition's register and its settings (paper date, categories).
@@ -445,9 +450,10 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         return BuildResult(edition, target, tuple(target / n for n in names.values()), True, (), tuple(timings))
 
     _check_templates(templates)
-    # The scenarios chart is drawn from scenarios.toml and the offsets in paper.toml too.
-    chart_key = _chart_key(reg_path, [*config_files, *(data_dir / edition.label / n for n in ("scenarios.toml", "paper.toml"))],
-                           edition)
+    # The scenarios chart is drawn from scenarios.toml and the offsets in paper.toml too, the CSP chart
+    # from its inputs and the previous edition's register.
+    chart_key = _chart_key(reg_path, [*config_files, *(data_dir / edition.label / n for n in ("scenarios.toml", "paper.toml")),
+                                      *csp_inputs, *([Path(prev[2].source)] if prev else [])], edition)
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
         items, points, review, look, comparison = _analyse(edition, config, reg, prev, settings.offsets)
@@ -523,24 +529,21 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
     else:
         shutil.rmtree(charts_dir, ignore_errors=True)
         charts_dir.mkdir(parents=True, exist_ok=True)
-        # The charts are independent of each other: with two cores, two processes draw two each.
-        n = max(1, min(jobs, 4))
+        # The charts are independent of each other: one process per core shares them out by cost
+        # (paper.charts.chart_parts), never more processes than there are charts.
+        from .paper.charts import chart_count
+
+        n = max(1, min(jobs, chart_count()))
         parts = [f"charts:{k + 1}" for k in range(n)] if n > 1 else []
 
         def draw(k: int):
             from .paper.charts import render_charts
 
             return render_charts(m.register, m.items, m.review, m.outlook, m.edition, m.config, charts_dir, (k, n),
-                                 scenarios=m.scenarios)
+                                 scenarios=m.scenarios, csp=m.csp, indexed=True)
 
         def gather(done):
-            from .paper.charts import chart_parts
-
-            if not parts:
-                return keep(draw(0))
-            charts: dict[int, object] = {}
-            for k, p in enumerate(parts):
-                charts.update(zip(chart_parts(n)[k], done[p]))
+            charts = dict(pair for p in parts for pair in done[p]) if parts else dict(draw(0))
             return keep(tuple(charts[i] for i in sorted(charts)))  # back in the paper's order
 
         def keep(charts):
@@ -575,6 +578,7 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         if m.scenarios:
             downloads = (*downloads, ("Funding scenarios (CSV)", "scenarios.csv"),
                          ("Funding by source and month under each scenario (CSV)", "scenario-funding.csv"))
+        downloads = downloads + ((CSP_DOWNLOAD,) if m.csp else ())
         return compose(replace(m, charts=done["charts"], downloads=downloads), a.templates)
 
     def html(done):
@@ -616,6 +620,10 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         from .exports.performance_csv import write_performance_csv
 
         write_performance_csv(tmp / names["performance_csv"], m.performance)
+        if m.csp is not None:
+            from .exports.csp_csv import write_csp_csv
+
+            write_csp_csv(tmp / CSP_DOWNLOAD[1], m.csp)
         if m.comparison is not None:
             from .exports.changes_csv import write_comparison_csv
 
@@ -668,6 +676,10 @@ _DOWNLOAD_LABELS = {
     "exports_xlsx": "Forward plan, review schedule and contracts register (Excel workbook)",
     "performance_csv": "Performance and spend by service (CSV)",
 }
+
+
+# Built only for an edition with a csp-allocation.csv, so not among output_names (which every build has).
+CSP_DOWNLOAD = ("Community Safety Partnership allocations (CSV)", "csp-allocation.csv")
 
 
 def _downloads(names: dict[str, str], changes: str | bool) -> tuple[tuple[str, str], ...]:

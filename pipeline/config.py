@@ -384,7 +384,7 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
     c = _Checker(config, default_file)
     c.typos(config.raw, (), ("organisation", "register", "vocabulary", "classify", "decisions", "schedule", "outlook",
                              "paper", "categories", "limits", "edition", "glossary", "glossary_settings", "transparency",
-                             "performance"))
+                             "performance", "csp_allocation"))
 
     org = c.table("organisation")
     if org is not None:
@@ -516,6 +516,10 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
         c.whole(perf, ("performance", "paper_rows"), 1, 200, "rows", required=False)
         c.whole(perf, ("performance", "most_lines"), 0, 50, "lines", required=False)
         c.typos(perf, ("performance",), ("suppress_below", "forecast", "expected_terms", "paper_rows", "most_lines"))
+
+    from .input.csp_settings import check as check_csp  # here: the module imports this one
+
+    check_csp(c, config.raw)
     return c.problems
 
 

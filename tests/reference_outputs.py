@@ -23,7 +23,7 @@ YEAR = "2024-25"
 REFERENCE = Path(__file__).resolve().parent / "reference" / YEAR
 # Published files compared byte for byte (UTF-8 text with fixed line ends).
 EXACT = ("review-schedule.csv", "forward-plan.csv", "contracts-register.csv", "grants-360giving.csv",
-         "grants-360giving.json")
+         "grants-360giving.json", "csp-allocation.csv")
 
 
 class _Text(HTMLParser):

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out 
 
 YEAR = "2024-25"
 PHONE, TABLET, DESKTOP = 390, 768, 1280
+CHARTS = 5  # the four charts of the paper and the HTML edition's CSP chart
 PHONE_HEIGHT_LIMIT = 25_000  # px at 390px wide: the whole paper in about 30 screens, not 60
 
 
@@ -189,7 +190,7 @@ def test_on_a_phone_every_chart_fits_and_its_data_table_comes_first(built):
         # the data first, the chart one disclosure away
         assert page.locator("figure.cf-figure svg").evaluate_all("ss => ss.filter(s => s.getClientRects().length).length") == 0
         toggles = page.locator("figure.cf-figure details.cf-chart-toggle summary")
-        assert toggles.count() == 4
+        assert toggles.count() == CHARTS
         for toggle in toggles.all():
             toggle.click()
         figures = page.evaluate("""[...document.querySelectorAll('figure.cf-figure')].map(f => {
@@ -200,7 +201,7 @@ def test_on_a_phone_every_chart_fits_and_its_data_table_comes_first(built):
                     tableShown: !!first.offsetParent, tableTop: first.getBoundingClientRect().top,
                     detailsShown: !!f.querySelector('details.cf-chart-data').offsetParent};
         })""")
-        assert len(figures) == 4
+        assert len(figures) == CHARTS
         for f in figures:
             # the whole chart on screen, as wide as the column: nothing to scroll, nothing cut off
             assert f["svgRight"] <= f["colRight"] + 0.5 and f["svgW"] >= 0.95 * f["colW"], f
@@ -233,7 +234,7 @@ def test_on_wider_screens_charts_are_readable_with_their_data_behind_a_disclosur
             assert 9 * scale >= 12, f"chart labels are {9 * scale:.1f}px at {width}px"
         summaries = page.locator("figure.cf-figure details summary").evaluate_all(
             "ss => ss.filter(s => s.offsetParent).map(s => s.textContent)")
-        assert summaries == ["Show the data behind this chart"] * 4
+        assert summaries == ["Show the data behind this chart"] * CHARTS
         assert page.locator("figure.cf-figure .cf-figure-data-first table").evaluate_all(
             "ts => ts.filter(t => t.offsetParent).length") == 0
         # at tablet width the five-column register fits: its spend column is on screen

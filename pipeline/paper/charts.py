@@ -181,21 +181,32 @@ class Drawing:
 
 def render_charts(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
                   look: Outlook, edition: Edition, config: Config, out_dir: Path,
-                  part: tuple[int, int] = (0, 1), scenarios=None) -> tuple[Chart, ...]:
+                  part: tuple[int, int] = (0, 1), scenarios=None, csp=None, indexed: bool = False) -> tuple:
     """Draw every chart and write <slug>.svg and <slug>.png into out_dir. With part=(k, n), only the
-    charts chart_parts(n)[k]: n processes given parts 0..n-1 share the work (see pipeline/parallel.py)."""
+    charts chart_parts(n)[k]: n processes given parts 0..n-1 share the work (see pipeline/parallel.py).
+    `indexed`: (place in the paper's order, Chart) pairs, so parts can be put back in order even when a
+    chart that does not apply (no scenarios, no CSP inputs) is left out."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = []
-    for drawing in draw_charts(register, items, sched, look, edition, config, part, scenarios):
+    for i, drawing in _draw_indexed(register, items, sched, look, edition, config, part, scenarios, csp):
         svg, png = write_drawing(drawing, out_dir)
-        charts.append(Chart(drawing.slug, drawing.title, drawing.alt, drawing.data, svg, png))
+        chart = Chart(drawing.slug, drawing.title, drawing.alt, drawing.data, svg, png)
+        charts.append((i, chart) if indexed else chart)
     return tuple(charts)
 
 
 def draw_charts(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
                 look: Outlook, edition: Edition, config: Config, part: tuple[int, int] = (0, 1),
-                scenarios=None) -> tuple[Drawing, ...]:
+                scenarios=None, csp=None) -> tuple[Drawing, ...]:
+    """The charts of `part` that apply to this edition, in the paper's order."""
+    return tuple(d for _, d in _draw_indexed(register, items, sched, look, edition, config, part, scenarios, csp))
+
+
+def _draw_indexed(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
+                  look: Outlook, edition: Edition, config: Config, part: tuple[int, int] = (0, 1),
+                  scenarios=None, csp=None) -> tuple[tuple[int, Drawing], ...]:
+    from .csp_chart import draw_csp_allocation  # the CSP chart (csp_chart.py); None for an edition without one
     from .scenario_chart import draw_scenarios
 
     drawers = (
@@ -203,15 +214,23 @@ def draw_charts(register: Register, items: Sequence[Classified], sched: Sequence
         lambda: draw_spend_by_category(items, edition, config),
         lambda: draw_funding_outlook(look, edition, config),
         lambda: draw_timeline(sched, edition, config),
-        lambda: draw_scenarios(scenarios, edition),  # None without scenarios: drawn last, so dropping it shifts none
+        lambda: draw_scenarios(scenarios, edition),  # None without scenarios
+        lambda: draw_csp_allocation(csp, edition),  # None without csp-allocation.csv
     )
+    assert len(drawers) == len(_CHART_COSTS), "each chart needs its cost in _CHART_COSTS"
     k, n = part
-    return tuple(d for d in (drawers[i]() for i in chart_parts(n)[k]) if d is not None)
+    drawn = ((i, drawers[i]()) for i in chart_parts(n)[k])
+    return tuple((i, d) for i, d in drawn if d is not None)  # a chart that does not apply is left out
 
 
 # Rough cost of each chart of draw_charts, in its order: the timeline (with its print pages) takes about
 # as long as the other three together, whatever the register's size.
-_CHART_COSTS = (1.0, 1.0, 1.0, 3.0, 1.0)
+_CHART_COSTS = (1.0, 1.0, 1.0, 3.0, 1.0, 1.0)
+
+
+def chart_count() -> int:
+    """How many charts draw_charts may draw (those that do not apply to an edition are left out)."""
+    return len(_CHART_COSTS)
 
 
 def chart_parts(n: int) -> tuple[tuple[int, ...], ...]:

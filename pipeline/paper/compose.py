@@ -37,6 +37,7 @@ from ..problems import InputError, Problem
 from . import sections as parts
 from .summarise import RowFacts, SummaryRules, summarise
 from .summarise import load_words as summary_words
+from . import csp_section
 from .glossary import VALUE_END, VALUE_START, expand_first_use, used
 from .markdown import Source, prose_markers, to_blocks
 from .model import Block, Contents, Document, Figure, Paragraph, Run, Table
@@ -80,6 +81,7 @@ class Analysis:
     scenarios: Any = None  # pipeline.analysis.scenarios.Scenarios, when the edition has scenarios.toml
     unreviewed: tuple[str, ...] = ()  # files copied by new-year still marked "not yet reviewed"; a draft only
     performance: Any = None  # analysis.performance.PerformanceReport: the return's figures and the underspend
+    csp: Any = None  # analysis.csp.CspAllocation, when the edition has a csp-allocation.csv
     declared_draft: bool = False  # paper.toml declares a draft, or the cover report's details are missing
 
     @property
@@ -496,6 +498,7 @@ class _Context:
             "performance": a.performance, "line_link": self.performance.line_link,
             "services_table": self.performance.services_table, "spend_table": self.performance.spend_table,
             "service_cards": self.performance.service_cards,
+            **csp_section.values(self),  # the Community Safety Partnership section's names (csp_section.py)
         }
 
 

@@ -68,6 +68,7 @@ class Table:
     # row's `link_column` cell there; Word and PDF ignore it.
     links: tuple[str, ...] = ()
     link_column: int = 0
+    print_only: bool = False  # left out of the HTML edition, which shows the same numbers as a chart's data
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Figure:
     svg: Path  # for the HTML edition (inlined)
     png: Path  # for the Word edition, at print resolution
     data: Table  # the numbers behind the chart
+    web_only: bool = False  # shown in the HTML edition only (its numbers are already a table of the printed paper)
 
 
 @dataclass(frozen=True)

@@ -236,6 +236,8 @@ class _Views:
             elif isinstance(block, BulletList):
                 views.append(BlockView("list", block))
             elif isinstance(block, Table):
+                if block.print_only:
+                    continue
                 views.append(BlockView("table", block, table=self.table(block, where)))
             elif isinstance(block, Figure):
                 views.append(BlockView("figure", block, self.figure(block, where)))

@@ -95,7 +95,7 @@ def printed(blocks) -> tuple[Block, ...]:
     and detail the web page carries (web_only) left out, so the printed paper stays within its budget."""
     out: list[Block] = []
     for block in blocks:
-        if isinstance(block, Table) and block.web_only:
+        if isinstance(block, (Table, Figure)) and block.web_only:
             continue
         if isinstance(block, Table) and block.summary:
             out.extend(block.summary)
