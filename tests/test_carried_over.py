@@ -103,7 +103,7 @@ def test_new_year_marks_prose_and_paper_toml_and_check_lists_them(data: Path, tm
     assert f'9 files are still marked "{MARK}", so only a draft builds' in summary
     assert str(folder / "prose" / "term-short.md") in summary
     # Stale dates in the prose, printed from the register, with the file and the line that prints them.
-    assert (f'earlier year in the prose: {folder / "prose" / "term-short.md"}, line 5: "31 March 2025" is before '
+    assert (f'earlier year in the prose: {folder / "prose" / "term-short.md"}, line 4: "31 March 2025" is before '
             "2025-26 began (01/04/2025)") in summary
     assert "additional.md, line 4: \"September 2024\"" in summary
 
@@ -127,6 +127,10 @@ def test_a_final_report_waits_for_every_marked_file_while_a_draft_builds(data: P
 
     for path in unreviewed(folder):
         _unmark(path)
+    paper = folder / "paper.toml"  # the cover report's meeting details, which a final paper needs
+    paper.write_text(paper.read_text(encoding="utf-8").replace(
+        "[front]\n", '[front]\ndate = 2025-07-09\nagenda_item = "8"\nauthor = "A. Officer"\ncontact = "a@example.org"\n', 1),
+        encoding="utf-8")
     final = build_edition("2025-26", data_dir=data, build_dir=build)
     page = " ".join(html_text(final.out_dir / "commissioning-framework-2025-26.html").split())
     assert "(draft)" not in page and "not yet reviewed" not in page

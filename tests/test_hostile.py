@@ -584,8 +584,9 @@ def test_a_workbook_styled_to_column_xfd_costs_only_its_values(tmp_path):
     ws = wb.active
     ws.title = "Register"
     with (ROOT / "data" / YEAR / "register.csv").open(encoding="utf-8-sig", newline="") as fh:
-        for row in csv.reader(fh):
-            ws.append(row)
+        rows = list(csv.reader(fh))
+    for row in rows:
+        ws.append(row)
     fill = PatternFill("solid", fgColor="FFFF00")
     for r in range(1, 20_001):  # one styled empty cell in the last column of 20,000 rows
         ws.cell(row=r, column=16_384).fill = fill
@@ -593,7 +594,7 @@ def test_a_workbook_styled_to_column_xfd_costs_only_its_values(tmp_path):
     wb.save(path)
     table = read_table(path, known=("id", "project"), limits=read_limits(load_config(YEAR)))
     assert len(table.rows) == 64
-    assert max(len(cells) for _, cells in table.rows) <= len(table.header) == 15
+    assert max(len(cells) for _, cells in table.rows) <= len(table.header) == len(rows[0])  # not 16,384
 
 
 @pytest.mark.parametrize(("settings", "said"), [

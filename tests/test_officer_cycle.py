@@ -120,8 +120,11 @@ def test_a_year_from_new_year_to_the_final_paper(project: Path) -> None:
     paper = folder / "paper.toml"
     text = paper.read_text(encoding="utf-8")
     assert "# version =   # set it for the 2025-26 meeting" in text
-    paper.write_text(text.replace("# version =   # set it for the 2025-26 meeting (it was \"1.0\")", 'version = "2.0"'),
-                     encoding="utf-8")
+    text = text.replace("# version =   # set it for the 2025-26 meeting (it was \"1.0\")", 'version = "2.0"')
+    # The Panel's cover report: the meeting's details, which a final paper cannot go without.
+    text = text.replace("[front]\n", '[front]\ndate = 2025-07-09\nagenda_item = "8"\nauthor = "A. Officer, Commissioning Lead"\n'
+                                      'contact = "commissioning@example.org"\n', 1)
+    paper.write_text(text, encoding="utf-8")
 
     # The officer decommissioned VS-006 but left last year's spend in it: check says which cell, and what to do.
     checked = invoke(project, "check", "--year", YEAR)

@@ -32,7 +32,10 @@ def test_report_prints_one_line_for_the_transparency_gaps_and_check_lists_each(t
     assert built.returncode == 0, built.stderr
     said = built.stdout + built.stderr
     notes = [l for l in said.splitlines() if l.startswith("note:")]
-    assert notes == ["note: 14 transparency gaps (blank in the grants and contracts files): see `invoke check`"]
+    # The transparency gaps in one line; the sample's other notes (the CSP figures it lacks) are one a kind.
+    assert "note: 14 transparency gaps (blank in the grants and contracts files): see `invoke check`" in notes
+    assert not any(k in l for l in notes for k in ("360Giving", "grants:", "contracts register", "left out of"))
+    assert len(notes) == len(set(notes)) <= 5, notes
     checked = _invoke("check", "--year", "2024-25")
     assert checked.returncode == 0, checked.stderr
     gaps = [l for l in checked.stdout.splitlines() if l.strip().startswith("note:") and

@@ -379,7 +379,8 @@ class _Context:
         n = sum(1 for b in self.blocks.items if isinstance(b, Table) and b.anchor.startswith("table-decisions"))
         window = int(self.a.config["decisions"].get("review_window_months", 3))
         return self.blocks.add(parts.decisions_table(self.a.decisions, caption, columns, start, end, self.a.edition.end,
-                                                     window, f"table-decisions-{n + 1}"))
+                                                     window, f"table-decisions-{n + 1}",
+                                                     self.rules("forward-plan", "review-schedule")))
 
     def web_only(self) -> Markup:
         """Everything after this point is published in the HTML edition only (the full register, the

@@ -248,7 +248,8 @@ def _inferred_names(lines: Sequence[Line]) -> str:
 
 
 def decisions_table(decisions: Sequence[Decision], caption: str, titles: Sequence[str], start: date | None,
-                    end: date | None, after: date, window_months: int, anchor: str) -> Table:
+                    end: date | None, after: date, window_months: int, anchor: str,
+                    rules: SummaryRules | None = None) -> Table:
     """Decisions as the Panel reads them: one row per agreement (or line), naming it once with its
     spend and each decision it needs with its date (re-commissioning in its stages).
     With start/end: the decisions due between them. Without: for each agreement with no decision due
@@ -270,7 +271,7 @@ def decisions_table(decisions: Sequence[Decision], caption: str, titles: Sequenc
     units: dict[tuple, list[Decision]] = {}
     for d in chosen:
         units.setdefault(_unit(d.line), []).append(d)
-    rows = []
+    rows, facts = [], []
     for ds in units.values():
         lines = tuple(dict.fromkeys(d.line for d in ds))
         steps = []
@@ -280,7 +281,10 @@ def decisions_table(decisions: Sequence[Decision], caption: str, titles: Sequenc
                 steps.append((key, f"{_decision_words(d, window_months)}: {_dates_words(d)}"))
         rows.append((_group_names(lines) + _inferred_names(lines), fmt.plain_money(total_spend(lines)),
                      "; ".join(text for _, text in steps)))
-    return Table(anchor, caption, columns(titles, ("text", "money", "text"), (2.4, 0.9, 4.6)), tuple(rows))
+        facts.append(RowFacts(len(lines), total_spend(lines), min(d.due for d in ds)))
+    table = Table(anchor, caption, columns(titles, ("text", "money", "text"), (2.4, 0.9, 4.6)), tuple(rows))
+    # A register of thousands of agreements: print names the largest and the soonest, and counts the rest.
+    return summarise(table, facts, rules, money_column=1) if rules else table
 
 
 @dataclass(frozen=True)
