@@ -30,6 +30,8 @@ from pipeline.problems import InputError
 
 from .conftest import copy_data
 
+pytestmark = pytest.mark.slow  # whole builds, a browser or LibreOffice: left out of `invoke test --fast`
+
 ROOT = Path(__file__).resolve().parent.parent
 ICALJS = ROOT / "tests" / "icaljs"
 YEAR, NEXT = "2024-25", "2025-26"

@@ -86,6 +86,7 @@ def test_front_sheet_loses_last_years_meeting_and_draft_declaration_and_keeps_th
     assert "# The front sheet." in text  # the officer's comments stay
 
 
+@pytest.mark.slow
 def test_new_year_marks_prose_and_paper_toml_and_check_lists_them(data: Path, tmp_path: Path) -> None:
     result = roll_forward(Edition(2024), data, load_config("2024-25", data))
     folder = data / "2025-26"
@@ -108,6 +109,7 @@ def test_new_year_marks_prose_and_paper_toml_and_check_lists_them(data: Path, tm
     assert "additional.md, line 4: \"September 2024\"" in summary
 
 
+@pytest.mark.slow
 def test_a_final_report_waits_for_every_marked_file_while_a_draft_builds(data: Path, tmp_path: Path) -> None:
     roll_forward(Edition(2024), data, load_config("2024-25", data))
     folder = data / "2025-26"
@@ -136,11 +138,13 @@ def test_a_final_report_waits_for_every_marked_file_while_a_draft_builds(data: P
     assert "(draft)" not in page and "not yet reviewed" not in page
 
 
+@pytest.mark.slow
 def test_an_edition_without_marks_is_never_held_up(data: Path, tmp_path: Path) -> None:
     assert unreviewed(data / "2024-25") == ()
     build_edition("2024-25", data_dir=data, build_dir=tmp_path / "build")
 
 
+@pytest.mark.slow
 def test_an_ended_line_with_this_years_money_is_refused_with_what_to_do(data: Path, tmp_path: Path) -> None:
     roll_forward(Edition(2024), data, load_config("2024-25", data))
     register = data / "2025-26" / "register.csv"

@@ -388,6 +388,7 @@ def test_an_inferred_date_is_marked_in_the_forward_plan_calendar_and_timeline(tm
     assert any(c.get_label() == "_funded_dates_inferred" and len(c) == 1 for c in drawing.figure.axes[0].containers)
 
 
+@pytest.mark.slow
 def test_a_draft_from_another_register_leaves_out_an_offset_whose_line_it_lacks_and_says_so(tmp_path):
     paper = ('draft = true\n' + FINAL + '\n[[offsets]]\nkind = "decommission"\nlines = ["NOPE-9"]\n'
              '\n[[offsets]]\nkind = "decommission"\nlines = ["C-2"]\n')

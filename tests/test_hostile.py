@@ -441,6 +441,7 @@ def test_a_prose_file_of_two_thousand_headings_is_refused_before_any_is_written(
     assert "prose_headings under [limits]" in report
 
 
+@pytest.mark.slow
 def test_twenty_thousand_equal_headings_get_unique_anchors(data):
     from pipeline.paper.model import Heading
 
@@ -473,12 +474,14 @@ def test_a_block_helper_with_wrong_arguments_in_prose_names_its_line(data):
     ('{{ figure("timeline") }}', "(figure-timeline) is already in the paper"),
     ("[the larger timeline](#figure-timeline-larger)", "points to #figure-timeline-larger, which is not in the paper"),
 ], ids=["figure-twice", "larger-link"])
+@pytest.mark.slow
 def test_figures_from_prose_are_refused_not_a_traceback(data, tmp_path, text, said):
     _write_prose(data, {"introduction.md": "A first line.\n\n" + text + "\n"})
     report = _refusal(lambda: _build(data, tmp_path / "out" / YEAR))
     assert said in report and "introduction.md" in report, report
 
 
+@pytest.mark.slow
 def test_headings_named_like_the_writers_own_ids_build(data, tmp_path):
     from .readback import html_text
 
@@ -508,6 +511,7 @@ def test_a_prose_file_no_section_reads_is_noted(data, caplog):
     assert any("notes-for-me.md is not part of the paper" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.slow
 def test_huge_files_in_the_prose_folder_are_never_read_for_the_fingerprint(data, tmp_path):
     # Sparse files: 3 GB each on paper, nothing on disk. Reading either whole was a MemoryError traceback.
     for name in ("video.mp4", "huge.md"):
@@ -518,6 +522,7 @@ def test_huge_files_in_the_prose_folder_are_never_read_for_the_fingerprint(data,
     assert _build(data, out, force=False).skipped
 
 
+@pytest.mark.slow
 def test_the_previous_editions_settings_are_part_of_the_up_to_date_check(data, tmp_path):
     import shutil as sh
 
@@ -529,6 +534,7 @@ def test_the_previous_editions_settings_are_part_of_the_up_to_date_check(data, t
     assert not _build(data, out, force=False).skipped
 
 
+@pytest.mark.slow
 def test_a_changed_figure_in_the_chart_cache_is_never_published(data, tmp_path):
     import json
 
@@ -544,6 +550,7 @@ def test_a_changed_figure_in_the_chart_cache_is_never_published(data, tmp_path):
     assert "£999,999,999" not in html and "A tampered description" not in html
 
 
+@pytest.mark.slow
 def test_an_output_folder_that_is_a_link_is_updated_where_it_points(data, tmp_path):
     real = tmp_path / "published" / YEAR
     real.parent.mkdir()

@@ -12,6 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # whole builds, a browser or LibreOffice: left out of `invoke test --fast`
+
 ROOT = Path(__file__).resolve().parent.parent
 INVOKE = Path(sys.executable).parent / "invoke"
 

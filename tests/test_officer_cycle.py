@@ -17,6 +17,8 @@ import pytest
 
 from .readback import docx_paragraphs, html_text
 
+pytestmark = pytest.mark.slow  # whole builds, a browser or LibreOffice: left out of `invoke test --fast`
+
 ROOT = Path(__file__).resolve().parent.parent
 INVOKE = Path(sys.executable).parent / "invoke"
 YEAR = "2025-26"

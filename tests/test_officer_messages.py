@@ -27,6 +27,7 @@ def _invoke(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(INVOKE), *args], cwd=ROOT, capture_output=True, text=True, timeout=900)
 
 
+@pytest.mark.slow
 def test_report_prints_one_line_for_the_transparency_gaps_and_check_lists_each(tmp_path: Path) -> None:
     built = _invoke("report", "--year", "2024-25", "--out", str(tmp_path / "out"), "--force")
     assert built.returncode == 0, built.stderr

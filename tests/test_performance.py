@@ -286,6 +286,7 @@ def test_new_year_carries_the_return_shape_not_its_figures(tmp_path, config):
     assert any("performance.csv" in i.text and "without 2024-25's figures" in i.text for i in result.items("file"))
 
 
+@pytest.mark.slow
 def test_a_link_from_the_paper_opens_the_service_card_in_a_browser(tmp_path):
     from pipeline.build import compose_edition
     from pipeline.writers.html import write_html

@@ -90,6 +90,7 @@ def _deprecations(log: str) -> list[str]:
     return [line for line in log.splitlines() if "deprecat" in line.lower()]
 
 
+@pytest.mark.slow
 def test_installing_gives_no_setuptools_deprecation_warning(tmp_path: Path) -> None:
     # A copy of what pip builds, so the check also runs against a known-bad pyproject.toml (below).
     project = tmp_path / "project"

@@ -36,6 +36,8 @@ from pipeline.exports.workbook import SHEETS, write_exports_workbook
 from .conftest import copy_data
 from .test_transparency import EDITION_SETTINGS, complete, edit_register
 
+pytestmark = pytest.mark.slow  # whole builds, a browser or LibreOffice: left out of `invoke test --fast`
+
 YEAR, NEXT = "2024-25", "2025-26"
 WORKBOOK = f"commissioning-exports-{NEXT}.xlsx"
 CSVS = ("review-schedule.csv", "forward-plan.csv", "contracts-register.csv", "grants-360giving.csv",

@@ -16,6 +16,8 @@ from pipeline.paper.model import Column, Table
 from pipeline.paper.summarise import RowFacts, SummaryRules, chosen_rows, load_words, summarise
 from tests.readback import docx_paragraphs, docx_table_rows, html_table_rows, pdf_page_sizes, pdf_pages_text
 
+pytestmark = pytest.mark.slow  # whole builds, a browser or LibreOffice: left out of `invoke test --fast`
+
 WORDS = load_words()
 
 
