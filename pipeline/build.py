@@ -673,7 +673,7 @@ _DOWNLOAD_LABELS = {
     "ics": "Decision dates (calendar file)",
     "grants_json": "Grants as 360Giving data (JSON)", "grants_csv": "Grants as 360Giving data (CSV)",
     "contracts_csv": "Contracts register (CSV)",
-    "exports_xlsx": "Forward plan, review schedule and contracts register (Excel workbook)",
+    "exports_xlsx": "Forward plan, review schedule, contracts register and underspend (Excel workbook)",
     "performance_csv": "Performance and spend by service (CSV)",
 }
 

@@ -311,3 +311,32 @@ def test_a_year_returned_for_some_quarters_is_marked_and_makes_no_outturn(tmp_pa
     (p,) = report.services
     assert p.reported.partial and p.reported.quarters == (1, 2) and p.reported.referrals.value == 70
     assert report.total.lines == 0 and [l.id for l in report.unbudgeted] == ["VS-001"]
+
+
+def test_the_exports_workbook_carries_the_underspend_by_fund_and_priority(tmp_path, register, config):
+    import openpyxl
+
+    from pipeline.exports.workbook import write_exports_workbook
+
+    write(tmp_path,
+          row("VS-001", "2023-24", budget=100000, spend="92,500"),
+          row("VS-002", "2023-24", budget=40000, spend=41000))
+    report = analyse(register, load_returns(tmp_path, register, config, date(2024, 4, 1)), EDITION, config,
+                     date(2024, 4, 1))
+
+    class Built:  # the parts of the paper's Analysis the workbook reads
+        performance, edition = report, EDITION
+    Built.config = config
+
+    from pipeline.exports import workbook
+
+    sheet = next(s for s in workbook.SHEETS if s.title == "Underspend")
+    path = tmp_path / "exports.xlsx"
+    write_exports_workbook(path, Built(), sheets=(sheet,))
+    rows = list(openpyxl.load_workbook(path)["Underspend"].iter_rows(values_only=True))
+    assert rows[0] == ("by", "fund or priority", "lines", "period", "budget", "spend", "underspend")
+    by_key = {(r[0], r[1]): r[2:] for r in rows[1:] if r[0]}
+    # money as numbers, an overspend negative
+    assert by_key[("fund", "MoJ grant")] == (1, "2023-24 outturn", 100000, 92500, 7500)
+    assert by_key[("fund", "Not recorded")] == (1, "2023-24 outturn", 40000, 41000, -1000)
+    assert by_key[("priority", "Victim Services")][-1] == 7500

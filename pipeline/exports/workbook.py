@@ -77,6 +77,29 @@ def _contract_rows(a) -> list[list[str]]:
     return rows
 
 
+_UNDERSPEND_COLUMNS = ("by", "fund or priority", "lines", "period", "budget", "spend", "underspend")
+
+
+def _underspend_rows(a) -> list[list[str]]:
+    """The performance return's spend against budget, by fund and by priority: the reported year's outturn
+    and, with the paper date inside the edition year, the spend to date and the forecast (pipeline.analysis.
+    performance; nothing when the edition has no return)."""
+    report = getattr(a, "performance", None)
+    if report is None:
+        return []
+    rows = []
+    year = report.year.label
+    for by, spend_rows in (("fund", report.by_fund), ("priority", report.by_priority)):
+        for r in spend_rows:
+            rows.append([by, r.key, str(r.lines), f"{year} outturn", str(r.budget), str(r.spend), str(r.underspend)])
+    if report.in_year is not None and report.in_year.quarters:
+        label = f"{report.in_year.rule} forecast from the year to {report.in_year.through:%d/%m/%Y}"
+        for by, forecast_rows in (("fund", report.in_year.by_fund), ("priority", report.in_year.by_priority)):
+            for r in forecast_rows:
+                rows.append([by, r.key, str(r.lines), label, str(r.budget), str(r.forecast), str(r.underspend)])
+    return rows
+
+
 SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Forward plan", lambda a: FORWARD_PLAN_COLUMNS, lambda a: forward_plan_rows(a.decisions),
               {"decision_due": DATE, "work_starts": DATE, "about_date": DATE, "latest_end_date": DATE,
@@ -87,6 +110,8 @@ SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Contracts register", _contract_columns, _contract_rows,
               {"Value (GBP)": MONEY, "Irrecoverable VAT (GBP)": MONEY, "Start Date": DATE, "End Date": DATE,
                "Review Date": DATE, "Latest End Date (after options)": DATE}),
+    SheetSpec("Underspend", lambda a: _UNDERSPEND_COLUMNS, _underspend_rows,
+              {"lines": COUNT, "budget": MONEY, "spend": MONEY, "underspend": MONEY}),
 )
 
 
