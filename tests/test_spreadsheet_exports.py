@@ -165,7 +165,7 @@ def rows_of(ws) -> list[dict]:
 
 def test_the_workbook_has_a_sheet_per_export_with_typed_cells(built):
     wb = load_workbook(built / WORKBOOK)
-    assert wb.sheetnames == ["Forward plan", "Review schedule", "Contracts register"] == [s.title for s in SHEETS]
+    assert wb.sheetnames == ["Forward plan", "Review schedule", "Contracts register", "Underspend"] == [s.title for s in SHEETS]
     for ws in wb:
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
         assert all(c.font.bold for c in ws[1])
