@@ -454,6 +454,7 @@ def check_settings(config: Config, default_file: Path = DATA_DIR / "config.toml"
     if paper is not None:
         c.whole(paper, ("paper", "timeline_max_bars"), 1, 10_000, "bars", required=False)
         c.whole(paper, ("paper", "list_max_lines"), 1, 1_000_000, "lines", required=False)
+        c.whole(paper, ("paper", "front_decisions"), 1, 1_000, "decisions", required=False)
         c.template(paper, ("paper", "title"))
         c.template(paper, ("paper", "subject"))
         c.text_list(paper, ("paper", "keywords"), required=False, empty=True)

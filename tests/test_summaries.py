@@ -160,3 +160,14 @@ def test_the_summarised_pdf_passes_the_pdf_ua_checker(large):
 
     report = validate(str(large / "commissioning-framework-2024-25.pdf"))
     assert [(f.rule_id, f.message) for f in report.findings] == []
+
+
+def test_the_front_sheet_names_the_largest_decisions_and_counts_the_rest(large):
+    """At 400 lines the year holds far more decisions than a cover page can name: the front sheet names
+    the largest ([paper] front_decisions) and counts and totals the rest; page 1 stays one page."""
+    pages = pdf_pages_text(large / "commissioning-framework-2024-25.pdf", layout=False)
+    front = " ".join(pages[0].split())
+    assert re.search(r"Decisions due in 2024-25: the 15 largest of [\d,]+\.", front), front[:2000]
+    assert re.search(r"And [\d,]+ more worth £[\d,.]+: every decision is in the decisions table and in forward-plan\.csv",
+                     front), front[-1500:]
+    assert "Contents" not in front  # the contents start on page 2: the front sheet did not run on

@@ -475,6 +475,7 @@ class _Context:
             "categories": categories, "terms": terms, "sections": sections, "charts": a.charts,
             "overdue": [r for r in a.review if r.overdue], "pending": a.pending,
             "list_max": int(a.config["paper"].get("list_max_lines", 150)),
+            "front_max": int(a.config["paper"].get("front_decisions", 15)),
             "lines": self.lines, "total": self.total, "count": self.count, "last_end": self.last_end, "category": self.in_category,
             "money": fmt.money, "date": fmt.long_date, "uk_date": fmt.uk_date, "month_year": fmt.month_year,
             "percent": fmt.percent, "plural": fmt.plural, "words": words,
