@@ -40,6 +40,7 @@ from .input.paper_settings import (
 )
 from .input.register import Register
 from .preflight import check_templates
+from .processes import alive
 from .problems import InputError, Problem
 
 ROOT = DATA_DIR.parent
@@ -891,26 +892,12 @@ def _remove_abandoned(target: Path) -> None:
     """Delete temporary folders left by builds that were killed (their process no longer exists)."""
     for leftover in target.parent.glob(f".{target.name}.building-*"):
         pid = leftover.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
             shutil.rmtree(leftover, ignore_errors=True)
     for leftover in target.parent.glob(f".{target.name}.old-*"):
         pid = leftover.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)) and target.exists():
+        if pid.isdigit() and not alive(int(pid)) and target.exists():
             shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if os.name == "nt":  # on Windows os.kill(pid, 0) ends the process: ask whether it exists instead
-        from .cycle.newyear import _alive as alive
-
-        return alive(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _prune_cache(cache_root: Path, keep: int = 8) -> None:

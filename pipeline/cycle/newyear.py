@@ -34,6 +34,7 @@ from ..analysis.ended import ended_before
 from ..input.review import PAPER_FILE, mark_line
 from .front_sheet import carry_front_sheet
 from ..exports.calendar_state import STATE_FILE
+from ..processes import alive
 
 CLOSED_STATUS = "decommissioned"  # a decision already recorded: such lines are not marked again
 CHECKLIST_FILE = "new-year-checklist.txt"  # not .md: the edition's .md files are the paper's prose
@@ -186,26 +187,8 @@ def _remove_abandoned(data_dir: Path) -> None:
     for leftover in data_dir.glob(".*-in-progress-*"):
         parts = leftover.name.rsplit("-", 2)
         pid = parts[-2] if len(parts) == 3 else ""
-        if leftover.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if leftover.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
             shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if os.name == "nt":  # os.kill(pid, 0) would end the process on Windows; ask the system instead
-        import ctypes
-
-        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        ctypes.windll.kernel32.CloseHandle(handle)
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # --- marking and the checklist ------------------------------------------------------------------
