@@ -354,8 +354,8 @@ def _analyse(edition: Edition, config: Config, reg: Register, prev, offsets=()):
 
 
 def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, charts=(), downloads=(),
-                 settings: PaperSettings | None = None) -> Analysis:
-    from .paper.compose import Analysis
+                 settings: PaperSettings | None = None) -> PaperInput:
+    from .paper.compose import PaperInput
 
     from .scenario_edition import edition_scenarios
     from .csp_build import csp_for_edition
@@ -365,7 +365,7 @@ def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, 
     from .input.review import unreviewed
 
     marked = unreviewed(data_dir / edition.label, config["paper"].get("prose_dir", "prose"))
-    return Analysis(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
+    return PaperInput(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
                     data_dir, pending, points, settings, downloads,
                     edition_scenarios(reg, items, edition, config, data_dir / edition.label, settings.offsets),
                     unreviewed=tuple(p.relative_to(data_dir / edition.label).as_posix() for p in marked),
@@ -501,7 +501,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
 @dataclass(frozen=True)
 class _Inputs:
     """What the stages after the analysis read; each writes its own files into `tmp`."""
-    analysis: object  # paper.compose.Analysis, without its charts yet
+    analysis: object  # paper.compose.PaperInput, without its charts yet
     calendar: object  # exports.calendar.CalendarInputs
     templates: Path
     tmp: Path

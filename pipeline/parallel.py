@@ -9,7 +9,7 @@ pickled, through a pipe. A task marked `inline` runs in the build's own process:
 composed paper) is needed by the tasks after it.
 
 The files are the same, byte for byte, as when every task runs one after another in one process
-(tests/test_speed_outputs.py builds both ways and compares them): each task writes only its own
+(tests/test_parallel_build.py builds both ways and compares them): each task writes only its own
 files, from the same inputs, with the same code.
 
 It runs serially (jobs=1) where forking is not safe or not possible: on systems without fork, when

@@ -1,7 +1,7 @@
 """What the 2024-25 edition publishes, in a form to compare: the CSV and JSON exports as they are, the
 calendar as icalendar reads it back, the HTML page's, the Word file's and the PDF's text.
 
-tests/test_speed_outputs.py builds the edition (several stages at once) and compares it with
+tests/test_reference_outputs.py builds the edition (several stages at once) and compares it with
 tests/reference/2024-25/, so making a build faster can never change what is published. When a change
 to the paper or the exports is meant, regenerate the reference and review the difference:
 

@@ -169,7 +169,7 @@ def _document(tmp_path, edit=None, paper_toml=None, draft=False):
     from pipeline.analysis.schedule import decision_points, schedule
     from pipeline.build import load_edition
     from pipeline.input.paper_settings import read_paper_settings
-    from pipeline.paper.compose import Analysis, compose
+    from pipeline.paper.compose import PaperInput, compose
 
     data = copy_data(tmp_path)
     if edit:
@@ -194,7 +194,7 @@ def _document(tmp_path, edit=None, paper_toml=None, draft=False):
     pending = reg.lines[:1] if draft else ()
     settings = read_paper_settings(data / "2024-25")
     look = replace(outlook(reg, edition, config, items), gap=funding_gap(items, settings.offsets, edition, config))
-    a = Analysis(edition, config, reg, items, review, look, (), None, None, data, pending, points, settings)
+    a = PaperInput(edition, config, reg, items, review, look, (), None, None, data, pending, points, settings)
     return compose(a)
 
 

@@ -324,7 +324,7 @@ def test_the_exports_workbook_carries_the_underspend_by_fund_and_priority(tmp_pa
     report = analyse(register, load_returns(tmp_path, register, config, date(2024, 4, 1)), EDITION, config,
                      date(2024, 4, 1))
 
-    class Built:  # the parts of the paper's Analysis the workbook reads
+    class Built:  # the parts of the paper's PaperInput the workbook reads
         performance, edition = report, EDITION
     Built.config = config
 

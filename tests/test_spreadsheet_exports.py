@@ -204,12 +204,12 @@ def test_calc_keeps_the_workbooks_text_and_dates(built, tmp_path):
 def test_the_workbook_is_byte_identical_from_the_same_inputs(built, tmp_path, monkeypatch):
     from pipeline.analysis.classify import classify
     from pipeline.analysis.schedule import decision_points, schedule
-    from pipeline.paper.compose import Analysis
+    from pipeline.paper.compose import PaperInput
 
     data = built.parent.parent / "data"
     edition, config, reg = load_edition(NEXT, data_dir=data)
     items = classify(reg, edition, config)
-    analysis = Analysis(edition, config, reg, items, schedule(items, edition, config), None,
+    analysis = PaperInput(edition, config, reg, items, schedule(items, edition, config), None,
                         decisions=decision_points(items, edition, config))
     write_exports_workbook(tmp_path / "a.xlsx", analysis)
     monkeypatch.setenv("TZ", "Pacific/Kiritimati")
@@ -225,12 +225,12 @@ def test_adding_a_sheet_is_one_declaration(built, tmp_path):
                       lambda a: [[l.id, "1200"] for l in a.register][:3], {"underspend": MONEY})
     from pipeline.analysis.classify import classify
     from pipeline.analysis.schedule import schedule
-    from pipeline.paper.compose import Analysis
+    from pipeline.paper.compose import PaperInput
 
     data = built.parent.parent / "data"
     edition, config, reg = load_edition(NEXT, data_dir=data)
     items = classify(reg, edition, config)
-    write_exports_workbook(tmp_path / "x.xlsx", Analysis(edition, config, reg, items, schedule(items, edition, config),
+    write_exports_workbook(tmp_path / "x.xlsx", PaperInput(edition, config, reg, items, schedule(items, edition, config),
                                                          None), (*SHEETS[:1], extra))
     wb = load_workbook(tmp_path / "x.xlsx")
     assert wb.sheetnames == ["Forward plan", "Underspend"]

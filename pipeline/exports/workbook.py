@@ -41,7 +41,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 @dataclass(frozen=True)
 class SheetSpec:
     """One sheet: its title, its header and rows (from the analysis the build passes in: the paper's
-    pipeline.paper.compose.Analysis, which holds the register, settings, schedule and decisions), and
+    pipeline.paper.compose.PaperInput, which holds the register, settings, schedule and decisions), and
     the columns that are not text."""
     title: str
     columns: Callable[[Any], tuple[str, ...]]

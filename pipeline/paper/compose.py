@@ -34,7 +34,7 @@ from ..analysis.ended import ended_before
 from ..input.review import without_mark
 from ..input.register import Line, Register, total_spend
 from ..problems import InputError, Problem
-from . import sections as parts
+from . import tables as parts
 from .summarise import RowFacts, SummaryRules, summarise
 from .summarise import load_words as summary_words
 from . import csp_section
@@ -62,7 +62,7 @@ _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", 
 
 
 @dataclass(frozen=True)
-class Analysis:
+class PaperInput:
     """Everything the paper is written from, computed before composition."""
     edition: Edition
     config: Config
@@ -159,7 +159,7 @@ def _shown(filters: dict[str, Any]) -> str:
 class _Context:
     """The functions and values templates and prose can use. Pure reads of the analysis."""
 
-    def __init__(self, a: Analysis, blocks: _Blocks, env: Sandbox, prose_dir: Path | None,
+    def __init__(self, a: PaperInput, blocks: _Blocks, env: Sandbox, prose_dir: Path | None,
                  prose_env: Sandbox | None = None, bounds: Bounds | None = None):
         self.a, self.blocks, self.env, self.prose_dir = a, blocks, env, prose_dir
         self.prose_env, self.bounds = prose_env, bounds
@@ -534,7 +534,7 @@ def render_source(env: Sandbox, source: str, name: str, values: dict[str, Any]) 
     return render(env, source, name, values)
 
 
-def compose(a: Analysis, templates: Path = TEMPLATES, sources_out: list | None = None) -> Document:
+def compose(a: PaperInput, templates: Path = TEMPLATES, sources_out: list | None = None) -> Document:
     """The document model. `sources_out`, when given, receives every prose file as written and rendered."""
     env = _environment(templates)
     blocks = _Blocks()

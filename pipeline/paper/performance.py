@@ -20,7 +20,7 @@ from ..input.performance import OUTCOMES
 from ..input.register import Line
 from .markdown import WEB_LINK, slug
 from .model import Block, Card, Cards, Heading, Table
-from .sections import columns
+from .tables import columns
 
 CARD_PREFIX = "service-"  # a card's anchor: service-<the line id as a slug>
 

@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 from .. import formatting as fmt
 from ..analysis.scenarios import ENDS, SHRINKS, Outcome
 from .model import Table
-from .sections import columns
+from .tables import columns
 
 
 def _money(value: Decimal) -> str:

@@ -628,7 +628,7 @@ def _style_ids(word: WordDocument) -> dict[str, str]:
         ids[name] = style.style_id
     if missing:
         raise ValueError("the reference .docx lacks styles the Word writer needs: "
-                         + ", ".join(missing) + " (regenerate it: python -m pipeline.reference_docx)")
+                         + ", ".join(missing) + " (regenerate it: python -m pipeline.writers.reference_docx)")
     return ids
 
 
