@@ -14,6 +14,7 @@ from pipeline.analysis.classify import ANNUAL, COMPLETING, DECOMMISSIONED, UNDAT
 from pipeline.edition import Edition, parse_edition
 from pipeline.exports.calendar import write_schedule_ics
 from pipeline.exports.schedule_csv import write_schedule_csv
+from pipeline.analysis.gap import funding_gap
 from pipeline.analysis.outlook import outlook
 from pipeline.problems import InputError
 from pipeline.input.register import Line, Register
@@ -126,8 +127,8 @@ def test_a_decommissioned_line_leaves_the_categories_the_decisions_and_the_money
     found = decision_points(items, Y, config)
     assert [(d.kind, d.line.id, d.overdue) for d in found] == [("exit", "G", False)]  # a notice step, not a decision
     assert schedule(items, Y, config) == ()
-    look = outlook(Register("t", (gone, ended)), Y, config, items)
-    assert look.causes == () and look.ending == ()
+    gap = funding_gap(items, (), Y, config)
+    assert (gap.funders, gap.completions, gap.options, gap.reviewed) == ((), (), (), ())
 
 
 def test_a_planned_completion_is_shown_as_such_not_as_lost_capacity(config):
@@ -136,8 +137,8 @@ def test_a_planned_completion_is_shown_as_such_not_as_lost_capacity(config):
     items = classify(Register("t", (done,)), Y, config)
     assert items[0].category == COMPLETING and "completes as agreed on 31/03/2025" in items[0].reason
     assert decision_points(items, Y, config) == ()
-    look = outlook(Register("t", (done,)), Y, config, items)
-    assert [(c.key, c.total) for c in look.causes] == [("completion", Decimal(348902))]
+    gap = funding_gap(items, (), Y, config)
+    assert gap.funders == () and gap.completions_total == Decimal(348902)
 
 
 def test_a_line_past_its_end_date_with_no_decision_is_lapsed(config):
@@ -297,18 +298,15 @@ def test_2024_25_schedule_is_ordered_and_grouped_by_quarter(config):
 def test_2024_25_money_at_risk_leads_with_the_moj_cliff_edge(config):
     edition, config, reg = load_edition("2024-25")
     items = classify(reg, edition, config)
-    look = outlook(reg, edition, config, items)
-    causes = {c.key: c for c in look.causes}
-    assert look.causes[0].key == "external"
-    assert causes["external"].by_funder == (("MoJ grant", Decimal(807202), date(2025, 3, 31)),)
-    assert len(causes["external"].lines) == 12
-    assert causes["completion"].total == Decimal(348902) + Decimal(194313)
-    assert {l.id for l in causes["local-choice"].lines} == {"PR-014", "CS-010", "VA-001"}
-    assert causes["local-choice"].total == Decimal(469995)
-    assert {l.id for l in causes["options"].lines} == {"VS-005", "VS-006", "PR-008", "PR-009"}
-    every = [l.id for c in look.causes for l in c.lines]
+    gap = funding_gap(items, (), edition, config)
+    assert [(f.funder, f.total, f.ends) for f in gap.funders] == [("MoJ grant", Decimal(807202), date(2025, 3, 31))]
+    assert len(gap.lines) == 12
+    assert gap.completions_total == Decimal(348902) + Decimal(194313)
+    assert {l.id for l in gap.reviewed} == {"PR-014", "CS-010", "VA-001"}
+    assert sum(l.spend for l in gap.reviewed) == Decimal(469995)
+    assert {l.id for l in gap.options} == {"VS-005", "VS-006", "PR-008", "PR-009"}
+    every = [l.id for l in (*gap.lines, *gap.completions, *gap.reviewed, *gap.options)]
     assert len(every) == len(set(every))  # each line counts once
-    assert look.ending_total == Decimal(1460412)  # every ending, whatever its cause: not "lost capacity"
 
 
 def test_external_funding_is_every_source_but_the_offices_own(config):
@@ -316,8 +314,8 @@ def test_external_funding_is_every_source_but_the_offices_own(config):
     theirs = line(id="H", spend=Decimal(20), end_date=date(2025, 3, 31), funding_source="Home Office")
     blank = line(id="B", spend=Decimal(40), end_date=date(2025, 3, 31))
     items = classify(Register("t", (mine, theirs, blank)), Y, config)
-    look = outlook(Register("t", (mine, theirs, blank)), Y, config, items)
-    assert [(c.key, c.total) for c in look.causes] == [("external", Decimal(20)), ("other", Decimal(50))]
+    gap = funding_gap(items, (), Y, config)
+    assert [(f.funder, f.total) for f in gap.funders] == [("Home Office", Decimal(20))]  # not the blank or own
 
 
 def test_percentages_add_up_to_their_total():
@@ -336,7 +334,7 @@ def test_years_ahead_split_committed_optional_and_annual(config):
     look = outlook(Register("t", lines), Y, config, items)
     nxt = look.years[1]
     assert (nxt.committed, nxt.optional, nxt.annual) == (Decimal(100), Decimal(10), Decimal(1))
-    assert look.ending == ()  # B has an option, so it is not a cliff edge
+    assert funding_gap(items, (), Y, config).ending == 0  # B has an option, so it is not a cliff edge
 
 
 # --- exports ---------------------------------------------------------------------------------

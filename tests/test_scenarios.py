@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.analysis.classify import classify
-from pipeline.analysis.outlook import outlook
+from pipeline.analysis.gap import funding_gap
 from pipeline.analysis.scenarios import ENDS, GAINS, SHRINKS
 from pipeline.build import load_edition
 from pipeline.exports.scenarios_csv import COLUMNS, scenario_rows
@@ -85,10 +85,10 @@ funder = "MoJ grant"
 on = 2025-03-31
 """)
     ed, config, reg, items, result = worked_out(data)
-    external = outlook(reg, ed, config, items).cause("external")
+    paper_gap = funding_gap(items, (), ed, config)
     base = result.base
-    # The register's own view of the money ending (the funding outlook) is the base case's gap.
-    assert base.gap.gap == external.total == Decimal(80000)
+    # The paper's funding gap (analysis/gap.py) is the base case's gap.
+    assert base.gap.gap == paper_gap.ending == Decimal(80000)
     assert base.gap.covered == Decimal(50000)  # Warning Zone decommissioned; the fund's amount not decided
     assert base.gap.undecided == 1 and base.gap.remainder == Decimal(30000)
     (s,) = result.outcomes

@@ -103,7 +103,8 @@ class Gap:
         return total_spend(self.options)
 
 
-def _value(offset: Offset, lines: Sequence[Line]) -> Decimal | None:
+def offset_value(offset: Offset, lines: Sequence[Line]) -> Decimal | None:
+    """What one offset frees a year from the named lines; None while its amount is not decided."""
     spend = [l.spend for l in lines]
     if offset.kind == "decommission":
         return None if any(s is None for s in spend) else total_spend(lines)
@@ -136,5 +137,5 @@ def funding_gap(items: Iterable[Classified], offsets: Sequence[Offset], edition:
     ending = tuple(sorted((FunderEnding(name, tuple(ls), total_spend(ls), max(l.end_date for l in ls))
                            for name, ls in funders.items()), key=lambda f: (-f.total, f.funder)))
     values = tuple(OffsetValue(o, tuple(by_id[i] for i in o.lines if i in by_id),
-                               _value(o, [by_id[i] for i in o.lines if i in by_id])) for o in offsets)
+                               offset_value(o, [by_id[i] for i in o.lines if i in by_id])) for o in offsets)
     return Gap(edition, ending, values, tuple(completions), tuple(options), tuple(reviewed))

@@ -40,7 +40,8 @@ from ..input.scenarios import Change, Offset, Scenario
 from .classify import COMPLETING, DECOMMISSIONED, Classified
 from .dates import add_months, paper_date, shift_months_end
 from .decisions import band_for, bands_from
-from .outlook import causes
+from .gap import funding_gap
+from .gap import offset_value as gap_offset_value
 
 MONTHS = 36
 NOT_RECORDED = "not recorded"  # the funding source of a line whose register cell is blank
@@ -178,25 +179,17 @@ def context(register: Register, items: tuple[Classified, ...], edition: Edition,
     return Context(register, items, edition, config, as_at, tuple(add_months(first, k) for k in range(MONTHS)))
 
 
-# --- the gap: the one place its arithmetic lives -------------------------------------------------
-# The lead swaps base_withdrawn and gap for the paper branch's pipeline/analysis/gap.py at merge.
+# --- the gap: its arithmetic lives in analysis/gap.py, so the paper's gap and the base case agree --
 
 def base_withdrawn(ctx: Context) -> dict[str, Decimal]:
-    """Yearly money funders withdraw in the base case: external funding ending in the edition year
-    (the funding outlook's "external" cause: not completions, options or lines under review)."""
-    external = next((c for c in causes(ctx.items, ctx.edition, ctx.config) if c.key == "external"), None)
-    return {l.id: l.spend or Decimal(0) for l in (external.lines if external else ())}
+    """Yearly money funders withdraw in the base case: the paper's funding gap (analysis/gap.py: external
+    funding ending in the edition year, not completions, options or lines under review), line by line."""
+    base = funding_gap(ctx.items, (), ctx.edition, ctx.config)
+    return {l.id: l.spend or Decimal(0) for l in base.lines}
 
 
 def offset_value(offset: Offset, lines: Mapping[str, Line]) -> Decimal | None:
-    spend = sum((lines[i].spend or Decimal(0) for i in offset.lines), Decimal(0))
-    if offset.kind == "decommission":
-        return spend
-    if offset.amount is not None:
-        return offset.amount
-    if offset.share is not None:
-        return (spend * offset.share).quantize(Decimal(1))
-    return None
+    return gap_offset_value(offset, [lines[i] for i in offset.lines if i in lines])
 
 
 def gap(withdrawn: Mapping[str, Decimal], offsets: Sequence[tuple[Offset, bool]], lines: Mapping[str, Line]) -> Gap:

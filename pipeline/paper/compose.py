@@ -341,9 +341,6 @@ class _Context:
         return self.blocks.add(parts.ending_table(self.a.items, tuple(labels), labels, caption, columns,
                                                   self.rules("review-schedule"), self.performance.link))
 
-    def causes_table(self, caption: str, columns: list[str], labels: dict[str, str]) -> Markup:
-        return self.blocks.add(parts.causes_table(self.a.outlook.causes, labels, caption, columns))
-
     def front_table(self, caption: str, labels: dict[str, str], placeholder: str) -> Markup:
         """The front sheet's details: a row per field given; a placeholder for a missing one in a draft."""
         front = (self.a.front or PaperSettings()).values
@@ -483,11 +480,11 @@ class _Context:
             "changes_table": self.changes_table, "prose": self.prose,
             "decisions": a.decisions, "overdue_decisions": [d for d in a.decisions if d.overdue],
             "due_this_year": parts.decisions_in(a.decisions, a.edition.start, a.edition.end),
-            "gaps": data_gaps(a.items, a.config), "causes": a.outlook.causes, "as_at": paper_date(a.edition, a.config),
+            "gaps": data_gaps(a.items, a.config), "as_at": paper_date(a.edition, a.config),
             "term_entries": lambda term: parts.term_entries(current, term),
             "ended_lines": [c.line for c in a.items if c.line.id in ended],
             "category_schedule": self.category_schedule, "ending_table": self.ending_table,
-            "causes_table": self.causes_table, "glossary_table": self.glossary_table, "front_table": self.front_table,
+            "glossary_table": self.glossary_table, "front_table": self.front_table,
             "gap": a.outlook.gap, "gap_table": self.gap_table, "web_only": self.web_only,
             "due_groups": lambda ds: parts.due_groups(ds), "decisions_table": self.decisions_table,
             "decisions_by_date": parts.by_date,

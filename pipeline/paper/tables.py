@@ -14,7 +14,6 @@ from typing import Callable, Iterable, Mapping, Sequence
 from .. import formatting as fmt
 from ..analysis.classify import Classified
 from ..analysis.decisions import Decision
-from ..analysis.outlook import Cause, shares
 from ..analysis.schedule import ReviewItem
 from ..input.register import Line, total_spend
 from .model import Column, Table
@@ -84,17 +83,6 @@ def ending_table(items: Iterable[Classified], keys: Sequence[str], labels: Mappi
     # Named in print: the largest, and those ending soonest.
     facts = [RowFacts(1, c.line.spend, c.line.end_date) for c in chosen]
     return summarise(table, facts, rules, money_column=2) if rules else table
-
-
-def causes_table(causes: Sequence[Cause], labels: Mapping[str, str], caption: str, titles: Sequence[str]) -> Table:
-    """Money at risk by cause, with each cause's share; the shares add up to 100%."""
-    pct = shares([c.total for c in causes])
-    rows = tuple((labels.get(c.key, c.key), f"{len(c.lines):,}", fmt.plain_money(c.total), f"{p}%")
-                 for c, p in zip(causes, pct))
-    grand = sum((c.total for c in causes), Decimal(0))
-    totals = (("Total", f"{sum(len(c.lines) for c in causes):,}", fmt.plain_money(grand), "100%" if causes else ""),)
-    return Table("table-money-at-risk", caption, columns(titles, ("text", "number", "money", "number"),
-                                                         (3.0, 0.8, 1.2, 0.8)), rows, totals, row_header=True)
 
 
 @dataclass(frozen=True)
