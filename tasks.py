@@ -182,7 +182,7 @@ def new_year(c, year=None):
 def preview(c, year=None, port=None):
     """Serve a draft of the HTML edition on this computer, rebuilding it on every save (build/ is left alone)."""
     from pipeline.build import BUILD_DIR, output_names, resolve_edition
-    from pipeline.paper.compose import TEMPLATES
+    from pipeline.template_files import TEMPLATES
     from pipeline.config import DATA_DIR
     from pipeline.cycle.preview import DEFAULT_PORT, build_preview, parse_port, preview_dir, serve
 

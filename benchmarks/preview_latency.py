@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pipeline.config import DATA_DIR
 from pipeline.cycle.preview import POLL_MS, STATUS_PATH, build_preview, serve
-from pipeline.paper.compose import TEMPLATES
+from pipeline.template_files import TEMPLATES
 
 YEAR = "2024-25"
 

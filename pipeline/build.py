@@ -42,14 +42,11 @@ from .input.register import Register
 from .preflight import check_templates
 from .processes import alive
 from .problems import InputError, Problem
+from .template_files import TEMPLATES
 
 ROOT = DATA_DIR.parent
 # The edition's own files beside its register and prose that a build reads (each optional but paper.toml).
 EDITION_FILES = ("paper.toml", "scenarios.toml", "performance.csv")
-# templates/ (paper.compose.TEMPLATES): named here so that finding a build up to date does not import
-# the composer (Jinja2, markdown-it), which only a build that goes ahead needs.
-TEMPLATES = ROOT / "templates"
-
 
 def resolve_edition(year: str | None, data_dir: Path = DATA_DIR) -> Edition:
     if year:

@@ -433,7 +433,7 @@ def test_an_output_path_under_a_file_is_refused_with_a_message(tmp_path):
 @pytest.mark.parametrize("damage", ["missing", "truncated", "not-a-docx"])
 def test_a_missing_or_damaged_reference_docx_stops_check_and_report_up_front(tmp_path, damage):
     from pipeline.build import check_edition
-    from pipeline.paper.compose import TEMPLATES
+    from pipeline.template_files import TEMPLATES
     from pipeline.problems import InputError
 
     templates = tmp_path / "templates"

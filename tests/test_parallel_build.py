@@ -145,10 +145,3 @@ def test_an_up_to_date_report_imports_none_of_the_heavy_libraries(tmp_path):
     heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
     assert not heavy, f"a no-op report imported {heavy[:10]}"
     assert not any(m.split(".")[0] in HEAVY for m in imported(["-c", "import pipeline.build"]))
-
-
-def test_the_build_names_the_composers_templates_folder():
-    from pipeline import build
-    from pipeline.paper import compose
-
-    assert build.TEMPLATES == compose.TEMPLATES

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import build_edition, compose_edition, load_edition
-from pipeline.paper.compose import TEMPLATES
+from pipeline.template_files import TEMPLATES
 from pipeline.paper.model import Figure, Heading, Paragraph
 from pipeline.problems import InputError
 

@@ -486,7 +486,7 @@ def test_fragment_is_the_page_content_only_with_its_styles_scoped(doc):
 
 def test_an_unscoped_rule_in_the_content_stylesheet_is_refused(doc, tmp_path):
     import shutil
-    from pipeline.writers.html import DEFAULT_TEMPLATES
+    from pipeline.template_files import TEMPLATES as DEFAULT_TEMPLATES
     custom = tmp_path / "templates"
     shutil.copytree(DEFAULT_TEMPLATES, custom)
     css = custom / "html" / "content.css"
@@ -698,7 +698,7 @@ def test_axe_report_is_readable():
 @pytest.mark.slow
 def test_templates_dir_can_be_swapped(doc, tmp_path):
     import shutil
-    from pipeline.writers.html import DEFAULT_TEMPLATES
+    from pipeline.template_files import TEMPLATES as DEFAULT_TEMPLATES
     custom = tmp_path / "templates"
     shutil.copytree(DEFAULT_TEMPLATES, custom)
     (custom / "paper.css").write_text("body { color: #000; }", encoding="utf-8")
@@ -708,7 +708,8 @@ def test_templates_dir_can_be_swapped(doc, tmp_path):
 @pytest.mark.slow
 def test_the_block_macros_also_take_plain_model_tables(doc):
     # the PDF writer may import these macros with model blocks rather than the writer's views
-    from pipeline.writers.html import DEFAULT_TEMPLATES, _environment
+    from pipeline.template_files import TEMPLATES as DEFAULT_TEMPLATES
+    from pipeline.writers.html import _environment
     table = next(b for b in doc.blocks if isinstance(b, Table))
     env = _environment(DEFAULT_TEMPLATES)
     html = env.from_string('{% import "html/blocks.html.j2" as b %}{{ b.table(t) }}{{ b.table(t, false) }}').render(t=table)

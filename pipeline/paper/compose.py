@@ -34,6 +34,7 @@ from ..analysis.ended import ended_before
 from ..input.review import without_mark
 from ..input.register import Line, Register, total_spend
 from ..problems import InputError, Problem
+from ..template_files import TEMPLATES
 from . import tables as parts
 from .summarise import RowFacts, SummaryRules, summarise
 from .summarise import load_words as summary_words
@@ -55,7 +56,6 @@ from .prose import (
     unknown_names,
 )
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 log = logging.getLogger("pipeline")
 _MD_SPECIAL = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")

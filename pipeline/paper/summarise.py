@@ -16,7 +16,6 @@ on (how many register lines the row stands for, their spend, the row's soonest d
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import Decimal
@@ -24,10 +23,10 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import formatting as fmt
+from .. import template_files
 from .model import Paragraph, Run, Table
 
 WORDS = "summary.toml"
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 @dataclass(frozen=True)
@@ -60,15 +59,7 @@ class SummaryRules:
 
 def load_words(templates: Path | None = None) -> SummaryWords:
     """The summaries' words from templates/summary.toml (the project's own if that folder has none)."""
-    path = Path(templates or DEFAULT_TEMPLATES) / WORDS
-    if not path.exists():
-        path = DEFAULT_TEMPLATES / WORDS
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
-    missing = [f.name for f in fields(SummaryWords) if not isinstance(raw.get(f.name), str)]
-    if missing:
-        raise ValueError(f"{path}: missing or not text: {', '.join(missing)}")
-    return SummaryWords(**{f.name: raw[f.name] for f in fields(SummaryWords)})
+    return template_files.load_words(SummaryWords, WORDS, templates)
 
 
 def chosen_rows(facts: Sequence[RowFacts], largest: int, soonest: int) -> list[int]:

@@ -29,12 +29,13 @@ from docx.text.paragraph import Paragraph as WordParagraph
 from lxml.etree import _Element
 
 from ..paper.model import BulletList, Column, Contents, Document, Figure, Heading, Paragraph, Run, Table
+from ..template_files import TEMPLATES
 from .reproducible import ZIP_EPOCH, normalise_zip
 from .print_layout import (_NOT_XML, ChartImage, DataLink, PrintBlock, PrintWords, clean, load_words,
                            orientations, print_edition, printed)
 from .table_widths import BODY, HEADING, NO_WRAP_KINDS, TOTAL, TableMetrics
 
-DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "templates" / "reference.docx"
+DEFAULT_REFERENCE = TEMPLATES / "reference.docx"
 
 # --- Style names the writer relies on (all must exist in the reference .docx) -----------------
 TITLE, SUBTITLE, CAPTION, FOOTER = "Title", "Subtitle", "Caption", "Footer"

@@ -23,10 +23,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..formatting import long_date
+from .. import template_files
 from ..paper.model import BulletList, Card, Cards, Contents, Document, Figure, Heading, Paragraph, Run, Table
 from .html_svg import inline_svg
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PAGE_TEMPLATE = "paper.html.j2"
 FRAGMENT_TEMPLATE = "html/fragment.html.j2"
 PAGE_STYLESHEET = "paper.css"  # the page around the content: masthead, footer, skip link
@@ -340,7 +340,7 @@ def _context(doc: Document, templates_dir: Path, page: bool) -> dict:
 
 def render_html(doc: Document, templates_dir: Path | None = None) -> str:
     """The paper as one self-contained HTML page (CSS and charts inlined, nothing fetched)."""
-    templates_dir = Path(templates_dir) if templates_dir else DEFAULT_TEMPLATES
+    templates_dir = template_files.folder(templates_dir)
     context = _context(doc, templates_dir, page=True)
     return _environment(templates_dir).get_template(PAGE_TEMPLATE).render(context)
 
@@ -348,7 +348,7 @@ def render_html(doc: Document, templates_dir: Path | None = None) -> str:
 def render_fragment(doc: Document, templates_dir: Path | None = None) -> str:
     """The paper's content for a CMS: one <div class="cf-paper"> holding its scoped <style> and
     everything the page shows inside <main>; no html, head or body, nothing fetched."""
-    templates_dir = Path(templates_dir) if templates_dir else DEFAULT_TEMPLATES
+    templates_dir = template_files.folder(templates_dir)
     context = _context(doc, templates_dir, page=False)
     return _environment(templates_dir).get_template(FRAGMENT_TEMPLATE).render(context)
 

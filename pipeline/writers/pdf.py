@@ -29,6 +29,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..paper.model import BulletList, Contents, Document, Figure, Heading, Paragraph, Run, Table
+from ..template_files import TEMPLATES, template_file
+from .. import template_files
 from .print_layout import (ChartImage, DataLink, PrintBlock, PrintWords, clean, load_words, orientations,
                            print_edition, printed)
 from .font_coverage import covered
@@ -37,7 +39,6 @@ from .table_widths import BODY, HEADING, NO_WRAP_KINDS, TOTAL, TableMetrics
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE = Path("print") / "paper.typ"
 FONTS = Path("print") / "fonts"
 PDF_STANDARD = "ua-1"
@@ -59,7 +60,7 @@ class PrintData:
 
 def print_data(doc: Document, templates_dir: Path | None = None, words: PrintWords | None = None) -> PrintData:
     """The print edition as plain data for templates/print/paper.typ (chart paths as given; see write_pdf)."""
-    templates_dir = Path(templates_dir) if templates_dir else DEFAULT_TEMPLATES
+    templates_dir = template_files.folder(templates_dir)
     words = words or load_words(templates_dir)
     metrics = TableMetrics(TABLE_SIZES, CELL_PADDING_TWIPS)
     metrics.share(b.data if isinstance(b, Figure) else b for b in printed((*doc.front, *doc.blocks))
@@ -73,7 +74,7 @@ def print_data(doc: Document, templates_dir: Path | None = None, words: PrintWor
     anchors = {b.anchor for b in (*edition.front, *body) if isinstance(b, (Heading, Table))}
     anchors |= {b.figure.anchor for b in body if isinstance(b, ChartImage) and b.first}
     images: list[Path] = []
-    known = _coverage(_own_or_default(templates_dir, FONTS))
+    known = _coverage(template_file(templates_dir, FONTS))
     view = _Viewer(metrics, anchors, images, known)
 
     def text(value: str) -> str:
@@ -137,9 +138,9 @@ def write_pdf(doc: Document, path: Path, templates_dir: Path | None = None) -> N
     """Write the PDF edition of `doc` to `path` (byte-identical for the same model and templates)."""
     import typst
 
-    templates_dir = Path(templates_dir) if templates_dir else DEFAULT_TEMPLATES
-    template = _own_or_default(templates_dir, TEMPLATE)
-    fonts = _own_or_default(templates_dir, FONTS)
+    templates_dir = template_files.folder(templates_dir)
+    template = template_file(templates_dir, TEMPLATE)
+    fonts = template_file(templates_dir, FONTS)
     data = print_data(doc, templates_dir)
     with _image_root(data.images) as (root, names):
         for item in _charts(data.edition):
@@ -160,12 +161,6 @@ def write_pdf(doc: Document, path: Path, templates_dir: Path | None = None) -> N
     path.write_bytes(pdf)
 
 
-def _own_or_default(templates_dir: Path, relative: Path) -> Path:
-    """A file of `templates_dir`, or the project's own where that folder has none (as print words are found)."""
-    own = templates_dir / relative
-    return own if own.exists() else DEFAULT_TEMPLATES / relative
-
-
 class _image_root:
     """The folder Typst may read the charts from, and each chart's path inside it ("/name.png").
 
@@ -180,7 +175,7 @@ class _image_root:
     def __enter__(self) -> tuple[Path, dict[int, str]]:
         resolved = [Path(os.path.abspath(p)) for p in self.images]
         if not resolved:
-            return DEFAULT_TEMPLATES / "print", {}
+            return TEMPLATES / "print", {}
         try:
             root = Path(os.path.commonpath([p.parent for p in resolved]))
             return root, {n: "/" + p.relative_to(root).as_posix() for n, p in enumerate(resolved)}

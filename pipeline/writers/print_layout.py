@@ -9,15 +9,14 @@ part, each part with its caption. The few words this adds live in templates/prin
 from __future__ import annotations
 
 import re
-import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .. import template_files
 from ..paper.chart_files import print_images
 from ..paper.model import Block, BulletList, Document, Figure, Heading, Paragraph, Table
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Characters XML 1.0 cannot hold: C0 controls bar tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 WORDS = Path("print") / "words.toml"
@@ -40,15 +39,7 @@ class PrintWords:
 
 def load_words(templates_dir: Path | None = None) -> PrintWords:
     """The print words from `templates_dir`/print/words.toml (the project's own if that folder has none)."""
-    path = Path(templates_dir or DEFAULT_TEMPLATES) / WORDS
-    if not path.exists():
-        path = DEFAULT_TEMPLATES / WORDS
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
-    missing = [f.name for f in fields(PrintWords) if not isinstance(raw.get(f.name), str)]
-    if missing:
-        raise ValueError(f"{path}: missing or not text: {', '.join(missing)}")
-    return PrintWords(**{f.name: raw[f.name] for f in fields(PrintWords)})
+    return template_files.load_words(PrintWords, WORDS, templates_dir)
 
 
 @dataclass(frozen=True)

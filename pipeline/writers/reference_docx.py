@@ -22,11 +22,12 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 
 from .reproducible import normalise_zip
+from ..template_files import TEMPLATES
 from .docx import (CAPTION, FOOTER, HEADINGS, HYPERLINK, LIST_BULLET, LIST_NUMBER,
                          ROLE_STYLES, SUBTITLE, TABLE_HEADING, TABLE_STYLE, TABLE_TEXT,
                          TABLE_TOTAL, TITLE, TOC_HEADING, TOCS, add_page_x_of_y)
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "templates" / "reference.docx"
+DEFAULT_PATH = TEMPLATES / "reference.docx"
 
 FONT = "Arial"
 NAVY = RGBColor(0x1F, 0x38, 0x64)  # headings and captions: about 11.6:1 contrast on white
