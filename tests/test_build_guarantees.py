@@ -146,9 +146,9 @@ def _chart_cache_entries() -> set[str]:
     return {p.name for p in cache.iterdir()} if cache.is_dir() else set()
 
 
-def test_a_build_killed_part_way_leaves_the_previous_build_as_it_was(tmp_path):
+def test_a_build_killed_part_way_leaves_the_previous_build_as_it_was(tmp_path, built_2024_25):
     out = tmp_path / "build" / YEAR
-    build_edition(YEAR, out=out, build_dir=tmp_path / "cache", force=True)
+    shutil.copytree(built_2024_25.folder, out)  # the previous build
     before = hashes(out)
     cache_before = _chart_cache_entries()
     killed_mid_build = []
@@ -192,13 +192,13 @@ def test_a_build_killed_part_way_leaves_the_previous_build_as_it_was(tmp_path):
     ("pipeline.exports.calendar", "write_schedule_ics", KeyboardInterrupt(), None),
 ], ids=["word-raises", "html-disk-full", "word-permission", "exports-interrupted"])
 def test_a_failure_inside_a_stage_leaves_the_previous_build_and_no_temporary_folder(
-        tmp_path, monkeypatch, module, function, error, said):
+        tmp_path, monkeypatch, built_2024_25, module, function, error, said):
     import importlib
 
     from pipeline.problems import InputError
 
     out = tmp_path / "build" / YEAR
-    build_edition(YEAR, out=out, build_dir=tmp_path / "cache", force=True)
+    shutil.copytree(built_2024_25.folder, out)  # the previous build
     before = hashes(out)
 
     def fail(*args, **kwargs):
@@ -376,9 +376,9 @@ def _swaps(out: Path, n: int) -> None:
         build._swap_into_place(tmp, out)
 
 
-def test_the_build_folder_is_never_missing_while_builds_replace_it(tmp_path):
+def test_the_build_folder_is_never_missing_while_builds_replace_it(tmp_path, built_2024_25):
     out = tmp_path / "build" / YEAR
-    build_edition(YEAR, out=out, build_dir=tmp_path / "cache", force=True)
+    shutil.copytree(built_2024_25.folder, out)  # the previous build
 
     def work():
         for _ in range(2):

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import build_edition, output_names
+from pipeline.build import output_names
 
 from .a11y import WCAG_TAGS, axe_violations, format_violations, open_page, run_axe
-from .conftest import copy_data
 from .html_check import ValidatorMissing, format_vnu, java, vnu_messages, vnu_problems
 
 pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
@@ -27,11 +26,9 @@ PHONE_HEIGHT_LIMIT = 30_000
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, Path]:
-    tmp = tmp_path_factory.mktemp("web")
-    result = build_edition(YEAR, data_dir=copy_data(tmp), build_dir=tmp / "build", force=True)
-    names = output_names(result.edition)
-    return {"page": result.out_dir / names["html"], "fragment": result.out_dir / names["fragment"], "tmp": tmp}
+def built(built_2024_25) -> dict[str, Path]:
+    names = output_names(built_2024_25.result.edition)
+    return {"page": built_2024_25.path(names["html"]), "fragment": built_2024_25.path(names["fragment"])}
 
 
 # A CMS theme of the usual kind: a small root font, generic element rules, an icon rule for svg.
@@ -272,9 +269,9 @@ def test_on_a_desktop_wide_tables_use_the_width_while_prose_keeps_a_readable_mea
 # --- the CMS fragment in a host page -------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def hosted(built) -> dict[str, Path]:
+def hosted(built, tmp_path_factory) -> dict[str, Path]:
     fragment = built["fragment"].read_text(encoding="utf-8")
-    tmp = built["tmp"]
+    tmp = tmp_path_factory.mktemp("hosted")
     return {"with": _write(tmp / "host.html", host_page(fragment)),
             "without": _write(tmp / "host-empty.html", host_page(""))}
 
