@@ -23,8 +23,6 @@ from pipeline.problems import InputError, Problem
 
 from .a11y import CHROMIUM_ARGS, chromium_path
 
-pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
-
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "commissioning-framework-2024-25.html"
 
@@ -239,6 +237,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_the_browser_follows_rebuilds_and_shows_a_failed_one(tmp_path: Path, capsys) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -373,6 +372,7 @@ def test_editor_temp_files_saved_beside_the_prose_do_not_rebuild(tmp_path: Path)
     assert w.calls == 1
 
 
+@pytest.mark.slow
 def test_a_preview_build_leaves_the_real_build_alone_and_makes_only_the_html(tmp_path: Path, built_2024_25) -> None:
     import shutil
 
