@@ -16,8 +16,6 @@ from benchmarks.synthetic import dated_register, write_edition
 from pipeline.config import load_config
 from pipeline.input.load import load_register
 
-pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,6 +47,7 @@ def test_the_dated_profile_is_the_same_bytes_for_the_same_seed():
     assert dated_register(300, seed=5) != dated_register(300, seed=6)
 
 
+@pytest.mark.slow
 def test_the_notebook_baseline_loads_the_register_draws_four_charts_and_exports_html(tmp_path):
     run = bench.notebook(ROOT / "data" / "2024-25" / "register.csv", tmp_path)
     html = (tmp_path / "notebook" / "report.html").read_text(encoding="utf-8")
@@ -69,6 +68,7 @@ def test_the_notebook_is_the_teams_shared_baseline_unedited():
             assert shared.read_bytes() == ours
 
 
+@pytest.mark.slow
 def test_the_bench_reports_ratios_against_the_notebook_and_the_machine(tmp_path):
     out = io.StringIO()
     code = bench.main(sizes=[300], today=[300], real=False, pdf=False, stream=out)
@@ -100,6 +100,7 @@ def test_check_exits_1_only_when_a_target_is_missed(monkeypatch, met, code):
     assert bench.main(sizes=[10000], check=False, stream=io.StringIO()) == 0
 
 
+@pytest.mark.slow
 def test_invoke_bench_runs_with_its_options():
     proc = subprocess.run([sys.executable, "-m", "invoke", "bench", "--sizes", "300", "--today", "300",
                            "--no-real", "--no-pdf"],

@@ -29,8 +29,6 @@ from pipeline.build import build_edition
 
 from .conftest import copy_data
 
-pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
-
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = "2024-25"
 DOCX = f"commissioning-framework-{YEAR}.docx"
@@ -75,6 +73,7 @@ def _build_in_process(out: Path, cache: Path, data: Path, hash_seed: str, tz: st
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_two_builds_of_the_same_inputs_are_byte_identical(tmp_path):
     data = copy_data(tmp_path)
     first, second = tmp_path / "one" / YEAR, tmp_path / "two" / "elsewhere" / YEAR
@@ -88,6 +87,7 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(tmp_path):
     assert not differing(a, b), f"these outputs differ between two builds of the same inputs: {differing(a, b)}"
 
 
+@pytest.mark.slow
 def test_a_rebuild_reusing_the_chart_cache_gives_the_same_bytes(tmp_path):
     data = copy_data(tmp_path)
     cache = tmp_path / "cache"
@@ -146,9 +146,10 @@ def _chart_cache_entries() -> set[str]:
     return {p.name for p in cache.iterdir()} if cache.is_dir() else set()
 
 
-def test_a_build_killed_part_way_leaves_the_previous_build_as_it_was(tmp_path):
+@pytest.mark.slow
+def test_a_build_killed_part_way_leaves_the_previous_build_as_it_was(tmp_path, built_2024_25):
     out = tmp_path / "build" / YEAR
-    build_edition(YEAR, out=out, build_dir=tmp_path / "cache", force=True)
+    shutil.copytree(built_2024_25.folder, out)  # the previous build
     before = hashes(out)
     cache_before = _chart_cache_entries()
     killed_mid_build = []
@@ -184,6 +185,7 @@ def test_a_build_killed_part_way_leaves_the_previous_build_as_it_was(tmp_path):
     assert len(killed_mid_build) >= len(KILLS) // 2, f"too few kills landed mid-build: {killed_mid_build}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("module", "function", "error", "said"), [
     ("pipeline.writers.docx", "write_docx", RuntimeError("Word writer failed"), None),
     # A disk-level failure is the officer's to fix, so it is a message (exit 2), not a traceback.
@@ -192,13 +194,13 @@ def test_a_build_killed_part_way_leaves_the_previous_build_as_it_was(tmp_path):
     ("pipeline.exports.calendar", "write_schedule_ics", KeyboardInterrupt(), None),
 ], ids=["word-raises", "html-disk-full", "word-permission", "exports-interrupted"])
 def test_a_failure_inside_a_stage_leaves_the_previous_build_and_no_temporary_folder(
-        tmp_path, monkeypatch, module, function, error, said):
+        tmp_path, monkeypatch, built_2024_25, module, function, error, said):
     import importlib
 
     from pipeline.problems import InputError
 
     out = tmp_path / "build" / YEAR
-    build_edition(YEAR, out=out, build_dir=tmp_path / "cache", force=True)
+    shutil.copytree(built_2024_25.folder, out)  # the previous build
     before = hashes(out)
 
     def fail(*args, **kwargs):
@@ -217,6 +219,7 @@ def test_a_failure_inside_a_stage_leaves_the_previous_build_and_no_temporary_fol
 
 # --- (c) up to date, (d) quiet ---------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_second_report_with_nothing_changed_is_a_quick_no_op_and_force_rebuilds(tmp_path):
     out = tmp_path / "build" / YEAR
     first = invoke_report("--year", YEAR, "--out", str(out))
@@ -246,6 +249,7 @@ def test_a_second_report_with_nothing_changed_is_a_quick_no_op_and_force_rebuild
     assert docx.read_bytes() == content, "a forced rebuild of the same inputs gave a different Word file"
 
 
+@pytest.mark.slow
 def test_quiet_prints_nothing_on_success(tmp_path):
     out = tmp_path / "build" / YEAR
     for args in (["--force"], []):  # a build, then an up-to-date no-op
@@ -275,6 +279,7 @@ def _rebuild(tmp_path, data, root, name):
     return build_edition(YEAR, data_dir=data, out=tmp_path / name / YEAR, build_dir=root, force=True)
 
 
+@pytest.mark.slow
 def test_the_chart_cache_is_plain_json_and_a_planted_pickle_never_runs(tmp_path, cached_build):
     import json
     import pickle
@@ -298,6 +303,7 @@ def test_the_chart_cache_is_plain_json_and_a_planted_pickle_never_runs(tmp_path,
     assert hashes(result.out_dir / "charts") == charts
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["tampered-svg", "tampered-svg-and-hash", "truncated-png", "missing-file"])
 def test_a_damaged_cache_entry_is_drawn_again_never_published(tmp_path, cached_build, damage):
     import json
@@ -376,9 +382,10 @@ def _swaps(out: Path, n: int) -> None:
         build._swap_into_place(tmp, out)
 
 
-def test_the_build_folder_is_never_missing_while_builds_replace_it(tmp_path):
+@pytest.mark.slow
+def test_the_build_folder_is_never_missing_while_builds_replace_it(tmp_path, built_2024_25):
     out = tmp_path / "build" / YEAR
-    build_edition(YEAR, out=out, build_dir=tmp_path / "cache", force=True)
+    shutil.copytree(built_2024_25.folder, out)  # the previous build
 
     def work():
         for _ in range(2):
@@ -456,6 +463,7 @@ def test_a_missing_or_damaged_reference_docx_stops_check_and_report_up_front(tmp
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_machine_without_the_pdf_engine_builds_the_rest_and_says_why(tmp_path, monkeypatch):
     """A machine where the typst wheel cannot load (a platform it has no build for): the README's first
     command must still give the paper, and say so."""

@@ -217,19 +217,11 @@ def differences(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory) -> Path:
-    """The real 2024-25 edition, built once with the command line; each test starts from a copy."""
-    out = tmp_path_factory.mktemp("good") / "build" / YEAR
-    proc = run_report("--year", YEAR, "--out", str(out), "--force", "--quiet")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return out
-
-
 @pytest.fixture
-def previous(tmp_path, good_build) -> Path:
+def previous(tmp_path, built_2024_25) -> Path:
+    """A copy of the real 2024-25 edition (built once for the session), as the good previous build."""
     out = tmp_path / "build" / YEAR
-    shutil.copytree(good_build, out)
+    shutil.copytree(built_2024_25.folder, out)
     return out
 
 

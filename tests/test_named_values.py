@@ -23,10 +23,8 @@ pytestmark = pytest.mark.slow  # builds the 2024-25 edition
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("named")
-    data = copy_data(tmp)
-    result = build_edition(YEAR, data_dir=data, build_dir=tmp / "build", force=True)
+def built(built_2024_25):
+    result, data = built_2024_25.result, built_2024_25.data
     edition, config, reg = load_edition(YEAR, data_dir=data)
     settings = _paper_settings(edition, reg, data, True, ())
     items, points, review, look, _ = _analyse(edition, config, reg, None, settings.offsets)

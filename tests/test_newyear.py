@@ -25,7 +25,8 @@ PREVIOUS = Edition(2024)
 
 
 @pytest.fixture
-def config() -> Config:
+def shared_config() -> Config:
+    """data/config.toml alone, no edition's settings over it (the 2024-25 ones are conftest's `config`)."""
     return load_config()
 
 
@@ -37,8 +38,8 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def result(data_dir: Path, config: Config):
-    return roll_forward(PREVIOUS, data_dir, config)
+def result(data_dir: Path, shared_config: Config):
+    return roll_forward(PREVIOUS, data_dir, shared_config)
 
 
 def by_id(path: Path, config: Config):
@@ -62,9 +63,9 @@ def test_creates_the_new_folder_with_register_prose_settings_and_checklist(resul
     assert (data_dir / "2024-25/register.csv").read_bytes() == (FIXTURE / "2024-25/register.csv").read_bytes()
 
 
-def test_every_line_is_carried_forward_with_its_figures_and_status(result, data_dir: Path, config: Config) -> None:
-    old = load_register(data_dir / "2024-25/register.csv", config)
-    new = load_register(result.register, config)
+def test_every_line_is_carried_forward_with_its_figures_and_status(result, data_dir: Path, shared_config: Config) -> None:
+    old = load_register(data_dir / "2024-25/register.csv", shared_config)
+    new = load_register(result.register, shared_config)
     assert [line.id for line in new.lines] == [line.id for line in old.lines]
     assert new.extra_columns == ("contract_ref", ACTION_COLUMN)
     for was, now in zip(old.lines, new.lines):
@@ -77,13 +78,13 @@ def test_every_line_is_carried_forward_with_its_figures_and_status(result, data_
     assert new.lines[-1].id == "G-001" and new.lines[-1].spend is None  # a one-year grant: its money was last year's
 
 
-def test_ended_agreements_get_an_action_and_their_money_is_blanked_not_kept(result, config: Config) -> None:
+def test_ended_agreements_get_an_action_and_their_money_is_blanked_not_kept(result, shared_config: Config) -> None:
     # Ended by 31/03/2025 and not decommissioned: A-001 (31/03/2025, an option left), A-002 (31/10/2024,
     # "ending"), G-001 (a one-year grant). A-003 ended too, decommissioned.
     assert result.ended == ("A-001", "A-002", "G-001")
     # Past the latest end (options and all) before 1 April 2025: the spend cannot be 2025-26's.
     assert result.blanked == ("A-002", "A-003", "G-001")
-    lines = by_id(result.register, config)
+    lines = by_id(result.register, shared_config)
     assert lines["A-001"].spend == Decimal("40000")  # an option could run it on: kept, to decide
     action = dict(lines["A-002"].extra)[ACTION_COLUMN]
     assert "Ended 31/10/2024" in action and 'status "ending"' in action
@@ -135,40 +136,40 @@ def test_printed_checklist_reads_as_a_numbered_list_of_boxes(result) -> None:
     assert max(len(line) for line in text.splitlines() if line.startswith("   ")) <= 100
 
 
-def test_refuses_to_overwrite_an_existing_new_year(data_dir: Path, config: Config) -> None:
+def test_refuses_to_overwrite_an_existing_new_year(data_dir: Path, shared_config: Config) -> None:
     existing = data_dir / "2025-26"
     existing.mkdir()
     (existing / "register.csv").write_text("officer's own work\n")
     with pytest.raises(InputError) as caught:
-        roll_forward(PREVIOUS, data_dir, config)
+        roll_forward(PREVIOUS, data_dir, shared_config)
     (problem,) = caught.value.problems
     assert problem.file == str(existing)
     assert "already exists" in problem.expected and "nothing was changed" in problem.expected
     assert (existing / "register.csv").read_text() == "officer's own work\n"
 
 
-def test_a_second_run_is_refused(data_dir: Path, config: Config) -> None:
-    roll_forward(PREVIOUS, data_dir, config)
+def test_a_second_run_is_refused(data_dir: Path, shared_config: Config) -> None:
+    roll_forward(PREVIOUS, data_dir, shared_config)
     with pytest.raises(InputError, match="already exists"):
-        roll_forward(PREVIOUS, data_dir, config)
+        roll_forward(PREVIOUS, data_dir, shared_config)
 
 
-def test_missing_previous_year_is_explained(tmp_path: Path, config: Config) -> None:
+def test_missing_previous_year_is_explained(tmp_path: Path, shared_config: Config) -> None:
     with pytest.raises(InputError) as caught:
-        roll_forward(PREVIOUS, tmp_path, config)
+        roll_forward(PREVIOUS, tmp_path, shared_config)
     assert "there is no 2024-25 folder" in caught.value.report()
 
 
-def test_a_register_with_problems_stops_before_anything_is_written(data_dir: Path, config: Config) -> None:
+def test_a_register_with_problems_stops_before_anything_is_written(data_dir: Path, shared_config: Config) -> None:
     register = data_dir / "2024-25/register.csv"
     register.write_text(register.read_text().replace("A-002,commissioning", "A-002,comissioning"))
     with pytest.raises(InputError) as caught:
-        roll_forward(PREVIOUS, data_dir, config)
+        roll_forward(PREVIOUS, data_dir, shared_config)
     assert caught.value.problems[0].row == 3
     assert sorted(p.name for p in data_dir.iterdir()) == ["2024-25"]
 
 
-def test_a_failure_part_way_leaves_no_half_made_folder(data_dir: Path, config: Config, monkeypatch) -> None:
+def test_a_failure_part_way_leaves_no_half_made_folder(data_dir: Path, shared_config: Config, monkeypatch) -> None:
     import pipeline.cycle.newyear as newyear
 
     def broken(*args, **kwargs):
@@ -176,17 +177,17 @@ def test_a_failure_part_way_leaves_no_half_made_folder(data_dir: Path, config: C
 
     monkeypatch.setattr(newyear, "_copy_drafts", broken)
     with pytest.raises(OSError):
-        roll_forward(PREVIOUS, data_dir, config)
+        roll_forward(PREVIOUS, data_dir, shared_config)
     assert sorted(p.name for p in data_dir.iterdir()) == ["2024-25"]
 
 
-def test_an_excel_register_is_carried_forward_as_excel(data_dir: Path, config: Config) -> None:
+def test_an_excel_register_is_carried_forward_as_excel(data_dir: Path, shared_config: Config) -> None:
     folder = data_dir / "2024-25"
-    write_workbook(load_register(folder / "register.csv", config), config, folder / "register.xlsx")
+    write_workbook(load_register(folder / "register.csv", shared_config), shared_config, folder / "register.xlsx")
     (folder / "register.csv").unlink()
-    result = roll_forward(PREVIOUS, data_dir, config)
+    result = roll_forward(PREVIOUS, data_dir, shared_config)
     assert result.register.name == "register.xlsx"
-    lines = by_id(result.register, config)
+    lines = by_id(result.register, shared_config)
     assert lines["A-001"].status == ""
     assert "Ended 31/03/2025" in dict(lines["A-001"].extra)[ACTION_COLUMN]
     assert dict(lines["A-001"].extra)["contract_ref"] == "C-101"
@@ -202,11 +203,11 @@ def _clear_actions(register: Path) -> None:
         writer.writerows({**r, ACTION_COLUMN: ""} for r in rows)
 
 
-def test_last_years_actions_are_replaced_not_piled_up(data_dir: Path, config: Config) -> None:
-    first = roll_forward(PREVIOUS, data_dir, config)
+def test_last_years_actions_are_replaced_not_piled_up(data_dir: Path, shared_config: Config) -> None:
+    first = roll_forward(PREVIOUS, data_dir, shared_config)
     _clear_actions(first.register)
-    second = roll_forward(Edition(2025), data_dir, config)
-    new = load_register(second.register, config)
+    second = roll_forward(Edition(2025), data_dir, shared_config)
+    new = load_register(second.register, shared_config)
     assert new.extra_columns.count(ACTION_COLUMN) == 1
     lines = {line.id: line for line in new.lines}
     # A-004 ended on 31/03/2026: now it has this year's note only, and its status is still the officer's.
@@ -239,14 +240,14 @@ def test_the_real_register_rolls_forward(tmp_path: Path) -> None:
     assert ended | spend == {line.id for line in old.lines if line.status != "decommissioned"}
 
 
-def test_a_retitled_action_column_is_reused(data_dir: Path, config: Config) -> None:
+def test_a_retitled_action_column_is_reused(data_dir: Path, shared_config: Config) -> None:
     register = data_dir / "2024-25/register.csv"
     rows = register.read_text().splitlines()
     rows[0] += ",New Year Action"
     rows[1:] = [row + "," for row in rows[1:]]  # last year's notes, dealt with and cleared
     register.write_text("\n".join(rows) + "\n")
-    result = roll_forward(PREVIOUS, data_dir, config)
-    new = load_register(result.register, config)
+    result = roll_forward(PREVIOUS, data_dir, shared_config)
+    new = load_register(result.register, shared_config)
     assert new.extra_columns == ("contract_ref", "New Year Action")
     actions = {line.id: dict(line.extra)["New Year Action"] for line in new.lines}
     assert actions["A-006"] == ""  # nothing to do for this line this year

@@ -25,16 +25,13 @@ def build(tmp: Path, data: Path):
 
 
 @pytest.fixture(scope="module")
-def edition(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("paper")
-    data = copy_data(tmp)
-    result = build(tmp, data)
-    out = result.out_dir
+def edition(built_2024_25):
+    with (built_2024_25.data / YEAR / "register.csv").open(encoding="utf-8") as f:
+        register = list(csv.DictReader(f))
     return {
-        "docx": out / f"commissioning-framework-{YEAR}.docx",
-        "html": out / f"commissioning-framework-{YEAR}.html",
-        "register": list(csv.DictReader((data / YEAR / "register.csv").open(encoding="utf-8"))),
-        "result": result,
+        "docx": built_2024_25.path(f"commissioning-framework-{YEAR}.docx"),
+        "html": built_2024_25.path(f"commissioning-framework-{YEAR}.html"),
+        "register": register,
     }
 
 

@@ -63,7 +63,6 @@ def _structure(reader: PdfReader) -> list[DictionaryObject]:
 
 # --- pages and text ---
 
-@pytest.mark.slow
 def test_front_sheet_is_page_one_and_the_paper_starts_on_page_two(pages):
     first = _one_line(pages[0])
     # The sheet names the paper it fronts, then gives the meeting's details and the summary.
@@ -193,7 +192,6 @@ def test_fonts_are_embedded(built):
 
 # --- reproducible and safe ---
 
-@pytest.mark.slow
 def test_same_model_gives_the_same_bytes_wherever_the_charts_are(built, tmp_path):
     doc, first = built
     elsewhere = tmp_path / "moved"
@@ -212,7 +210,6 @@ def test_no_date_from_the_clock(built):
     assert meta["/CreationDate"] == meta["/ModDate"] == "D:20240918000000Z"
 
 
-@pytest.mark.slow
 def test_chart_printed_in_parts_runs_on(tmp_path):
     png = chart_png(tmp_path)
     for n in (1, 2, 3):

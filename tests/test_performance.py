@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.analysis.performance import analyse, forecast, reported_year
-from pipeline.config import load_config
 from pipeline.edition import Edition
 from pipeline.exports.performance_csv import performance_rows
 from pipeline.input.performance import COLUMNS, load_returns, parse_period
@@ -25,11 +24,6 @@ def line(ident: str, spend: str | None = "10000", **kw) -> Line:
                 provider="Provider", spend=None if spend is None else Decimal(spend), funding_source="MoJ grant")
     base.update(kw)
     return Line(**base)
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config("2024-25")
 
 
 @pytest.fixture

@@ -23,8 +23,6 @@ from pipeline.problems import InputError, Problem
 
 from .a11y import CHROMIUM_ARGS, chromium_path
 
-pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
-
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "commissioning-framework-2024-25.html"
 
@@ -239,6 +237,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_the_browser_follows_rebuilds_and_shows_a_failed_one(tmp_path: Path, capsys) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -373,16 +372,19 @@ def test_editor_temp_files_saved_beside_the_prose_do_not_rebuild(tmp_path: Path)
     assert w.calls == 1
 
 
-def test_a_preview_build_leaves_the_real_build_alone_and_makes_only_the_html(tmp_path: Path) -> None:
-    from pipeline.build import build_edition
+@pytest.mark.slow
+def test_a_preview_build_leaves_the_real_build_alone_and_makes_only_the_html(tmp_path: Path, built_2024_25) -> None:
+    import shutil
+
     from pipeline.cycle.preview import build_preview, preview_dir
 
     from .conftest import copy_data
 
     data = copy_data(tmp_path)
     build = tmp_path / "build"
-    real = build_edition("2024-25", data_dir=data, build_dir=build)
-    before = {p.name: p.read_bytes() for p in real.out_dir.rglob("*") if p.is_file()}
+    real = build / "2024-25"
+    shutil.copytree(built_2024_25.folder, real)  # the real build, as `invoke report` left it
+    before = {p.name: p.read_bytes() for p in real.rglob("*") if p.is_file()}
     (data / "2024-25" / "prose" / "outlook.md").write_text("Half-finished thoughts.\n", encoding="utf-8")
 
     result = build_preview("2024-25", build, data_dir=data)
@@ -392,5 +394,5 @@ def test_a_preview_build_leaves_the_real_build_alone_and_makes_only_the_html(tmp
     assert not any(n.endswith((".docx", ".pdf")) for n in names)  # Word and PDF are report's job
     assert "Half-finished thoughts." in (result.out_dir / PAGE).read_text(encoding="utf-8")
     # The real build is byte for byte as it was, and is no draft.
-    assert {p.name: p.read_bytes() for p in real.out_dir.rglob("*") if p.is_file()} == before
-    assert "Half-finished thoughts." not in (real.out_dir / PAGE).read_text(encoding="utf-8")
+    assert {p.name: p.read_bytes() for p in real.rglob("*") if p.is_file()} == before
+    assert "Half-finished thoughts." not in (real / PAGE).read_text(encoding="utf-8")

@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.build import build_edition
 from pipeline.paper import charts
-from tests.conftest import copy_data
 from tests.readback import page_fill, pdf_page_sizes, pdf_pages_text, pdf_to_pngs
 from tests.test_write_docx import to_pdf
 
@@ -25,11 +23,8 @@ WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("print")
-    data = copy_data(tmp)
-    result = build_edition(YEAR, data_dir=data, out=tmp / "build" / YEAR, build_dir=tmp / "cache", force=True)
-    return result.out_dir
+def built(built_2024_25) -> Path:
+    return built_2024_25.folder
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,6 @@ from pipeline.paper.model import Column, Table
 from pipeline.paper.summarise import RowFacts, SummaryRules, chosen_rows, load_words, summarise
 from tests.readback import docx_paragraphs, docx_table_rows, html_table_rows, pdf_page_sizes, pdf_pages_text
 
-pytestmark = pytest.mark.slow  # whole builds, a browser or LibreOffice: left out of `invoke test --fast`
-
 WORDS = load_words()
 
 
@@ -34,6 +32,7 @@ def _table(n: int) -> tuple[Table, list[RowFacts]]:
     return table, [RowFacts(1, s, d) for s, d in zip(spends, dues)]
 
 
+@pytest.mark.slow
 def test_the_largest_and_the_soonest_are_named_in_the_table_order():
     facts = [RowFacts(1, Decimal(5), date(2027, 1, 1)), RowFacts(1, Decimal(50), None),
              RowFacts(1, None, date(2025, 6, 1)), RowFacts(1, Decimal(20), date(2026, 1, 1))]
@@ -42,11 +41,13 @@ def test_the_largest_and_the_soonest_are_named_in_the_table_order():
     assert chosen_rows(facts, 0, 0) == []
 
 
+@pytest.mark.slow
 def test_a_table_within_the_limit_is_left_alone():
     table, facts = _table(3)
     assert summarise(table, facts, _rules(max_lines=3)) is table
 
 
+@pytest.mark.slow
 def test_a_long_table_carries_its_summary_for_print():
     table, facts = _table(6)
     out = summarise(table, facts, _rules(), money_column=1)
@@ -62,6 +63,7 @@ def test_a_long_table_carries_its_summary_for_print():
     assert all(r.href is None for r in note.runs)  # no web address set: named, not linked
 
 
+@pytest.mark.slow
 def test_the_note_links_to_where_the_files_are_published():
     table, facts = _table(6)
     _, note = summarise(table, facts, _rules(web="https://www.example.org/cf/2024-25"), money_column=1).summary
@@ -71,6 +73,7 @@ def test_the_note_links_to_where_the_files_are_published():
                      "forward-plan.csv": "https://www.example.org/cf/2024-25/forward-plan.csv"}
 
 
+@pytest.mark.slow
 def test_rows_standing_for_several_lines_count_them_all():
     table, _ = _table(3)
     facts = [RowFacts(4, Decimal(1)), RowFacts(1, Decimal(9)), RowFacts(2, Decimal(2))]
@@ -117,12 +120,14 @@ def large(tmp_path_factory) -> Path:
     return result.out_dir
 
 
+@pytest.mark.slow
 def test_the_web_edition_keeps_every_line(large):
     rows = html_table_rows(large / "commissioning-framework-2024-25.html")
     register = [r for r in rows if len(r) == 5 and r[0] in ("Long", "Med", "Short", "Partnership", "Annual", "TBC")]
     assert len(register) == LINES
 
 
+@pytest.mark.slow
 def test_print_editions_name_the_largest_and_count_the_rest(large):
     word = docx_table_rows(large / "commissioning-framework-2024-25.docx")
     rest = [r for r in word if any(re.fullmatch(r"[\d,]+ other lines", c) for c in r)]
@@ -140,6 +145,7 @@ def test_print_editions_name_the_largest_and_count_the_rest(large):
     assert "Every line is listed in the web edition of this paper and in" in word_text
 
 
+@pytest.mark.slow
 def test_the_pdf_stays_a_paper_and_links_where_every_line_is(large):
     import pikepdf
 
@@ -155,6 +161,7 @@ def test_the_pdf_stays_a_paper_and_links_where_every_line_is(large):
     assert WEB in uris and f"{WEB}/review-schedule.csv" in uris
 
 
+@pytest.mark.slow
 def test_the_summarised_pdf_passes_the_pdf_ua_checker(large):
     from pdfua import validate
 
@@ -162,6 +169,7 @@ def test_the_summarised_pdf_passes_the_pdf_ua_checker(large):
     assert [(f.rule_id, f.message) for f in report.findings] == []
 
 
+@pytest.mark.slow
 def test_the_front_sheet_names_the_largest_decisions_and_counts_the_rest(large):
     """At 400 lines the year holds far more decisions than a cover page can name: the front sheet names
     the largest ([paper] front_decisions) and counts and totals the rest; page 1 stays one page."""

@@ -115,12 +115,9 @@ def export(data: Path, out: Path) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def real_build(tmp_path_factory):
+def real_build(built_2024_25):
     """`invoke report` of the 2024-25 edition as it stands (transparency values still missing)."""
-    tmp = tmp_path_factory.mktemp("real")
-    data = copy_data(tmp)
-    result = build_edition(YEAR, data_dir=data, build_dir=tmp / "build", force=True)
-    return result, data
+    return built_2024_25.result, built_2024_25.data
 
 
 @pytest.fixture

@@ -9,13 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import build_edition, output_names
+from pipeline.build import output_names
 
 from .a11y import WCAG_TAGS, axe_violations, format_violations, open_page, run_axe
-from .conftest import copy_data
 from .html_check import ValidatorMissing, format_vnu, java, vnu_messages, vnu_problems
-
-pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
 
 YEAR = "2024-25"
 PHONE, TABLET, DESKTOP = 390, 768, 1280
@@ -27,11 +24,9 @@ PHONE_HEIGHT_LIMIT = 30_000
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, Path]:
-    tmp = tmp_path_factory.mktemp("web")
-    result = build_edition(YEAR, data_dir=copy_data(tmp), build_dir=tmp / "build", force=True)
-    names = output_names(result.edition)
-    return {"page": result.out_dir / names["html"], "fragment": result.out_dir / names["fragment"], "tmp": tmp}
+def built(built_2024_25) -> dict[str, Path]:
+    names = output_names(built_2024_25.result.edition)
+    return {"page": built_2024_25.path(names["html"]), "fragment": built_2024_25.path(names["fragment"])}
 
 
 # A CMS theme of the usual kind: a small root font, generic element rules, an icon rule for svg.
@@ -81,6 +76,7 @@ def _write(path: Path, text: str) -> Path:
 
 # --- valid HTML ----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_page_and_the_fragment_in_a_host_page_are_valid_html(built, tmp_path):
     fragment = built["fragment"].read_text(encoding="utf-8")
     in_head = _write(tmp_path / "host-style-in-head.html", host_page(fragment, style_in_head=True))
@@ -97,6 +93,7 @@ def test_the_page_and_the_fragment_in_a_host_page_are_valid_html(built, tmp_path
         "(Suppressing further errors from this subtree.)"], format_vnu(by_file[pasted.name])
 
 
+@pytest.mark.slow
 def test_the_checker_enforces_aria_in_html(tmp_path):
     # the problem the web edition had: ARIA table roles on the parts of a native table
     bad = _write(tmp_path / "roles.html", "<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head><body>"
@@ -116,6 +113,7 @@ def test_a_missing_java_is_a_clear_failure_not_a_skip(monkeypatch):
         java()
 
 
+@pytest.mark.slow
 def test_the_checker_reports_each_problem_with_its_line(tmp_path):
     bad = _write(tmp_path / "bad.html", "<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head>\n<body>\n"
                  "<p><div>block in a paragraph</div></p></body></html>")
@@ -126,6 +124,7 @@ def test_the_checker_reports_each_problem_with_its_line(tmp_path):
 
 # --- a phone, 390px wide -------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_on_a_phone_the_page_is_at_most_30000px_tall_and_never_scrolls_sideways(built):
     with open_page(built["page"], width=PHONE) as page:
         height = page.evaluate("document.documentElement.scrollHeight")
@@ -135,6 +134,7 @@ def test_on_a_phone_the_page_is_at_most_30000px_tall_and_never_scrolls_sideways(
         assert page.external_requests == []
 
 
+@pytest.mark.slow
 def test_on_a_phone_long_tables_scroll_in_focusable_labelled_regions_and_stay_tables(built):
     with open_page(built["page"], width=PHONE) as page:
         regions = page.evaluate("""[...document.querySelectorAll('.cf-table')].filter(r => r.offsetParent).map(r => ({
@@ -173,6 +173,7 @@ def test_on_a_phone_long_tables_scroll_in_focusable_labelled_regions_and_stay_ta
         assert table.get_by_role("row").count() == 49  # header, 47 lines, total
 
 
+@pytest.mark.slow
 def test_on_a_phone_no_blank_cell_vanishes(built):
     with open_page(built["page"], width=PHONE) as page:
         cells = page.evaluate("""[...document.querySelectorAll('#table-commissioning tbody td')].map(td => {
@@ -188,6 +189,7 @@ def test_on_a_phone_no_blank_cell_vanishes(built):
             assert cell["w"] > 20 and abs(cell["h"] - cell["rowH"]) < 1, cell  # a full cell in its row
 
 
+@pytest.mark.slow
 def test_on_a_phone_every_chart_fits_and_its_data_table_comes_first(built):
     with open_page(built["page"], width=PHONE) as page:
         # the data first, the chart one disclosure away
@@ -220,6 +222,7 @@ def test_on_a_phone_every_chart_fits_and_its_data_table_comes_first(built):
         assert {"2024-25", "2025-26", "2026-27", "2027-28", "2028-29", "Committed"} <= set(words)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [PHONE, TABLET])
 def test_the_built_page_has_no_axe_violations(built, width):
     violations = axe_violations(built["page"], width=width)
@@ -228,6 +231,7 @@ def test_the_built_page_has_no_axe_violations(built, width):
 
 # --- tablet and desktop --------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [TABLET, DESKTOP])
 def test_on_wider_screens_charts_are_readable_with_their_data_behind_a_disclosure(built, width):
     with open_page(built["page"], width=width) as page:
@@ -245,6 +249,7 @@ def test_on_wider_screens_charts_are_readable_with_their_data_behind_a_disclosur
         assert region.evaluate("r => r.scrollWidth <= r.clientWidth")
 
 
+@pytest.mark.slow
 def test_on_a_desktop_wide_tables_use_the_width_while_prose_keeps_a_readable_measure(built):
     with open_page(built["page"], width=DESKTOP) as page:
         widths = page.evaluate("""(() => {
@@ -272,13 +277,14 @@ def test_on_a_desktop_wide_tables_use_the_width_while_prose_keeps_a_readable_mea
 # --- the CMS fragment in a host page -------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def hosted(built) -> dict[str, Path]:
+def hosted(built, tmp_path_factory) -> dict[str, Path]:
     fragment = built["fragment"].read_text(encoding="utf-8")
-    tmp = built["tmp"]
+    tmp = tmp_path_factory.mktemp("hosted")
     return {"with": _write(tmp / "host.html", host_page(fragment)),
             "without": _write(tmp / "host-empty.html", host_page(""))}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
 def test_the_fragment_in_a_plain_host_page_passes_axe(hosted, width):
     with open_page(hosted["with"], width=width) as page:
@@ -298,6 +304,7 @@ _STYLES = """([selectors, props]) => selectors.map(sel => { const el = document.
     if (!el) return [sel, null]; const s = getComputedStyle(el); return [sel, props.map(p => s.getPropertyValue(p))]; })"""
 
 
+@pytest.mark.slow
 def test_the_fragment_does_not_restyle_the_host_page(hosted):
     styles = {}
     for key in ("with", "without"):
@@ -320,6 +327,7 @@ _PAPER_PROPERTIES = ["font-family", "font-size", "font-weight", "line-height", "
                      "box-sizing", "text-decoration-line", "white-space", "display", "fill", "max-width"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
 def test_the_host_page_does_not_restyle_the_fragment(built, hosted, width):
     styles = {}

@@ -33,11 +33,6 @@ REAL = DATA_DIR / "2024-25" / "register.csv"
 
 
 @pytest.fixture(scope="module")
-def config() -> Config:
-    return load_config("2024-25")
-
-
-@pytest.fixture(scope="module")
 def real(config: Config) -> Register:
     return load_register(REAL, config)
 

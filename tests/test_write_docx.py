@@ -496,7 +496,6 @@ def test_paragraph_after_a_table_has_room_above_it(tmp_path):
     assert spacing["Heading after"] is None  # its style already leaves more room
 
 
-@pytest.mark.slow
 def test_large_table_is_written_row_by_row(tmp_path):
     columns = (Column("Line"), Column("Amount", align="right", kind="money"))
     rows = tuple((f"Line {i}", f"£{i:,}") for i in range(5000))
@@ -584,7 +583,6 @@ def test_two_builds_are_byte_identical(built, tmp_path):
     assert {i.date_time for i in infos} == {(2024, 9, 18, 0, 0, 0)}
 
 
-@pytest.mark.slow
 def test_reference_has_every_style_the_writer_needs(tmp_path):
     assert DEFAULT_REFERENCE.exists(), "run: python -m pipeline.writers.reference_docx"
     make_reference(tmp_path / "fresh.docx")

@@ -444,7 +444,6 @@ def test_front_sheet_headings_and_links_are_checked_like_the_paper(doc):
         render_html(replace(doc, front=(Paragraph((Run("x", href="javascript:alert(1)"),)),)))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", ["../secret.docx", "https://evil.example/x.pdf", "folder/x.pdf", "", "javascript:x"])
 def test_a_download_that_is_not_a_plain_file_name_is_refused(doc, name):
     from dataclasses import replace
@@ -551,7 +550,6 @@ def test_self_contained_no_external_resources(doc):
         assert css.strip() and "url(" not in css.replace("url(#", "") and "@import" not in css
 
 
-@pytest.mark.slow
 def test_renders_are_deterministic(doc, tmp_path):
     first, second = tmp_path / "a.html", tmp_path / "b.html"
     write_html(doc, first)
@@ -695,7 +693,6 @@ def test_axe_report_is_readable():
     assert "at #figure-1 > img" in report
 
 
-@pytest.mark.slow
 def test_templates_dir_can_be_swapped(doc, tmp_path):
     import shutil
     from pipeline.template_files import TEMPLATES as DEFAULT_TEMPLATES
@@ -705,7 +702,6 @@ def test_templates_dir_can_be_swapped(doc, tmp_path):
     assert "body { color: #000; }" in render_html(doc, templates_dir=custom)
 
 
-@pytest.mark.slow
 def test_the_block_macros_also_take_plain_model_tables(doc):
     # the PDF writer may import these macros with model blocks rather than the writer's views
     from pipeline.template_files import TEMPLATES as DEFAULT_TEMPLATES

@@ -16,8 +16,6 @@ from pipeline.cycle.newyear import roll_forward
 from .conftest import copy_data
 from .readback import html_text, docx_paragraphs
 
-pytestmark = pytest.mark.slow  # full builds, browsers or LibreOffice: left out of `invoke test --fast`
-
 
 @pytest.fixture
 def data(tmp_path) -> Path:
@@ -54,6 +52,7 @@ def _hashes(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_new_year_then_edit_then_report_shows_what_changed(data, tmp_path):
     roll_forward(Edition(2024), data, load_config("2024-25", data))
     reg = data / "2025-26" / "register.csv"
@@ -103,6 +102,7 @@ def _resolve_all(rows):
     return rows
 
 
+@pytest.mark.slow
 def test_editions_build_side_by_side_and_a_later_one_never_touches_an_earlier_one(data, tmp_path):
     roll_forward(Edition(2024), data, load_config("2024-25", data))
     _edit(data / "2025-26" / "register.csv", _resolve_all)
@@ -117,6 +117,7 @@ def test_editions_build_side_by_side_and_a_later_one_never_touches_an_earlier_on
     assert (build / "2025-26" / "changes-since-2024-25.csv").exists()
 
 
+@pytest.mark.slow
 def test_when_only_prose_changed_charts_are_reused(data, tmp_path, monkeypatch):
     build = tmp_path / "build"
     build_edition("2024-25", data_dir=data, build_dir=build)
@@ -135,6 +136,7 @@ def test_when_only_prose_changed_charts_are_reused(data, tmp_path, monkeypatch):
     assert _hashes(build / "2024-25" / "charts") == charts_before
 
 
+@pytest.mark.slow
 def test_unresolved_new_year_actions_stop_the_report_unless_it_is_a_draft(data, tmp_path):
     from pipeline.problems import InputError
 
@@ -149,6 +151,7 @@ def test_unresolved_new_year_actions_stop_the_report_unless_it_is_a_draft(data, 
     assert "Commissioning Framework 2025-26 (draft)" in html and "this is a draft" in html
 
 
+@pytest.mark.slow
 def test_new_year_will_not_roll_an_unfinished_year_forward(data):
     from pipeline.problems import InputError
 
@@ -159,6 +162,7 @@ def test_new_year_will_not_roll_an_unfinished_year_forward(data):
     assert not (data / "2026-27").exists()
 
 
+@pytest.mark.slow
 def test_two_registers_in_one_edition_are_refused_until_one_is_chosen(data, config):
     from pipeline.build import check_register
     from pipeline.problems import InputError
@@ -183,6 +187,7 @@ def test_a_missing_edition_lists_the_ones_that_exist(data):
     assert "editions under data/: 2024-25" in info.value.report()
 
 
+@pytest.mark.slow
 def test_leftovers_of_killed_builds_are_cleared_and_the_chart_cache_stays_small(data, tmp_path):
     build = tmp_path / "build"
     build.mkdir()
