@@ -9,11 +9,11 @@ from decimal import Decimal
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullFormatter
 
-from ..analysis.scenarios import Scenarios
-from ..edition import Edition
-from ..formatting import money
-from . import model
-from .charts import BLUE, GREY, INK, Drawing, _chart_style, _legend, _money_axis, _new_figure
+from ...analysis.scenarios import Scenarios
+from ...edition import Edition
+from ...formatting import money
+from .. import model
+from . import BLUE, GREY, INK, Drawing, _chart_style, _legend, _money_axis, _new_figure
 
 SLUG = "scenarios"
 

@@ -38,15 +38,15 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
-from . import model
-from .chart_files import print_part_path, stale_print_parts
-from ..analysis.classify import ANNUAL, KEYS, Classified
-from ..config import Config
-from ..edition import Edition, financial_year_of
-from ..formatting import money, uk_date
-from ..analysis.outlook import Outlook, shares
-from ..input.register import Register
-from ..analysis.schedule import ReviewItem
+from .. import model
+from ..chart_files import print_part_path, stale_print_parts
+from ...analysis.classify import ANNUAL, KEYS, Classified
+from ...config import Config
+from ...edition import Edition, financial_year_of
+from ...formatting import money, uk_date
+from ...analysis.outlook import Outlook, shares
+from ...input.register import Register
+from ...analysis.schedule import ReviewItem
 
 # ---------------------------------------------------------------------------------------------------
 # Look and feel
@@ -206,8 +206,8 @@ def draw_charts(register: Register, items: Sequence[Classified], sched: Sequence
 def _draw_indexed(register: Register, items: Sequence[Classified], sched: Sequence[ReviewItem],
                   look: Outlook, edition: Edition, config: Config, part: tuple[int, int] = (0, 1),
                   scenarios=None, csp=None) -> tuple[tuple[int, Drawing], ...]:
-    from .csp_chart import draw_csp_allocation  # the CSP chart (csp_chart.py); None for an edition without one
-    from .scenario_chart import draw_scenarios
+    from .csp import draw_csp_allocation  # the CSP chart (csp.py); None for an edition without one
+    from .scenarios import draw_scenarios
 
     drawers = (
         lambda: draw_spend_by_priority(register, edition, config),

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 from matplotlib.patches import Patch
 
-from ..analysis.csp import CspAllocation
-from ..edition import Edition
-from ..formatting import money
-from . import model
-from .charts import (BLUE, FONT_PT, INK, VERMILLION, WHITE, Drawing, _bar_chart_height, _chart_style,
+from ...analysis.csp import CspAllocation
+from ...edition import Edition
+from ...formatting import money
+from .. import model
+from . import (BLUE, FONT_PT, INK, VERMILLION, WHITE, Drawing, _bar_chart_height, _chart_style,
                      _fit_end_labels, _label_box, _legend, _money_axis, _money_col, _new_figure, _nudge,
                      short_money)
 
