@@ -435,7 +435,7 @@ def test_tall_timeline_prints_in_parts_that_line_up(inputs, drawings, rendered):
     # repeats the axes, not the legend).
     assert len(parts) >= -(-whole // charts.PRINT_MAX_HEIGHT_IN) >= 2
     for a, b in zip(parts, parts[1:]):
-        assert a.get_figheight() + b.get_figheight() - charts._CHROME_CONTINUED_IN > charts.PRINT_MAX_HEIGHT_IN
+        assert a.get_figheight() + b.get_figheight() - charts.timeline_pages.CHROME_CONTINUED_IN > charts.PRINT_MAX_HEIGHT_IN
     # Every bar is drawn once across the parts, in the whole chart's order.
     labels = [t.get_text() for part in parts for t in part.axes[0].get_yticklabels()]
     assert labels == [t.get_text() for t in drawing.figure.axes[0].get_yticklabels()]
@@ -475,9 +475,9 @@ def test_stale_print_parts_are_removed(inputs, tmp_path):
 
 
 def test_long_project_names_wrap_between_words():
-    label = charts._bar_label("Domestic Violence Caseworker, Victim First")
+    label = charts.timeline._bar_label("Domestic Violence Caseworker, Victim First")
     assert label == "Domestic Violence\nCaseworker, Victim First"
-    assert charts._bar_label("SARC") == "SARC"
+    assert charts.timeline._bar_label("SARC") == "SARC"
 
 
 def test_series_differ_by_pattern_not_only_colour(drawings):
@@ -503,10 +503,10 @@ def test_axes_have_titles_and_money_in_pounds(drawings):
 
 
 def test_axis_money_format():
-    assert charts._axis_money(3_000_000)(1_500_000) == "£1.5m"
-    assert charts._axis_money(3_000_000)(250_000) == "£0.25m"
-    assert charts._axis_money(3_000_000)(0) == "£0"
-    assert charts._axis_money(600_000)(250_000) == "£250,000"
+    assert charts.layout.axis_money(3_000_000)(1_500_000) == "£1.5m"
+    assert charts.layout.axis_money(3_000_000)(250_000) == "£0.25m"
+    assert charts.layout.axis_money(3_000_000)(0) == "£0"
+    assert charts.layout.axis_money(600_000)(250_000) == "£250,000"
     assert charts.short_money(Decimal("3330092")) == "£3.3m"
     assert charts.short_money(Decimal("714558")) == "£715k"
     assert charts.short_money(Decimal("950")) == "£950"

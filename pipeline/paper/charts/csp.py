@@ -1,8 +1,8 @@
 """The Community Safety Partnership chart: each area's actual allocation beside the formula's.
 
 When the formula cannot be computed (a weighted figure is blank), the comparison is the split the best
-weighting of the recorded factors gives, and the chart says so. Drawn with the look and helpers of
-charts.py (Okabe-Ito colours with a pattern each, labels at the bar ends, 9 pt text at print size).
+weighting of the recorded factors gives, and the chart says so. Drawn with the charts' look and helpers
+(style, layout: Okabe-Ito colours with a pattern each, labels at the bar ends, 9 pt text at print size).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from ...analysis.csp import CspAllocation
 from ...edition import Edition
 from ...formatting import money
 from .. import model
-from . import (BLUE, FONT_PT, INK, VERMILLION, WHITE, Drawing, _bar_chart_height, _chart_style,
-                     _fit_end_labels, _label_box, _legend, _money_axis, _money_col, _new_figure, _nudge,
-                     short_money)
+from .drawing import Drawing
+from .labels import money_col, short_money
+from .layout import add_legend, bar_chart_height, fit_end_labels, label_box, money_axis, new_figure, nudge
+from .style import BLUE, FONT_PT, INK, VERMILLION, WHITE, chart_style
 
 SLUG = "csp-allocation"
 
@@ -36,9 +37,12 @@ def comparison(result: CspAllocation) -> tuple[str, dict[str, int]] | None:
     return None
 
 
-def draw_csp_allocation(result: CspAllocation | None, edition: Edition) -> Drawing | None:
-    if result is None:
-        return None
+def applies(result: CspAllocation | None) -> bool:
+    """Drawn for an edition with a csp-allocation.csv only."""
+    return result is not None
+
+
+def draw_csp_allocation(result: CspAllocation, edition: Edition) -> Drawing:
     compared = comparison(result)
     label, other = compared if compared else ("", {})
     areas = [a for a in result.areas if a.actual is not None]
@@ -61,8 +65,8 @@ def draw_csp_allocation(result: CspAllocation | None, edition: Edition) -> Drawi
         anchor=f"data-{SLUG}", caption=f"Data for: {title}",
         columns=(model.Column("Area", width=2.0),
                  *(model.Column(f.label, align="right", kind="number", width=0.9) for _, f in factors),
-                 _money_col("Actual (register)"), _money_col(label or "Formula allocation"),
-                 _money_col("Difference", width=1.0)),
+                 money_col("Actual (register)"), money_col(label or "Formula allocation"),
+                 money_col("Difference", width=1.0)),
         rows=tuple((a.area, *(_figure(a.figures[k]) for k, _ in factors), money(x),
                     money(v) if v is not None else "not computed", _signed(x - v) if v is not None else "")
                    for a, x, v in zip(areas, actual, versus)),
@@ -71,8 +75,8 @@ def draw_csp_allocation(result: CspAllocation | None, edition: Edition) -> Drawi
         row_header=True)
 
     n = len(areas)
-    with _chart_style():
-        fig = _new_figure(_bar_chart_height(1.3, 2 * n) if n else 2.0)
+    with chart_style():
+        fig = new_figure(bar_chart_height(1.3, 2 * n) if n else 2.0)
         ax = fig.add_subplot()
         h = 0.38
         ys = list(range(n))
@@ -84,11 +88,11 @@ def draw_csp_allocation(result: CspAllocation | None, edition: Edition) -> Drawi
         ends, values = [], []
         for y, x in zip(ys, actual):
             ends.append(ax.text(float(x), y - h / 2, short_money(x), ha="left", va="center", fontsize=FONT_PT,
-                                color=INK, bbox=_label_box(), transform=_nudge(ax, 4)))
+                                color=INK, bbox=label_box(), transform=nudge(ax, 4)))
             values.append(float(x))
         for y, v in shown:
             ends.append(ax.text(v, y + h / 2, short_money(v), ha="left", va="center", fontsize=FONT_PT,
-                                color=INK, bbox=_label_box(), transform=_nudge(ax, 4)))
+                                color=INK, bbox=label_box(), transform=nudge(ax, 4)))
             values.append(v)
         ax.set_yticks(ys, [a.area for a in areas])
         ax.set_ylim(n - 0.5, -0.5)
@@ -96,15 +100,15 @@ def draw_csp_allocation(result: CspAllocation | None, edition: Edition) -> Drawi
         ax.spines["left"].set_visible(False)
         top = max(values) if values else 1.0
         ax.set_xlim(0, top)
-        _money_axis(ax.xaxis, top)
+        money_axis(ax.xaxis, top)
         ax.grid(axis="x")
         ax.set_xlabel(f"Grant in {edition.label} (£)")
         handles = [Patch(facecolor=BLUE, edgecolor=WHITE, label="Actual (register)")]
         if shown:
             handles.append(Patch(facecolor=WHITE, edgecolor=VERMILLION, hatch="\\\\\\\\", hatchcolor=VERMILLION,
                                  label=label))
-        _legend(fig, handles, ncols=2)
-        _fit_end_labels(fig, ax, values, ends)
+        add_legend(fig, handles, ncols=2)
+        fit_end_labels(fig, ax, values, ends)
     return Drawing(SLUG, title, alt, table, fig, bars=n)
 
 
