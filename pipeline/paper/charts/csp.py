@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ...analysis.csp import CspAllocation
@@ -49,19 +50,25 @@ def draw_csp_allocation(result: CspAllocation, edition: Edition) -> Drawing:
     title = f"Partnership grants, {edition.label}: actual against {_phrase(label)}"
     actual = [a.actual for a in areas]
     versus = [other.get(a.area) for a in areas]
+    return Drawing(SLUG, title, _words(compared, label, other, areas, actual, versus),
+                   _numbers(title, result, label, areas, actual, versus), _picture(label, areas, actual, versus, edition),
+                   bars=len(areas))
 
+
+def _words(compared: tuple | None, label: str, other: dict[str, int], areas: list, actual: list, versus: list) -> str:
     if compared and any(v is not None for v in versus):
         gaps = [(abs(x - v), a.area, x - v) for a, x, v in zip(areas, actual, versus) if v is not None]
         _, where, gap = max(gaps, key=lambda g: g[0])
-        alt = (f"{where} receives {money(actual[[a.area for a in areas].index(where)])}, "
-               f"{money(abs(gap))} {'more' if gap > 0 else 'less'} than the {money(other[where])} "
-               f"{_phrase(label)} would give it: the largest difference of the {len(areas)} areas.")
-    else:
-        alt = f"The {len(areas)} areas' actual grants; no formula allocation could be computed."
+        return (f"{where} receives {money(actual[[a.area for a in areas].index(where)])}, "
+                f"{money(abs(gap))} {'more' if gap > 0 else 'less'} than the {money(other[where])} "
+                f"{_phrase(label)} would give it: the largest difference of the {len(areas)} areas.")
+    return f"The {len(areas)} areas' actual grants; no formula allocation could be computed."
 
+
+def _numbers(title: str, result: CspAllocation, label: str, areas: list, actual: list, versus: list) -> model.Table:
     # The same numbers as the printed table (csp_section), which the HTML edition leaves out for this one.
     factors = [(k, f) for k, f in enumerate(result.factors) if any(a.figures[k] is not None for a in result.areas)]
-    table = model.Table(
+    return model.Table(
         anchor=f"data-{SLUG}", caption=f"Data for: {title}",
         columns=(model.Column("Area", width=2.0),
                  *(model.Column(f.label, align="right", kind="number", width=0.9) for _, f in factors),
@@ -74,6 +81,8 @@ def draw_csp_allocation(result: CspAllocation, edition: Edition) -> Drawing:
                  money(sum(v for v in versus if v is not None)) if any(v is not None for v in versus) else "", ""),),
         row_header=True)
 
+
+def _picture(label: str, areas: list, actual: list, versus: list, edition: Edition) -> Figure:
     n = len(areas)
     with chart_style():
         fig = new_figure(bar_chart_height(1.3, 2 * n) if n else 2.0)
@@ -109,7 +118,7 @@ def draw_csp_allocation(result: CspAllocation, edition: Edition) -> Drawing:
                                  label=label))
         add_legend(fig, handles, ncols=2)
         fit_end_labels(fig, ax, values, ends)
-    return Drawing(SLUG, title, alt, table, fig, bars=n)
+    return fig
 
 
 def _phrase(label: str) -> str:
