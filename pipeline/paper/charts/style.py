@@ -8,16 +8,20 @@ rc_context per chart (chart_style), a fixed svg.hashsalt.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import matplotlib
 import matplotlib.colors
 
-#: Printed width of every chart: A4 portrait text width with 2.54 cm margins. The PNG records 200 dpi,
-#: so Word inserts it at this width by default and the font sizes below are the printed sizes.
-FIGURE_WIDTH_IN = 6.25
+from ... import page
+
+#: Printed width of every chart: the page's text width (pipeline/page.py, 16 cm) rounded down to a
+#: quarter inch, 6.25 in. The PNG records 200 dpi, so Word inserts it at this width by default and the
+#: font sizes below are the printed sizes.
+FIGURE_WIDTH_IN = math.floor(page.TEXT_WIDTH_IN * 4) / 4
 DPI = 200
-#: Tallest image printed: with its caption it stays under half the A4 text height (24.7 cm), so a
+#: Tallest image printed: with its caption it stays under half the page's text height (24.7 cm), so a
 #: chart that does not fit at the foot of a page never leaves that page less than half full.
 #: Taller charts (the timeline) are also drawn as several print pages of at most this height.
 PRINT_MAX_HEIGHT_IN = 4.4
