@@ -123,6 +123,52 @@ def test_svg_keeps_text_as_text_and_ids_unique_across_charts(rendered):
             seen[i] = slug
 
 
+def _extra_chart(given):
+    """A chart the registry does not have (drawn from its ChartInputs): a single bar, with its words and numbers."""
+    from pipeline.paper import model
+    from pipeline.paper.charts.layout import new_figure
+    from pipeline.paper.charts.style import chart_style
+
+    with chart_style():
+        fig = new_figure(2.0)
+        fig.add_subplot().barh([0], [float(given.register.total())], label="_total")
+    table = model.Table("data-extra-chart", "Data for: Extra", (model.Column("Total", "right", "money"),),
+                        ((money(given.register.total()),),))
+    return charts.Drawing("extra-chart", "Extra", f"The register totals {money(given.register.total())}.", table, fig)
+
+
+def test_a_chart_added_to_the_registry_is_counted_shared_out_and_drawn(inputs, tmp_path, monkeypatch):
+    from pipeline.paper.charts import registry
+
+    real = registry.CHARTS
+    monkeypatch.setattr(registry, "CHARTS", (*real, registry.ChartSpec("extra-chart", _extra_chart, cost=0.5)))
+    assert charts.chart_count() == len(real) + 1
+    assert charts.slugs()[-1] == "extra-chart"
+    for n in range(1, len(real) + 2):
+        parts = charts.chart_parts(n)
+        assert sorted(i for p in parts for i in p) == list(range(len(real) + 1)), n  # every chart, once
+    # One process a chart: the part holding the new one draws it alone, into its files, in its place.
+    n = len(real) + 1
+    k = next(k for k, p in enumerate(charts.chart_parts(n)) if len(real) in p)
+    (place, chart), = charts.render_charts(*inputs, out_dir=tmp_path, part=(k, n), indexed=True)
+    assert place == len(real) and chart.slug == "extra-chart"
+    assert chart.svg.name == "extra-chart.svg" and chart.png.exists()
+    assert chart.data.rows == ((money(inputs[0].total()),),)
+
+
+def test_a_drawer_that_draws_another_chart_is_refused(inputs, monkeypatch):
+    from pipeline.paper.charts import registry
+
+    priority = registry.CHARTS[0]
+    wrong = registry.ChartSpec("extra-chart", priority.draw)
+    monkeypatch.setattr(registry, "CHARTS", (wrong,))
+    with pytest.raises(TypeError, match="'extra-chart' returned Drawing 'spend-by-priority'"):
+        charts.draw_charts(*inputs)
+    monkeypatch.setattr(registry, "CHARTS", (wrong, wrong))
+    with pytest.raises(ValueError, match="declared twice in the registry: extra-chart"):
+        charts.chart_count()
+
+
 @pytest.mark.slow
 def test_second_build_is_byte_identical(inputs, tmp_path):
     first = charts.render_charts(*inputs, out_dir=tmp_path / "one")
@@ -435,7 +481,7 @@ def test_tall_timeline_prints_in_parts_that_line_up(inputs, drawings, rendered):
     # repeats the axes, not the legend).
     assert len(parts) >= -(-whole // charts.PRINT_MAX_HEIGHT_IN) >= 2
     for a, b in zip(parts, parts[1:]):
-        assert a.get_figheight() + b.get_figheight() - charts._CHROME_CONTINUED_IN > charts.PRINT_MAX_HEIGHT_IN
+        assert a.get_figheight() + b.get_figheight() - charts.timeline_pages.CHROME_CONTINUED_IN > charts.PRINT_MAX_HEIGHT_IN
     # Every bar is drawn once across the parts, in the whole chart's order.
     labels = [t.get_text() for part in parts for t in part.axes[0].get_yticklabels()]
     assert labels == [t.get_text() for t in drawing.figure.axes[0].get_yticklabels()]
@@ -475,9 +521,9 @@ def test_stale_print_parts_are_removed(inputs, tmp_path):
 
 
 def test_long_project_names_wrap_between_words():
-    label = charts._bar_label("Domestic Violence Caseworker, Victim First")
+    label = charts.timeline._bar_label("Domestic Violence Caseworker, Victim First")
     assert label == "Domestic Violence\nCaseworker, Victim First"
-    assert charts._bar_label("SARC") == "SARC"
+    assert charts.timeline._bar_label("SARC") == "SARC"
 
 
 def test_series_differ_by_pattern_not_only_colour(drawings):
@@ -503,10 +549,10 @@ def test_axes_have_titles_and_money_in_pounds(drawings):
 
 
 def test_axis_money_format():
-    assert charts._axis_money(3_000_000)(1_500_000) == "£1.5m"
-    assert charts._axis_money(3_000_000)(250_000) == "£0.25m"
-    assert charts._axis_money(3_000_000)(0) == "£0"
-    assert charts._axis_money(600_000)(250_000) == "£250,000"
+    assert charts.layout.axis_money(3_000_000)(1_500_000) == "£1.5m"
+    assert charts.layout.axis_money(3_000_000)(250_000) == "£0.25m"
+    assert charts.layout.axis_money(3_000_000)(0) == "£0"
+    assert charts.layout.axis_money(600_000)(250_000) == "£250,000"
     assert charts.short_money(Decimal("3330092")) == "£3.3m"
     assert charts.short_money(Decimal("714558")) == "£715k"
     assert charts.short_money(Decimal("950")) == "£950"

@@ -271,6 +271,14 @@ class _Context:
     def figure(self, slug: str) -> Markup:
         chart = next((c for c in self.a.charts if c.slug == slug), None)
         if chart is None:
+            from .charts.registry import slugs
+
+            # A known chart absent this year (no scenarios.toml, no csp-allocation.csv) is left out silently;
+            # a name no chart has is a mistyped figure, which would otherwise vanish from the paper.
+            known = tuple(dict.fromkeys((*slugs(), *(c.slug for c in self.a.charts))))
+            if slug not in known:
+                self._problem(f'figure("{str(slug)[:60]}") names no chart{_suggest(str(slug), known)}; '
+                              f"the charts are {', '.join(known)}")
             return Markup("")
         if f"figure-{slug}" in self.blocks.anchors:
             self.blocks.add(Figure(f"figure-{slug}", "", "", None, None, chart.data))  # refused, with the line

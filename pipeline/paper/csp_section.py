@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from .. import formatting as fmt
 from ..analysis.csp import CspAllocation, Difference
-from .csp_chart import SLUG, comparison
+from .charts.csp import SLUG, comparison
 from .model import Column, Figure, Paragraph, Run, Table
 
 

@@ -28,6 +28,7 @@ from docx.shared import Cm, Emu, Length, Pt
 from docx.text.paragraph import Paragraph as WordParagraph
 from lxml.etree import _Element
 
+from .. import page
 from ..paper.model import BulletList, Column, Contents, Document, Figure, Heading, Paragraph, Run, Table
 from ..template_files import TEMPLATES
 from .reproducible import ZIP_EPOCH, normalise_zip
@@ -53,7 +54,7 @@ STYLE_NAMES = (*PARAGRAPH_STYLES, HYPERLINK, TABLE_STYLE)
 
 TOC_INSTRUCTION = r'TOC \o "1-3" \h \z \u'
 TOC_PLACEHOLDER = "Right-click to update the table of contents (or press F9)."
-MAX_PICTURE_WIDTH = Cm(16)
+MAX_PICTURE_WIDTH = Cm(page.TEXT_WIDTH_CM)
 SPACE_AFTER_TABLE = Pt(10)  # the paragraph after a table starts at least this far below it
 
 # pPr children that come before w:numPr (Word validates the order).

@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .. import page
 from ..paper.model import BulletList, Contents, Document, Figure, Heading, Paragraph, Run, Table
 from ..template_files import TEMPLATES, template_file
 from .. import template_files
@@ -43,9 +44,9 @@ TEMPLATE = Path("print") / "paper.typ"
 FONTS = Path("print") / "fonts"
 PDF_STANDARD = "ua-1"
 
-# Text widths in twips (1/1440 in) of an A4 page with 2.5 cm margins, as in paper.typ.
-PORTRAIT_TWIPS = round((21.0 - 5.0) / 2.54 * 1440)
-LANDSCAPE_TWIPS = round((29.7 - 5.0) / 2.54 * 1440)
+# Text widths in twips (1/1440 in) of the page paper.typ is given (pipeline/page.py).
+PORTRAIT_TWIPS = page.twips(page.TEXT_WIDTH_CM)
+LANDSCAPE_TWIPS = page.twips(page.TEXT_HEIGHT_CM)
 # Table text sizes (pt) and left plus right cell padding (twips), as in paper.typ.
 TABLE_SIZES = {BODY: 10.0, HEADING: 10.0, TOTAL: 10.0}
 CELL_PADDING_TWIPS = 2 * 85
@@ -98,6 +99,7 @@ def print_data(doc: Document, templates_dir: Path | None = None, words: PrintWor
         "front_title": text(edition.front_title), "front_subtitle": text(doc.subtitle) if edition.front_title else "",
         "front": [view(b, PORTRAIT_TWIPS) for b in edition.front],
         "parts": parts,
+        "page": page.typst(),  # the page's size and margins, set by paper.typ
     }
     return PrintData(data, tuple(images))
 

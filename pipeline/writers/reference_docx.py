@@ -21,6 +21,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 
+from .. import page
 from .reproducible import normalise_zip
 from ..template_files import TEMPLATES
 from .docx import (CAPTION, FOOTER, HEADINGS, HYPERLINK, LIST_BULLET, LIST_NUMBER,
@@ -71,9 +72,9 @@ def _drop_thumbnail(word: WordDocument) -> None:
 def _page_setup(word: WordDocument) -> None:
     section = word.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4
-    section.left_margin = section.right_margin = Cm(2.5)  # 16 cm of text width
-    section.top_margin = section.bottom_margin = Cm(2.5)
+    section.page_width, section.page_height = Cm(page.WIDTH_CM), Cm(page.HEIGHT_CM)  # A4 (pipeline/page.py)
+    section.left_margin = section.right_margin = Cm(page.MARGIN_CM)  # 16 cm of text width
+    section.top_margin = section.bottom_margin = Cm(page.MARGIN_CM)
     section.header_distance = section.footer_distance = Cm(1.25)
 
 
@@ -171,7 +172,7 @@ def _heading_styles(word: WordDocument) -> None:
 
     toc_heading = _style(word, TOC_HEADING, base=HEADINGS[0])
     toc_heading.paragraph_format.space_before = Pt(6)
-    text_width = Cm(16)
+    text_width = Cm(page.TEXT_WIDTH_CM)
     for level, name in enumerate(TOCS):
         toc = _style(word, name)
         fmt = toc.paragraph_format

@@ -1,19 +1,22 @@
 """The scenarios chart: all funding month by month over the three years from the paper date, under each
-scenario against the base case. Registered in charts.draw_charts; drawn in charts' style (colours that
+scenario against the base case. Declared in charts/registry.py; drawn in the charts' style (colours that
 reach 3:1, a line style as well as a colour per series, no text under 9 pt)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullFormatter
 
-from ..analysis.scenarios import Scenarios
-from ..edition import Edition
-from ..formatting import money
-from . import model
-from .charts import BLUE, GREY, INK, Drawing, _chart_style, _legend, _money_axis, _new_figure
+from ...analysis.scenarios import Scenarios
+from ...edition import Edition
+from ...formatting import money
+from .. import model
+from .drawing import Drawing
+from .layout import add_legend, money_axis, new_figure
+from .style import BLUE, GREY, INK, chart_style
 
 SLUG = "scenarios"
 
@@ -27,36 +30,60 @@ def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 1].rstrip() + "…"
 
 
-def draw_scenarios(result: Scenarios | None, edition: Edition) -> Drawing | None:
+def applies(result: Scenarios | None) -> bool:
+    """Drawn for an edition with scenarios (data/<year>/scenarios.toml) only."""
+    return bool(result)
+
+
+def draw_scenarios(result: Scenarios, edition: Edition) -> Drawing:
     """One panel per scenario: the monthly funding of the services that scenario changes, under the base
     case (solid) and under the scenario (dashed), on a scale starting at zero."""
-    if not result:
-        return None
-    base, outcomes = result.base, result.outcomes
     months = result.context.months
     first, last = months[0], months[-1]
     title = (f"Funding each month of the services each scenario changes, against the base case, "
              f"{first:%B %Y} to {last:%B %Y}")
-    years = [y for y, _ in base.year_totals(edition)]
-    cols = (model.Column("Scenario", width=2.4), model.Column("Case", width=1.0),
-            *(model.Column(y.label, "right", "money") for y in years))
-    rows, alts, panels = [], [], []
-    for n, o in enumerate(outcomes, 1):
+    panels = _panels(result)
+    return Drawing(SLUG, title, _words(panels), _numbers(title, result, panels, edition),
+                   _picture(result, panels))
+
+
+def _panels(result: Scenarios) -> list[tuple]:
+    """(number, outcome, the ids of the services it changes, their monthly funding under the base case,
+    under the scenario), one per scenario."""
+    panels = []
+    for n, o in enumerate(result.outcomes, 1):
         ids = o.changed or tuple(e.line.id for e in o.effects)
-        b, s = base.funding_of(ids), o.funding_of(ids)
-        panels.append((n, o, ids, b, s))
-        for case, series in ((base.name, b), ("Scenario", s)):
-            rows.append((f"{n}. {o.name}", case, *(money(v.quantize(Decimal(1))) for v in _years(months, series, years))))
+        panels.append((n, o, ids, result.base.funding_of(ids), o.funding_of(ids)))
+    return panels
+
+
+def _words(panels: list[tuple]) -> str:
+    alts = []
+    for n, o, ids, b, s in panels:
         diff = (sum(s, Decimal(0)) - sum(b, Decimal(0))).quantize(Decimal(1))
         what = (f"follows the base case for its {len(ids):,} services" if diff == 0 else
                 f"gives its {len(ids):,} services {money(abs(diff))} {'more' if diff > 0 else 'less'} over the "
                 f"three years than the base case")
         alts.append(f"Scenario {n} {what}")
-    table = model.Table(f"data-{SLUG}", f"Data for: {title}", cols, tuple(rows), row_header=True)
-    alt = "; ".join(alts) + "."
+    return "; ".join(alts) + "."
 
-    with _chart_style():
-        fig = _new_figure(0.9 + 0.8 * len(panels))
+
+def _numbers(title: str, result: Scenarios, panels: list[tuple], edition: Edition) -> model.Table:
+    base, months = result.base, result.context.months
+    years = [y for y, _ in base.year_totals(edition)]
+    cols = (model.Column("Scenario", width=2.4), model.Column("Case", width=1.0),
+            *(model.Column(y.label, "right", "money") for y in years))
+    rows = []
+    for n, o, ids, b, s in panels:
+        for case, series in ((base.name, b), ("Scenario", s)):
+            rows.append((f"{n}. {o.name}", case, *(money(v.quantize(Decimal(1))) for v in _years(months, series, years))))
+    return model.Table(f"data-{SLUG}", f"Data for: {title}", cols, tuple(rows), row_header=True)
+
+
+def _picture(result: Scenarios, panels: list[tuple]) -> Figure:
+    base, months = result.base, result.context.months
+    with chart_style():
+        fig = new_figure(0.9 + 0.8 * len(panels))
         axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
         xs = list(range(len(months) + 1))
         steps = lambda values: [float(v) for v in values] + [float(values[-1])]  # noqa: E731
@@ -66,7 +93,7 @@ def draw_scenarios(result: Scenarios | None, edition: Edition) -> Drawing | None
             ax.step(xs, steps(s), where="post", color=colour, linewidth=1.6, linestyle=dash, label="_scenario")
             top = max([float(v) for v in (*b, *s)] or [1.0])
             ax.set_ylim(0, top * 1.3 if top else 1)
-            _money_axis(ax.yaxis, top)
+            money_axis(ax.yaxis, top)
             ax.grid(axis="y")
             ax.set_title(_plain(f"{n}. {_short(o.name, 70)} ({len(ids):,} services)"), loc="left", fontsize=9,
                          color=INK)
@@ -84,9 +111,10 @@ def draw_scenarios(result: Scenarios | None, edition: Edition) -> Drawing | None
         axes[-1].tick_params(axis="x", which="minor", length=0)
         axes[-1].set_xlabel("Financial year (1 April to 31 March)")
         fig.supylabel("Funding a month", fontsize=10, color=INK)
-        _legend(fig, [Line2D([], [], color=GREY, linewidth=3.0, label=base.name),
-                      Line2D([], [], color=colour, linewidth=1.6, linestyle=dash, label="Under the scenario")], ncols=2)
-    return Drawing(SLUG, title, alt, table, fig)
+        add_legend(fig, [Line2D([], [], color=GREY, linewidth=3.0, label=base.name),
+                         Line2D([], [], color=colour, linewidth=1.6, linestyle=dash, label="Under the scenario")],
+                   ncols=2)
+    return fig
 
 
 def _years(months, series, years: list[Edition]) -> list[Decimal]:
