@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import errno
-import hashlib
-import json
 import logging
 import os
 import shutil
-import sys
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from .analysis.classify import classify, override_warnings
 from .analysis.dates import paper_date
 from .analysis.outlook import outlook
 from .analysis.schedule import decision_points, schedule
+from .chart_cache import _chart_key, _read_chart_cache, _write_chart_cache
+from .check_summary import summary
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
 from .exports.calendar import calendar_inputs
 from .exports.calendar_state import STATE_FILE, save_state
-from .formatting import money, plural
+from .fingerprint import _files_under, _fingerprint, _is_file, _prose_inputs
 from .input.load import (
     ACTION_COLUMN,
     load_register,
@@ -40,8 +38,8 @@ from .input.paper_settings import (
 )
 from .input.register import Register
 from .preflight import check_templates
-from .processes import alive
 from .problems import InputError, Problem
+from .publish import _check_target, _os_problem, _remove_abandoned, _swap_into_place
 
 ROOT = DATA_DIR.parent
 # The edition's own files beside its register and prose that a build reads (each optional but paper.toml).
@@ -69,68 +67,6 @@ def load_edition(year: str | None, register: str | Path | None = None, data_dir:
     # An override against the line's status is refused; a line starting after the year is noted.
     reg = check_against_edition(load_register(path, config), edition)
     return edition, config, reg
-
-
-def summary(edition: Edition, config: Config, reg: Register, data_dir: Path = DATA_DIR, rendered: list | None = None
-            ) -> str:
-    sheet = f" (read from the sheet '{reg.sheet}')" if reg.sheet else ""
-    out = [f"{reg.source}: {plural(len(reg), 'line')} for {edition.label} - all valid{sheet}."]
-    for section in config.vocabulary.sections:
-        lines = reg.in_section(section)
-        if lines:
-            out.append(f"  {section:<15} {plural(len(lines), 'line'):>10}   {money(reg.total(lines)):>12}")
-    out.append(f"  {'total':<15} {plural(len(reg), 'line'):>10}   {money(reg.total()):>12}")
-    out.extend(f"  note: {w}" for w in reg.warnings)
-    out.extend(f"  note: {n}" for n in analysis_notes(edition, config, reg))
-    from .exports.transparency import transparency_gaps
-
-    out.extend(f"  note: {g}" for g in transparency_gaps(reg, config))
-    pending = [l.id for l in pending_actions(reg)]
-    if pending:
-        out.append(f"  note: {plural(len(pending), 'line')} still {'has' if len(pending) == 1 else 'have'} a "
-                   f"new_year_action to resolve ({', '.join(pending[:8])}{', ...' if len(pending) > 8 else ''})")
-    out.extend(f"  note: {n}" for n in carried_over_notes(edition, config, data_dir, rendered))
-    return "\n".join(out)
-
-
-def carried_over_notes(edition: Edition, config: Config, data_dir: Path = DATA_DIR, rendered: list | None = None
-                       ) -> list[str]:
-    """Files still marked "not yet reviewed" (the final paper waits for them), then typed dates and
-    year labels in the prose that belong to an earlier year, each with its file and line."""
-    from .input.review import MARK, edition_files, stale_mentions, unreviewed
-
-    folder = data_dir / edition.label
-    prose_dir = config["paper"].get("prose_dir", "prose")
-    marked = unreviewed(folder, prose_dir)
-    notes = [f"{len(marked)} {'file is' if len(marked) == 1 else 'files are'} still marked \"{MARK}\", so only a "
-             f"draft builds until you delete that line in each: {', '.join(str(p) for p in marked)}"] if marked else []
-    stale = stale_mentions(edition_files(folder, prose_dir), edition)
-    if rendered is not None:  # dates the prose prints from the register or [facts], found where they are written
-        from .input.review import stale_in_rendered
-
-        stale += [s for src in rendered for s in stale_in_rendered(Path(src.file), src.text, src.rendered, edition)
-                  if s not in stale]
-    notes.extend(f"earlier year in the prose: {s}; check it is still right for {edition.label}"
-                 for s in sorted(set(stale), key=lambda s: (str(s.file), s.line)))
-    return notes
-
-
-def analysis_notes(edition: Edition, config: Config, reg: Register) -> list[str]:
-    """What the officer should know before the paper is built: register gaps and unexplained acronyms."""
-    from .analysis.classify import classify, data_gaps
-    from .paper.glossary import unknown_acronyms
-
-    notes = []
-    for what, lines in data_gaps(classify(reg, edition, config), config):
-        ids = ", ".join(l.id for l in lines[:12]) + (", ..." if len(lines) > 12 else "")
-        notes.append(f"{what}: {len(lines)} ({ids}); they still build, and the paper names them in its "
-                     "data quality section")
-    glossary = config.raw.get("glossary", {})
-    ignore = config.raw.get("glossary_settings", {}).get("ignore", [])
-    for word, ids in unknown_acronyms(reg, glossary, ignore).items():
-        notes.append(f"{word} (in {', '.join(ids[:6])}{', ...' if len(ids) > 6 else ''}) is not in the [glossary] of "
-                     "config.toml: add what it stands for, or add it to [glossary_settings] ignore")
-    return notes
 
 
 def check_register(year: str | None = None, register: str | Path | None = None, data_dir: Path = DATA_DIR) -> str:
@@ -187,33 +123,7 @@ def _stage(name: str, timings: list[tuple[str, float]]):
         log.info("%-9s %6.2f s", name, took)
 
 
-def _digest(paths: list[Path], extra: str = "", by_size: frozenset[Path] = frozenset()) -> str:
-    """One hash of the files' names and contents, read a block at a time (a huge file costs time, not
-    memory); a file in `by_size` counts by its size and time stamp only (the build refuses it unread)."""
-    h = hashlib.sha256(extra.encode())
-    for p in sorted(paths):
-        h.update(str(p).encode() + b"\0")
-        if p in by_size:
-            info = p.stat()
-            h.update(f"{info.st_size}:{info.st_mtime_ns}".encode())
-            continue
-        with p.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
-
-
 _RECORD = ".calendar-published.csv"  # the calendar's new record, written by the exports stage into the build
-
-
-def _fingerprint(inputs: list[Path], extra: str, state: Path, record: bytes | None = None,
-                 by_size: frozenset[Path] = frozenset()) -> str:
-    """The build's inputs, the calendar's record among them: as it is now, or (`record`) as this build
-    leaves it, so the next report of the same inputs finds the build up to date."""
-    if record is None:
-        record = state.read_bytes() if _is_file(state) else b""
-    return _digest([p for p in dict.fromkeys(inputs) if p.exists()], extra + hashlib.sha256(record).hexdigest(),
-                   by_size)
 
 
 def _own_register(edition: Edition, config: Config, register: str | Path | None, data_dir: Path) -> bool:
@@ -236,25 +146,6 @@ def _save_record(state: Path, published: bytes) -> None:
                                   f"the build is complete, but the calendar's record could not be saved "
                                   f"({exc.strerror or exc}); check the folder may be written and build again with "
                                   "--force, so the next calendar knows what this one published")]) from None
-
-
-def _prose_inputs(prose_dir: Path, max_bytes: int) -> tuple[list[Path], frozenset[Path]]:
-    """What of the prose folder shapes the paper: every file's name (a misnamed file is refused, another
-    noted), the text of the prose files the composer may read, and only the size of one it refuses as too large."""
-    from .paper.prose_files import PROSE_NAME
-
-    try:
-        files = [p for p in prose_dir.iterdir() if p.is_file()] if prose_dir.is_dir() else []
-    except OSError:
-        return [], frozenset()
-    readable = [p for p in files if p.suffix == ".md" and PROSE_NAME.match(p.stem)]
-    names_only = [p for p in files if p not in readable]
-    large = {p for p in readable if p.stat().st_size > max_bytes}
-    return [*readable, *names_only], frozenset({*large, *names_only})
-
-
-def _files_under(folder: Path, pattern: str = "*") -> list[Path]:
-    return [p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts] if folder.exists() else []
 
 
 def output_names(edition: Edition) -> dict[str, str]:
@@ -688,278 +579,6 @@ def _downloads(names: dict[str, str], changes: str | bool) -> tuple[tuple[str, s
     if changes:
         found.append(("Changes since the previous edition (CSV)", str(changes)))
     return tuple(found)
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:
-        return False
-
-
-def _check_target(target: Path) -> None:
-    """The output folder must be ours to replace: new, empty, or a previous build of this tool."""
-    for parent in (target, *target.parents):
-        try:
-            if parent.exists() and not parent.is_dir():
-                where = "the output folder" if parent == target else f"{parent}, a folder on the output path,"
-                raise InputError([Problem(str(target), None, None, "",
-                                          f"{where} is a file, not a folder; choose another --out")])
-            if parent.exists():
-                break
-        except PermissionError:
-            break
-    if target.is_dir() and any(target.iterdir()) and not (target / ".fingerprint").exists():
-        raise InputError([Problem(str(target), None, None, "",
-                                  "this output folder already holds files that were not built by this tool; "
-                                  "choose an empty or new folder with --out so nothing of yours is replaced")])
-
-
-def _os_problem(exc: OSError, target: Path) -> Problem:
-    """A failure of the disk or the file system, in words; the previous build is always intact."""
-    kept = f"{target} is as it was before this build" if target.exists() else "nothing was written"
-    where = exc.filename or target
-    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        what = "the disk is full"
-        todo = "free some space (build/ can be emptied with `invoke clean`) and build again"
-    elif exc.errno in (errno.EACCES, errno.EPERM):
-        what = "permission was refused"
-        todo = ("close the paper if it is open in Word or a browser, check you may write there, "
-                "or choose another folder with --out")
-    elif exc.errno == errno.EROFS:
-        what = "the disk is read-only"
-        todo = "choose another folder with --out"
-    elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        what = "a file stands where a folder is needed"
-        todo = "choose another folder with --out, or move that file"
-    else:
-        what = exc.strerror or type(exc).__name__
-        todo = "check the folder and build again"
-    return Problem(str(where), None, None, "", f"the build stopped: {what}; {todo}. {kept}")
-
-
-# --- the chart cache -------------------------------------------------------------------------
-
-_CACHE_FORMAT = "charts-json-3"  # 2: print parts of tall charts are cached too; 3: the records are hashed
-
-
-def _chart_key(register: Path, config_files: list[Path], edition: Edition) -> str:
-    """Everything that shapes a chart: the register, the settings and the code (analysis, charts,
-    input, formatting - all of pipeline/), plus the matplotlib version that draws them (read from its
-    installed metadata: importing matplotlib takes longer than a build found up to date)."""
-    from importlib.metadata import version
-
-    code = _files_under(_PACKAGE, "*.py")
-    extra = f"{_CACHE_FORMAT}|{edition.label}|matplotlib {version('matplotlib')}|python {sys.version_info[:2]}"
-    return _digest([p for p in [register, *config_files, *code] if p.exists()], extra)
-
-
-def _records_hash(records: object) -> str:
-    return hashlib.sha256(json.dumps(records, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _write_chart_cache(cache: Path, charts) -> None:
-    from .paper.chart_files import print_images
-
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    staging = cache.parent / f".{cache.name}.writing-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "files").mkdir(parents=True)
-    records = []
-    for chart in charts:
-        record = {f.name: getattr(chart, f.name) for f in fields(chart) if f.name not in ("svg", "png", "data")}
-        record["data"] = asdict(chart.data)
-        for kind in ("svg", "png"):
-            path = getattr(chart, kind)
-            shutil.copyfile(path, staging / "files" / path.name)
-            record[kind] = {"name": path.name, "sha256": _sha256(path), "size": path.stat().st_size}
-        # A tall chart's print pages (<slug>.print-N.png) travel with it, checked like the rest.
-        parts = [path for path in print_images(chart.png) if path != chart.png]
-        for path in parts:
-            shutil.copyfile(path, staging / "files" / path.name)
-        record["print_parts"] = [{"name": path.name, "sha256": _sha256(path), "size": path.stat().st_size}
-                                 for path in parts]
-        records.append(record)
-    # The recorded figures (titles, alt text, data tables) are checked like the images: by their hash.
-    index = {"format": _CACHE_FORMAT, "charts": records, "charts_sha256": _records_hash(records)}
-    (staging / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
-    shutil.rmtree(cache, ignore_errors=True)
-    try:
-        staging.rename(cache)  # one step: another build never sees half an entry
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)  # a concurrent build wrote it first
-    _prune_cache(cache.parent)
-
-
-def _read_chart_cache(cache: Path, out_dir: Path):
-    """The cached charts copied into out_dir and checked there (what is checked is what is published),
-    or None when there is no entry or it fails any check."""
-    from .paper.chart_files import print_part_path
-    from .paper.charts import Chart
-    from .paper.model import Column, Table
-
-    index = cache / "index.json"
-    if not _is_file(index):
-        return None
-    try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT or not isinstance(data.get("charts"), list):
-            raise ValueError("unknown cache format")
-        if data.get("charts_sha256") != _records_hash(data["charts"]):
-            raise ValueError("the recorded charts do not match their recorded hash")
-        shutil.rmtree(out_dir, ignore_errors=True)
-        out_dir.mkdir(parents=True)
-        charts = []
-        for record in data["charts"]:
-            files = {}
-            for kind in ("svg", "png"):
-                entry = record[kind]
-                name = entry["name"]
-                if not isinstance(name, str) or Path(name).name != name or not name.endswith(f".{kind}"):
-                    raise ValueError(f"bad file name {name!r}")
-                copy = out_dir / name
-                shutil.copyfile(cache / "files" / name, copy)
-                if copy.stat().st_size != entry["size"] or _sha256(copy) != entry["sha256"]:
-                    raise ValueError(f"{name} does not match its recorded hash")
-                (_check_svg if kind == "svg" else _check_png)(copy)
-                files[kind] = copy
-            for n, entry in enumerate(record.get("print_parts", []), start=1):
-                name = entry["name"]
-                if name != print_part_path(files["png"], n).name:
-                    raise ValueError(f"bad print part name {name!r}")
-                copy = out_dir / name
-                shutil.copyfile(cache / "files" / name, copy)
-                if copy.stat().st_size != entry["size"] or _sha256(copy) != entry["sha256"]:
-                    raise ValueError(f"{name} does not match its recorded hash")
-                _check_png(copy)
-            table = dict(record["data"])
-            table["columns"] = tuple(Column(**c) for c in table["columns"])
-            for key in ("rows", "totals"):
-                table[key] = tuple(tuple(row) for row in table[key])
-            chart_table = Table(**table)
-            for row in (*chart_table.rows, *chart_table.totals, tuple(c.title for c in chart_table.columns)):
-                if not all(isinstance(cell, str) for cell in row):
-                    raise ValueError("a chart table cell is not text")
-            plain = {k: v for k, v in record.items() if k not in ("svg", "png", "data", "print_parts")}
-            if not all(isinstance(v, str) for v in plain.values()):
-                raise ValueError("a chart's title or alt text is not text")
-            charts.append(Chart(**plain, data=chart_table, svg=files["svg"], png=files["png"]))
-        os.utime(cache)  # recently used: kept when the cache is pruned
-        return tuple(charts)
-    except Exception as exc:  # anything wrong with the entry: draw the charts again
-        log.debug("chart cache %s not used: %s", cache.name, exc)
-        shutil.rmtree(out_dir, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
-        return None
-
-
-_SVG_UNSAFE = ("script", "foreignobject", "iframe", "object", "embed")
-
-
-def _check_svg(path: Path) -> None:
-    """A chart SVG is drawing only: no scripts, event handlers or links out of the file."""
-    import xml.etree.ElementTree as ET
-
-    root = ET.fromstring(path.read_bytes())
-    if not root.tag.endswith("svg"):
-        raise ValueError("not an SVG")
-    for el in root.iter():
-        tag = el.tag.rsplit("}", 1)[-1].lower()
-        if tag in _SVG_UNSAFE:
-            raise ValueError(f"<{tag}> in a chart")
-        for name, value in el.attrib.items():
-            local = name.rsplit("}", 1)[-1].lower()
-            if local.startswith("on"):
-                raise ValueError(f"event handler {local} in a chart")
-            if local == "href" and not (value.startswith("#") or value.startswith("data:image/")):
-                raise ValueError(f"link {value[:40]!r} in a chart")
-
-
-def _check_png(path: Path) -> None:
-    from PIL import Image
-
-    with Image.open(path) as img:
-        if img.format != "PNG":
-            raise ValueError("not a PNG")
-        img.verify()  # reads every chunk and checks its CRC: a truncated file fails here
-
-
-def _remove_abandoned(target: Path) -> None:
-    """Delete temporary folders left by builds that were killed (their process no longer exists)."""
-    for leftover in target.parent.glob(f".{target.name}.building-*"):
-        pid = leftover.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
-            shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in target.parent.glob(f".{target.name}.old-*"):
-        pid = leftover.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not alive(int(pid)) and target.exists():
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _prune_cache(cache_root: Path, keep: int = 8) -> None:
-    """Keep the chart cache small: the most recently used entries only."""
-    entries = sorted((p for p in cache_root.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _swap_into_place(tmp: Path, target: Path) -> None:
-    """Put the new build at `target` in one atomic step, so `target` is never missing: a new folder is
-    renamed into place; an existing one is exchanged with the new one (Linux renameat2, macOS
-    renamex_np) and the old one, now at `tmp`, deleted. Where no exchange exists (Windows), two renames
-    are the fallback, and the old build is put back if the second fails."""
-    if not target.exists():
-        try:
-            tmp.rename(target)
-            return
-        except OSError:
-            if not target.exists():
-                raise
-            # another build put its folder there meanwhile: exchange with it below
-    if _exchange(tmp, target):
-        shutil.rmtree(tmp, ignore_errors=True)
-        return
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    target.rename(old)
-    try:
-        tmp.rename(target)
-    except BaseException:
-        old.rename(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one step. False when the system or file system cannot (nothing is changed)."""
-    import ctypes
-
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = getattr(libc, "renameat2", None)
-        if fn is None:
-            return False
-        at_fdcwd, rename_exchange = -100, 2
-        done = fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-    elif sys.platform == "darwin":
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = getattr(libc, "renamex_np", None)
-        if fn is None:
-            return False
-        rename_swap = 0x2
-        done = fn(os.fsencode(a), os.fsencode(b), rename_swap) == 0
-    else:
-        return False
-    if done:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, getattr(errno, "EOPNOTSUPP", errno.ENOTSUP)):
-        return False  # this file system cannot exchange: fall back
-    raise OSError(code, os.strerror(code), str(b))
 
 
 def build_all(force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
