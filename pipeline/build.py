@@ -14,13 +14,13 @@ from .analysis.classify import classify, override_warnings
 from .analysis.dates import paper_date
 from .analysis.outlook import outlook
 from .analysis.schedule import decision_points, schedule
-from .chart_cache import _chart_key, _read_chart_cache, _write_chart_cache
+from . import chart_cache
 from .check_summary import summary
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
 from .exports.calendar import calendar_inputs
 from .exports.calendar_state import STATE_FILE, save_state
-from .fingerprint import _files_under, _fingerprint, _is_file, _prose_inputs
+from .fingerprint import files_under, inputs_fingerprint, is_file, prose_inputs
 from .input.load import (
     ACTION_COLUMN,
     load_register,
@@ -39,7 +39,7 @@ from .input.paper_settings import (
 from .input.register import Register
 from .preflight import check_templates
 from .problems import InputError, Problem
-from .publish import _check_target, _os_problem, _remove_abandoned, _swap_into_place
+from .publish import check_target, os_problem, remove_abandoned, swap_into_place
 
 ROOT = DATA_DIR.parent
 # The edition's own files beside its register and prose that a build reads (each optional but paper.toml).
@@ -318,33 +318,33 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         # A published folder that is a link (build/2024-25 -> /srv/www/paper) is updated where it points:
         # exchanging the link itself would leave the published folder with the old paper.
         target = Path(os.path.realpath(target))
-    _check_target(target)
+    check_target(target)
     reg_path = Path(reg.source)
     prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
     # Only the files the build reads: the settings, the front sheet's paper.toml, the register, the prose.
     config_files = [data_dir / "config.toml", data_dir / edition.label / "config.toml"]
-    prose_files, by_size = _prose_inputs(prose_dir, int(config.limits.prose_characters) * 4)
+    prose_files, by_size = prose_inputs(prose_dir, int(config.limits.prose_characters) * 4)
     from .csp_build import csp_files
 
     csp_inputs = csp_files(edition, data_dir)  # they shape the CSP section and its chart
     inputs = [reg_path, *config_files, *csp_inputs, *(data_dir / edition.label / n for n in EDITION_FILES), *prose_files,
-              *_files_under(templates), *_files_under(_PACKAGE, "*.py")]
+              *files_under(templates), *files_under(_PACKAGE, "*.py")]
     if prev:
         # The comparison reads the previous edition's register and its settings (paper date, categories).
         inputs += [Path(prev[2].source), data_dir / prev[0].label / "config.toml"]
     state = data_dir / edition.label / STATE_FILE  # the calendar's record: an input, rewritten by the build
-    fingerprint = _fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""), state,
+    fingerprint = inputs_fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""), state,
                                by_size=by_size)
     stamp = target / ".fingerprint"
     names = output_names(edition)
-    if not force and _is_file(stamp) and stamp.read_text(errors="replace") == fingerprint and all((target / n).exists() for n in names.values()):
+    if not force and is_file(stamp) and stamp.read_text(errors="replace") == fingerprint and all((target / n).exists() for n in names.values()):
         log.info("%s is up to date (nothing changed since the last build; use --force to rebuild)", target)
         return BuildResult(edition, target, tuple(target / n for n in names.values()), True, (), tuple(timings))
 
     _check_templates(templates)
     # The scenarios chart is drawn from scenarios.toml and the offsets in paper.toml too, the CSP chart
     # from its inputs and the previous edition's register.
-    chart_key = _chart_key(reg_path, [*config_files, *(data_dir / edition.label / n for n in ("scenarios.toml", "paper.toml")),
+    chart_key = chart_cache.key(reg_path, [*config_files, *(data_dir / edition.label / n for n in ("scenarios.toml", "paper.toml")),
                                       *csp_inputs, *([Path(prev[2].source)] if prev else [])], edition)
     log.info("%-9s %6.2f s", *timings[0])
     with _stage("analysis", timings):
@@ -354,7 +354,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     tmp = target.parent / f".{target.name}.building-{os.getpid()}"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(target)
+        remove_abandoned(target)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         changes = comparison is not None and f"changes-since-{prev[0].label}.csv"
@@ -366,12 +366,12 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         if (tmp / _RECORD).exists():
             published = (tmp / _RECORD).read_bytes()
             (tmp / _RECORD).unlink()  # not published: it goes to data/<year>/ once the build is in place
-        (tmp / ".fingerprint").write_text(_fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""),
-                                                       state, published, by_size))
-        _swap_into_place(tmp, target)
+        (tmp / ".fingerprint").write_text(inputs_fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""),
+                                                             state, published, by_size))
+        swap_into_place(tmp, target)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise InputError([_os_problem(exc, target)]) from None
+        raise InputError([os_problem(exc, target)]) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -415,7 +415,7 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
     # Charts depend only on the register, settings and code: reused from the cache when only prose or
     # templates changed. The cache is plain JSON plus the image files, each checked against its recorded
     # hash and shape before it is used: a damaged or tampered entry is drawn again, never published.
-    cached = _read_chart_cache(a.chart_cache, charts_dir)
+    cached = chart_cache.read(a.chart_cache, charts_dir)
     if cached is not None:
         chart_tasks = [Task("charts", lambda done: cached, inline=True)]
     else:
@@ -440,7 +440,7 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
 
         def keep(charts):
             try:
-                _write_chart_cache(a.chart_cache, charts)
+                chart_cache.write(a.chart_cache, charts)
             except OSError:
                 pass  # the cache is an optimisation only
             return tuple(charts)

@@ -16,7 +16,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from .edition import Edition
-from .fingerprint import _digest, _files_under, _is_file
+from .fingerprint import digest, files_under, is_file
 
 log = logging.getLogger("pipeline")
 _PACKAGE = Path(__file__).resolve().parent
@@ -25,15 +25,15 @@ _PACKAGE = Path(__file__).resolve().parent
 _CACHE_FORMAT = "charts-json-3"  # 2: print parts of tall charts are cached too; 3: the records are hashed
 
 
-def _chart_key(register: Path, config_files: list[Path], edition: Edition) -> str:
+def key(register: Path, config_files: list[Path], edition: Edition) -> str:
     """Everything that shapes a chart: the register, the settings and the code (analysis, charts,
     input, formatting - all of pipeline/), plus the matplotlib version that draws them (read from its
     installed metadata: importing matplotlib takes longer than a build found up to date)."""
     from importlib.metadata import version
 
-    code = _files_under(_PACKAGE, "*.py")
+    code = files_under(_PACKAGE, "*.py")
     extra = f"{_CACHE_FORMAT}|{edition.label}|matplotlib {version('matplotlib')}|python {sys.version_info[:2]}"
-    return _digest([p for p in [register, *config_files, *code] if p.exists()], extra)
+    return digest([p for p in [register, *config_files, *code] if p.exists()], extra)
 
 
 def _records_hash(records: object) -> str:
@@ -44,7 +44,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_chart_cache(cache: Path, charts) -> None:
+def write(cache: Path, charts) -> None:
     from .paper.chart_files import print_images
 
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -74,10 +74,10 @@ def _write_chart_cache(cache: Path, charts) -> None:
         staging.rename(cache)  # one step: another build never sees half an entry
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)  # a concurrent build wrote it first
-    _prune_cache(cache.parent)
+    _prune(cache.parent)
 
 
-def _read_chart_cache(cache: Path, out_dir: Path):
+def read(cache: Path, out_dir: Path):
     """The cached charts copied into out_dir and checked there (what is checked is what is published),
     or None when there is no entry or it fails any check."""
     from .paper.chart_files import print_part_path
@@ -85,7 +85,7 @@ def _read_chart_cache(cache: Path, out_dir: Path):
     from .paper.model import Column, Table
 
     index = cache / "index.json"
-    if not _is_file(index):
+    if not is_file(index):
         return None
     try:
         data = json.loads(index.read_text(encoding="utf-8"))
@@ -170,7 +170,7 @@ def _check_png(path: Path) -> None:
         img.verify()  # reads every chunk and checks its CRC: a truncated file fails here
 
 
-def _prune_cache(cache_root: Path, keep: int = 8) -> None:
+def _prune(cache_root: Path, keep: int = 8) -> None:
     """Keep the chart cache small: the most recently used entries only."""
     entries = sorted((p for p in cache_root.iterdir() if p.is_dir() and not p.name.startswith(".")),
                      key=lambda p: p.stat().st_mtime, reverse=True)

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 
-def _digest(paths: list[Path], extra: str = "", by_size: frozenset[Path] = frozenset()) -> str:
+def digest(paths: list[Path], extra: str = "", by_size: frozenset[Path] = frozenset()) -> str:
     """One hash of the files' names and contents, read a block at a time (a huge file costs time, not
     memory); a file in `by_size` counts by its size and time stamp only (the build refuses it unread)."""
     h = hashlib.sha256(extra.encode())
@@ -22,17 +22,17 @@ def _digest(paths: list[Path], extra: str = "", by_size: frozenset[Path] = froze
     return h.hexdigest()
 
 
-def _fingerprint(inputs: list[Path], extra: str, state: Path, record: bytes | None = None,
+def inputs_fingerprint(inputs: list[Path], extra: str, state: Path, record: bytes | None = None,
                  by_size: frozenset[Path] = frozenset()) -> str:
     """The build's inputs, the calendar's record among them: as it is now, or (`record`) as this build
     leaves it, so the next report of the same inputs finds the build up to date."""
     if record is None:
-        record = state.read_bytes() if _is_file(state) else b""
-    return _digest([p for p in dict.fromkeys(inputs) if p.exists()], extra + hashlib.sha256(record).hexdigest(),
+        record = state.read_bytes() if is_file(state) else b""
+    return digest([p for p in dict.fromkeys(inputs) if p.exists()], extra + hashlib.sha256(record).hexdigest(),
                    by_size)
 
 
-def _prose_inputs(prose_dir: Path, max_bytes: int) -> tuple[list[Path], frozenset[Path]]:
+def prose_inputs(prose_dir: Path, max_bytes: int) -> tuple[list[Path], frozenset[Path]]:
     """What of the prose folder shapes the paper: every file's name (a misnamed file is refused, another
     noted), the text of the prose files the composer may read, and only the size of one it refuses as too large."""
     from .paper.prose_files import PROSE_NAME
@@ -47,11 +47,11 @@ def _prose_inputs(prose_dir: Path, max_bytes: int) -> tuple[list[Path], frozense
     return [*readable, *names_only], frozenset({*large, *names_only})
 
 
-def _files_under(folder: Path, pattern: str = "*") -> list[Path]:
+def files_under(folder: Path, pattern: str = "*") -> list[Path]:
     return [p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts] if folder.exists() else []
 
 
-def _is_file(path: Path) -> bool:
+def is_file(path: Path) -> bool:
     try:
         return path.is_file()
     except OSError:

@@ -13,7 +13,7 @@ from .processes import alive
 from .problems import InputError, Problem
 
 
-def _check_target(target: Path) -> None:
+def check_target(target: Path) -> None:
     """The output folder must be ours to replace: new, empty, or a previous build of this tool."""
     for parent in (target, *target.parents):
         try:
@@ -31,7 +31,7 @@ def _check_target(target: Path) -> None:
                                   "choose an empty or new folder with --out so nothing of yours is replaced")])
 
 
-def _os_problem(exc: OSError, target: Path) -> Problem:
+def os_problem(exc: OSError, target: Path) -> Problem:
     """A failure of the disk or the file system, in words; the previous build is always intact."""
     kept = f"{target} is as it was before this build" if target.exists() else "nothing was written"
     where = exc.filename or target
@@ -54,7 +54,7 @@ def _os_problem(exc: OSError, target: Path) -> Problem:
     return Problem(str(where), None, None, "", f"the build stopped: {what}; {todo}. {kept}")
 
 
-def _remove_abandoned(target: Path) -> None:
+def remove_abandoned(target: Path) -> None:
     """Delete temporary folders left by builds that were killed (their process no longer exists)."""
     for leftover in target.parent.glob(f".{target.name}.building-*"):
         pid = leftover.name.rsplit("-", 1)[-1]
@@ -66,7 +66,7 @@ def _remove_abandoned(target: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _swap_into_place(tmp: Path, target: Path) -> None:
+def swap_into_place(tmp: Path, target: Path) -> None:
     """Put the new build at `target` in one atomic step, so `target` is never missing: a new folder is
     renamed into place; an existing one is exchanged with the new one (Linux renameat2, macOS
     renamex_np) and the old one, now at `tmp`, deleted. Where no exchange exists (Windows), two renames

@@ -337,12 +337,12 @@ def test_the_cache_key_covers_the_analysis_code_but_not_the_prose(tmp_path, monk
     data = copy_data(tmp_path)
     configs = [data / "config.toml"]
     edition = Edition(2024)
-    key = chart_cache._chart_key(REGISTER, configs, edition)
+    key = chart_cache.key(REGISTER, configs, edition)
     (data / YEAR / "prose" / "outlook.md").write_text("Changed prose.\n", encoding="utf-8")
-    assert chart_cache._chart_key(REGISTER, configs, edition) == key
+    assert chart_cache.key(REGISTER, configs, edition) == key
     schedule = package / "analysis" / "schedule.py"
     schedule.write_text(schedule.read_text(encoding="utf-8") + "\n# a rule changed\n", encoding="utf-8")
-    assert chart_cache._chart_key(REGISTER, configs, edition) != key, "a schedule rule change would reuse old charts"
+    assert chart_cache.key(REGISTER, configs, edition) != key, "a schedule rule change would reuse old charts"
     del load_config
 
 
@@ -375,7 +375,7 @@ def _swaps(out: Path, n: int) -> None:
     for i in range(n):
         tmp = out.parent / f".swap-{i}"
         shutil.copytree(out, tmp)
-        publish._swap_into_place(tmp, out)
+        publish.swap_into_place(tmp, out)
 
 
 def test_the_build_folder_is_never_missing_while_builds_replace_it(tmp_path):
@@ -411,12 +411,12 @@ def test_without_an_atomic_exchange_the_fallback_puts_the_old_build_back_on_fail
     new = tmp_path / "build" / ".new"
     new.mkdir()
     (new / "new.txt").write_text("new")
-    publish._swap_into_place(new, out)
+    publish.swap_into_place(new, out)
     assert (out / "new.txt").exists() and not (out / "old.txt").exists()
 
     broken = tmp_path / "build" / ".gone"  # does not exist: the second rename fails
     with pytest.raises(OSError):
-        publish._swap_into_place(broken, out)
+        publish.swap_into_place(broken, out)
     assert (out / "new.txt").exists(), "the previous build was not put back"
 
 
