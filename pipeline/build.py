@@ -334,7 +334,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         inputs += [Path(prev[2].source), data_dir / prev[0].label / "config.toml"]
     state = data_dir / edition.label / STATE_FILE  # the calendar's record: an input, rewritten by the build
     fingerprint = inputs_fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""), state,
-                               by_size=by_size)
+                                     by_size=by_size)
     stamp = target / ".fingerprint"
     names = output_names(edition)
     if not force and is_file(stamp) and stamp.read_text(errors="replace") == fingerprint and all((target / n).exists() for n in names.values()):
@@ -411,46 +411,9 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
 
     jobs = default_jobs() if jobs is None else jobs
     m = a.analysis
-    charts_dir = a.tmp / "charts"
-    # Charts depend only on the register, settings and code: reused from the cache when only prose or
-    # templates changed. The cache is plain JSON plus the image files, each checked against its recorded
-    # hash and shape before it is used: a damaged or tampered entry is drawn again, never published.
-    cached = chart_cache.read(a.chart_cache, charts_dir)
-    if cached is not None:
-        chart_tasks = [Task("charts", lambda done: cached, inline=True)]
-    else:
-        shutil.rmtree(charts_dir, ignore_errors=True)
-        charts_dir.mkdir(parents=True, exist_ok=True)
-        # The charts are independent of each other: one process per core shares them out by cost
-        # (paper.charts.chart_parts), never more processes than there are charts.
-        from .paper.charts import chart_count
+    from .chart_stage import chart_tasks
 
-        n = max(1, min(jobs, chart_count()))
-        parts = [f"charts:{k + 1}" for k in range(n)] if n > 1 else []
-
-        def draw(k: int):
-            from .paper.charts import render_charts
-
-            return render_charts(m.register, m.items, m.review, m.outlook, m.edition, m.config, charts_dir, (k, n),
-                                 scenarios=m.scenarios, csp=m.csp, indexed=True)
-
-        def gather(done):
-            charts = dict(pair for p in parts for pair in done[p]) if parts else dict(draw(0))
-            return keep(tuple(charts[i] for i in sorted(charts)))  # back in the paper's order
-
-        def keep(charts):
-            try:
-                chart_cache.write(a.chart_cache, charts)
-            except OSError:
-                pass  # the cache is an optimisation only
-            return tuple(charts)
-
-        def import_charts(done):
-            from .paper import charts  # noqa: F401 - matplotlib, once, before the processes that draw are forked
-
-        chart_tasks = [Task("charts:import", import_charts, inline=True),
-                       *(Task(p, lambda done, k=k: draw(k), after=("charts:import",)) for k, p in enumerate(parts)),
-                       Task("charts", gather, after=("charts:import", *parts), inline=True)]
+    charts = chart_tasks(m, a.tmp / "charts", a.chart_cache, jobs)
 
     pdf_missing: list[str] = []
 
@@ -531,7 +494,7 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         log.info("%-9s %6.2f s", name, took)
 
     # In order of preference when cores are short: the charts and the paper are the longest path.
-    tasks = [*chart_tasks, Task("exports", exports), Task("workbook", workbook),
+    tasks = [*charts, Task("exports", exports), Task("workbook", workbook),
              Task("compose", paper, after=("charts",), inline=True),
              Task("pdf", pdf, after=("compose",)), Task("word", word, after=("compose",)),
              Task("html", html, after=("compose",))]
