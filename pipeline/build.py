@@ -14,7 +14,7 @@ from .analysis.classify import classify, override_warnings
 from .analysis.dates import paper_date
 from .analysis.outlook import outlook
 from .analysis.schedule import decision_points, schedule
-from . import chart_cache
+from . import chart_cache, outputs
 from .check_summary import summary
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
@@ -37,6 +37,7 @@ from .input.paper_settings import (
     without_unknown_lines,
 )
 from .input.register import Register
+from .outputs import CALENDAR_RECORD, Sources, output_names
 from .preflight import check_templates
 from .problems import InputError, Problem
 from .publish import check_target, os_problem, remove_abandoned, swap_into_place
@@ -123,9 +124,6 @@ def _stage(name: str, timings: list[tuple[str, float]]):
         log.info("%-9s %6.2f s", name, took)
 
 
-_RECORD = ".calendar-published.csv"  # the calendar's new record, written by the exports stage into the build
-
-
 def _own_register(edition: Edition, config: Config, register: str | Path | None, data_dir: Path) -> bool:
     """Built from the edition's own register? A build of another file (--register) is a trial: what its
     calendar publishes is not the edition's, so it does not become the edition's record."""
@@ -146,23 +144,6 @@ def _save_record(state: Path, published: bytes) -> None:
                                   f"the build is complete, but the calendar's record could not be saved "
                                   f"({exc.strerror or exc}); check the folder may be written and build again with "
                                   "--force, so the next calendar knows what this one published")]) from None
-
-
-def output_names(edition: Edition) -> dict[str, str]:
-    return {
-        "docx": f"commissioning-framework-{edition.label}.docx",
-        "html": f"commissioning-framework-{edition.label}.html",
-        "pdf": f"commissioning-framework-{edition.label}.pdf",
-        "fragment": f"commissioning-framework-{edition.label}.fragment.html",  # the page's body, for the CMS
-        "csv": "review-schedule.csv",
-        "ics": "review-schedule.ics",
-        "plan": "forward-plan.csv",
-        "grants_json": "grants-360giving.json",
-        "grants_csv": "grants-360giving.csv",
-        "contracts_csv": "contracts-register.csv",
-        "exports_xlsx": f"commissioning-exports-{edition.label}.xlsx",  # the CSVs above as one workbook
-        "performance_csv": "performance.csv",
-    }
 
 
 def previous_register(edition: Edition, data_dir: Path) -> tuple[Edition, Config, Register] | None:
@@ -357,15 +338,14 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         remove_abandoned(target)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
-        changes = comparison is not None and f"changes-since-{prev[0].label}.csv"
         analysis = _model_input(edition, config, reg, prev, pending, data_dir, (items, points, review, look, comparison),
                                 settings=settings)
-        pdf_missing = _run_stages(_Inputs(analysis, calendar, templates, tmp, names, changes,
-                                          build_dir / ".cache" / chart_key), jobs, timings, skip)
+        sources = Sources(analysis, calendar, templates, tmp, outputs.names(outputs.published(analysis), analysis))
+        missing = _run_stages(sources, build_dir / ".cache" / chart_key, jobs, timings, skip)
         published = None  # the calendar's new record (none when the exports stage was skipped)
-        if (tmp / _RECORD).exists():
-            published = (tmp / _RECORD).read_bytes()
-            (tmp / _RECORD).unlink()  # not published: it goes to data/<year>/ once the build is in place
+        if (tmp / CALENDAR_RECORD).exists():
+            published = (tmp / CALENDAR_RECORD).read_bytes()
+            (tmp / CALENDAR_RECORD).unlink()  # not published: it goes to data/<year>/ once the build is in place
         (tmp / ".fingerprint").write_text(inputs_fingerprint(inputs, edition.label + str(target) + ("draft" if pending else ""),
                                                              state, published, by_size))
         swap_into_place(tmp, target)
@@ -377,7 +357,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         raise
     if record and published is not None and _own_register(edition, config, register, data_dir):
         _save_record(state, published)
-    warnings = (*reg.warnings, *override_warnings(items), *paper_notes, *((pdf_missing,) if pdf_missing else ()))
+    warnings = (*reg.warnings, *override_warnings(items), *paper_notes, *missing)
     if len(gaps) > 2:  # the same kind of note every build: one line, and check lists them in full
         log.info("note: %d transparency gaps (blank in the grants and contracts files): see `invoke check`", len(gaps))
     else:
@@ -389,159 +369,58 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
                        wall=time.perf_counter() - started)
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    """What the stages after the analysis read; each writes its own files into `tmp`."""
-    analysis: object  # paper.compose.PaperInput, without its charts yet
-    calendar: object  # exports.calendar.CalendarInputs
-    templates: Path
-    tmp: Path
-    names: dict[str, str]
-    changes: str | bool  # the changes CSV's name, when there is a previous edition
-    chart_cache: Path
-
-
-def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], skip: tuple[str, ...] = ()) -> str | None:
-    """Charts, the paper, its writers and the exports, each as soon as what it needs is ready, several
-    at once on a machine with several cores (pipeline/parallel.py); the same files as one by one.
-    Returns why the PDF edition was not built, if Typst cannot run here (the rest is built)."""
+def _run_stages(sources: Sources, cache: Path, jobs: int | None, timings: list[tuple[str, float]],
+                skip: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Charts, the paper and every output (pipeline/outputs.py), each stage as soon as what it needs is
+    ready, several at once on a machine with several cores (pipeline/parallel.py); the same files as
+    one by one. Returns why an output could not be written here (Typst missing, say): the rest is built."""
     from dataclasses import replace
 
+    from .chart_stage import chart_tasks
     from .parallel import Task, default_jobs, run
 
     jobs = default_jobs() if jobs is None else jobs
-    m = a.analysis
-    from .chart_stage import chart_tasks
-
-    charts = chart_tasks(m, a.tmp / "charts", a.chart_cache, jobs)
-
-    pdf_missing: list[str] = []
+    m = sources.analysis
+    to_write = outputs.published(m)
+    missing: dict[str, str] = {}  # output key: why it cannot be written on this machine
 
     def paper(done):
         from .paper.compose import compose
 
-        names = a.names
-        if "pdf" not in skip:
+        for o in to_write:
             # Asked here, not before the charts: by now Typst has been imported while they were drawn.
-            from .writers.pdf import engine_problem
+            problem = o.engine() if o.engine and o.stage not in skip else None
+            if problem:  # the other outputs are still built; the paper does not link this one and the officer is told
+                missing[o.key] = problem
+        linked = outputs.downloads(tuple(o for o in to_write if o.key not in missing), sources.names)
+        return compose(replace(m, charts=done["charts"], downloads=linked), sources.templates)
 
-            problem = engine_problem()
-            if problem:  # the other editions are still built; the paper links no PDF and the officer is told
-                pdf_missing.append(problem)
-                names = {k: v for k, v in names.items() if k != "pdf"}
-        downloads = _downloads(names, a.changes)
-        if m.scenarios:
-            downloads = (*downloads, ("Funding scenarios (CSV)", "scenarios.csv"),
-                         ("Funding by source and month under each scenario (CSV)", "scenario-funding.csv"))
-        downloads = downloads + ((CSP_DOWNLOAD,) if m.csp else ())
-        return compose(replace(m, charts=done["charts"], downloads=downloads), a.templates)
-
-    def html(done):
-        from .writers.html import write_fragment, write_html
-
-        write_html(done["compose"], a.tmp / a.names["html"], a.templates)
-        write_fragment(done["compose"], a.tmp / a.names["fragment"], a.templates)
-
-    def word(done):
-        from .writers.docx import write_docx
-
-        write_docx(done["compose"], a.tmp / a.names["docx"], a.templates / "reference.docx")
-
-    def pdf(done):
-        if pdf_missing:
-            return
-        from .writers.pdf import write_pdf
-
-        write_pdf(done["compose"], a.tmp / a.names["pdf"], a.templates)
-
-    def exports(done):
-        from .exports.calendar import write_schedule_ics
-        from .exports.contracts import write_contracts_csv
-        from .exports.giving360 import write_grants
-        from .exports.schedule_csv import write_forward_plan_csv, write_schedule_csv
-
-        tmp, names, config = a.tmp, a.names, m.config
-        write_schedule_csv(tmp / names["csv"], m.items, m.review)
-        write_forward_plan_csv(tmp / names["plan"], m.decisions)
-        write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config["organisation"]["name"], a.calendar,
-                           tmp / _RECORD)
-        write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
-        write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))
-        if m.scenarios:
-            from .exports.scenarios_csv import write_funding_csv, write_scenarios_csv
-
-            write_scenarios_csv(tmp / "scenarios.csv", m.scenarios)
-            write_funding_csv(tmp / "scenario-funding.csv", m.scenarios)
-        from .exports.performance_csv import write_performance_csv
-
-        write_performance_csv(tmp / names["performance_csv"], m.performance)
-        if m.csp is not None:
-            from .exports.csp_csv import write_csp_csv
-
-            write_csp_csv(tmp / CSP_DOWNLOAD[1], m.csp)
-        if m.comparison is not None:
-            from .exports.changes_csv import write_comparison_csv
-
-            write_comparison_csv(m.comparison, tmp / f"changes-since-{m.previous.label}.csv")
-
-    def workbook(done):  # its own stage: openpyxl takes seconds over a large register's 40,000 decisions
-        from .exports.workbook import write_exports_workbook
-
-        write_exports_workbook(a.tmp / a.names["exports_xlsx"], m)
+    def stage(group: tuple[outputs.Output, ...]):
+        def write(done):
+            outputs.write_stage(tuple(o for o in group if o.key not in missing), sources, done.get("compose"))
+        return write
 
     def logged(name: str, took: float) -> None:
         timings.append((name, took))
         log.info("%-9s %6.2f s", name, took)
 
+    def prepare() -> None:
+        """While the charts are drawn elsewhere: import what composing and writing the paper use (Jinja2,
+        markdown-it, python-docx, Typst), so that this is not done after the charts, when the paper waits on it."""
+        from .paper import compose  # noqa: F401
+
+        for o in to_write:
+            if o.prepare and o.stage not in skip:
+                o.prepare()
+
     # In order of preference when cores are short: the charts and the paper are the longest path.
-    tasks = [*charts, Task("exports", exports), Task("workbook", workbook),
+    groups = outputs.stages(to_write)
+    tasks = [*chart_tasks(m, sources.folder / "charts", cache, jobs),
+             *(Task(name, stage(group)) for name, group in groups if group[0].needs == "analysis"),
              Task("compose", paper, after=("charts",), inline=True),
-             Task("pdf", pdf, after=("compose",)), Task("word", word, after=("compose",)),
-             Task("html", html, after=("compose",))]
-    run([t for t in tasks if t.name not in skip], jobs, on_done=logged,
-        while_waiting=lambda: _import_writers("pdf" not in skip))
-    return pdf_missing[0] if pdf_missing else None
-
-
-def _import_writers(pdf: bool = True) -> None:
-    """While the charts are drawn elsewhere: import what composing and writing the paper use (Jinja2,
-    markdown-it, python-docx, Typst), so that this is not done after the charts, when the paper
-    waits on it."""
-    from .paper import compose  # noqa: F401
-    from .writers import docx, html  # noqa: F401
-
-    if pdf:
-        from .writers.pdf import engine_problem
-
-        engine_problem()  # imports Typst, if it can
-
-
-def _contract_dates(review) -> dict:
-    """The contracts register's review date and latest end after options, per line id: the one place the
-    exports read the schedule."""
-    return {r.item.line.id: (r.review_start, r.latest_end) for r in review}
-
-
-# What each published file is, as the web page's download list names it.
-_DOWNLOAD_LABELS = {
-    "docx": "Word edition", "pdf": "PDF edition", "csv": "Review schedule (CSV)", "plan": "Forward plan of decisions (CSV)",
-    "ics": "Decision dates (calendar file)",
-    "grants_json": "Grants as 360Giving data (JSON)", "grants_csv": "Grants as 360Giving data (CSV)",
-    "contracts_csv": "Contracts register (CSV)",
-    "exports_xlsx": "Forward plan, review schedule, contracts register and underspend (Excel workbook)",
-    "performance_csv": "Performance and spend by service (CSV)",
-}
-
-
-# Built only for an edition with a csp-allocation.csv, so not among output_names (which every build has).
-CSP_DOWNLOAD = ("Community Safety Partnership allocations (CSV)", "csp-allocation.csv")
-
-
-def _downloads(names: dict[str, str], changes: str | bool) -> tuple[tuple[str, str], ...]:
-    found = [(label, names[key]) for key, label in _DOWNLOAD_LABELS.items() if key in names]
-    if changes:
-        found.append(("Changes since the previous edition (CSV)", str(changes)))
-    return tuple(found)
+             *(Task(name, stage(group), after=("compose",)) for name, group in groups if group[0].needs == "paper")]
+    run([t for t in tasks if t.name not in skip], jobs, on_done=logged, while_waiting=prepare)
+    return tuple(missing.values())
 
 
 def build_all(force: bool = False, data_dir: Path = DATA_DIR, templates: Path = TEMPLATES,
