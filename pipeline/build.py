@@ -19,7 +19,7 @@ from .check_summary import summary
 from .config import DATA_DIR, Config, load_config
 from .edition import Edition, available_editions, parse_edition
 from .exports.calendar import calendar_inputs
-from .exports.calendar_state import STATE_FILE, save_state
+from .exports.calendar_state import STATE_FILE
 from .fingerprint import files_under, inputs_fingerprint, is_file, prose_inputs
 from .input.load import (
     ACTION_COLUMN,
@@ -40,7 +40,7 @@ from .input.register import Register
 from .outputs import CALENDAR_RECORD, Sources, output_names
 from .preflight import check_templates
 from .problems import InputError, Problem
-from .publish import check_target, os_problem, remove_abandoned, swap_into_place
+from .publish import _own_register, _save_record, check_target, os_problem, remove_abandoned, swap_into_place
 
 ROOT = DATA_DIR.parent
 # The edition's own files beside its register and prose that a build reads (each optional but paper.toml).
@@ -122,28 +122,6 @@ def _stage(name: str, timings: list[tuple[str, float]]):
     timings.append((name, took))
     if name != "load":  # logged once we know the build goes ahead, so "up to date" stands alone
         log.info("%-9s %6.2f s", name, took)
-
-
-def _own_register(edition: Edition, config: Config, register: str | Path | None, data_dir: Path) -> bool:
-    """Built from the edition's own register? A build of another file (--register) is a trial: what its
-    calendar publishes is not the edition's, so it does not become the edition's record."""
-    if register is None:
-        return True
-    try:
-        return Path(register).resolve() == register_path(edition, config, None, data_dir).resolve()
-    except InputError:
-        return False
-
-
-def _save_record(state: Path, published: bytes) -> None:
-    """After the build is in place: what its calendar published becomes the edition's record."""
-    try:
-        save_state(state, published)
-    except OSError as exc:
-        raise InputError([Problem(str(state), None, None, "",
-                                  f"the build is complete, but the calendar's record could not be saved "
-                                  f"({exc.strerror or exc}); check the folder may be written and build again with "
-                                  "--force, so the next calendar knows what this one published")]) from None
 
 
 def previous_register(edition: Edition, data_dir: Path) -> tuple[Edition, Config, Register] | None:

@@ -1,5 +1,6 @@
 """Publishing a build: the output folder checked as ours to replace, the new build swapped into place
-in one step (the folder is never missing nor half written), and a failure of the disk said in words."""
+in one step (the folder is never missing nor half written), a failure of the disk said in words, and
+then what the calendar published saved as the edition's record."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import shutil
 import sys
 from pathlib import Path
 
+from .config import Config
+from .edition import Edition
+from .exports.calendar_state import save_state
+from .input.load import register_path
 from .processes import alive
 from .problems import InputError, Problem
 
@@ -118,3 +123,25 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, getattr(errno, "EOPNOTSUPP", errno.ENOTSUP)):
         return False  # this file system cannot exchange: fall back
     raise OSError(code, os.strerror(code), str(b))
+
+
+def _own_register(edition: Edition, config: Config, register: str | Path | None, data_dir: Path) -> bool:
+    """Built from the edition's own register? A build of another file (--register) is a trial: what its
+    calendar publishes is not the edition's, so it does not become the edition's record."""
+    if register is None:
+        return True
+    try:
+        return Path(register).resolve() == register_path(edition, config, None, data_dir).resolve()
+    except InputError:
+        return False
+
+
+def _save_record(state: Path, published: bytes) -> None:
+    """After the build is in place: what its calendar published becomes the edition's record."""
+    try:
+        save_state(state, published)
+    except OSError as exc:
+        raise InputError([Problem(str(state), None, None, "",
+                                  f"the build is complete, but the calendar's record could not be saved "
+                                  f"({exc.strerror or exc}); check the folder may be written and build again with "
+                                  "--force, so the next calendar knows what this one published")]) from None
