@@ -40,7 +40,7 @@ from .input.register import Register
 from .outputs import CALENDAR_RECORD, Sources, output_names
 from .preflight import check_templates
 from .problems import InputError, Problem
-from .publish import _own_register, _save_record, check_target, os_problem, remove_abandoned, swap_into_place
+from .publish import check_target, os_problem, own_register, remove_abandoned, save_record, swap_into_place
 
 ROOT = DATA_DIR.parent
 # The edition's own files beside its register and prose that a build reads (each optional but paper.toml).
@@ -333,8 +333,8 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if record and published is not None and _own_register(edition, config, register, data_dir):
-        _save_record(state, published)
+    if record and published is not None and own_register(edition, config, register, data_dir):
+        save_record(state, published)
     warnings = (*reg.warnings, *override_warnings(items), *paper_notes, *missing)
     if len(gaps) > 2:  # the same kind of note every build: one line, and check lists them in full
         log.info("note: %d transparency gaps (blank in the grants and contracts files): see `invoke check`", len(gaps))

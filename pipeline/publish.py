@@ -125,7 +125,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _own_register(edition: Edition, config: Config, register: str | Path | None, data_dir: Path) -> bool:
+def own_register(edition: Edition, config: Config, register: str | Path | None, data_dir: Path) -> bool:
     """Built from the edition's own register? A build of another file (--register) is a trial: what its
     calendar publishes is not the edition's, so it does not become the edition's record."""
     if register is None:
@@ -136,7 +136,7 @@ def _own_register(edition: Edition, config: Config, register: str | Path | None,
         return False
 
 
-def _save_record(state: Path, published: bytes) -> None:
+def save_record(state: Path, published: bytes) -> None:
     """After the build is in place: what its calendar published becomes the edition's record."""
     try:
         save_state(state, published)
