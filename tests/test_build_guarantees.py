@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 
 import pipeline.build as build
+import pipeline.chart_cache as chart_cache
+import pipeline.publish as publish
 from pipeline.build import build_edition
 
 from .conftest import copy_data
@@ -337,16 +339,16 @@ def test_the_cache_key_covers_the_analysis_code_but_not_the_prose(tmp_path, monk
 
     package = tmp_path / "pipeline"
     shutil.copytree(Path(build.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(build, "_PACKAGE", package)
+    monkeypatch.setattr(chart_cache, "_PACKAGE", package)
     data = copy_data(tmp_path)
     configs = [data / "config.toml"]
     edition = Edition(2024)
-    key = build._chart_key(REGISTER, configs, edition)
+    key = chart_cache.key(REGISTER, configs, edition)
     (data / YEAR / "prose" / "outlook.md").write_text("Changed prose.\n", encoding="utf-8")
-    assert build._chart_key(REGISTER, configs, edition) == key
+    assert chart_cache.key(REGISTER, configs, edition) == key
     schedule = package / "analysis" / "schedule.py"
     schedule.write_text(schedule.read_text(encoding="utf-8") + "\n# a rule changed\n", encoding="utf-8")
-    assert build._chart_key(REGISTER, configs, edition) != key, "a schedule rule change would reuse old charts"
+    assert chart_cache.key(REGISTER, configs, edition) != key, "a schedule rule change would reuse old charts"
     del load_config
 
 
@@ -379,7 +381,7 @@ def _swaps(out: Path, n: int) -> None:
     for i in range(n):
         tmp = out.parent / f".swap-{i}"
         shutil.copytree(out, tmp)
-        build._swap_into_place(tmp, out)
+        publish.swap_into_place(tmp, out)
 
 
 @pytest.mark.slow
@@ -403,7 +405,7 @@ def test_the_watcher_does_see_the_gap_two_renames_leave(tmp_path, monkeypatch):
     out = tmp_path / "build" / YEAR
     out.mkdir(parents=True)
     (out / DOCX).write_bytes(b"x" * 1000)
-    monkeypatch.setattr(build, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
     looks, missing = _watching(out / DOCX, tmp_path / "stop", lambda: _swaps(out, 300))
     assert missing > 0, f"the watcher looked {looks} times and never saw the gap"
 
@@ -412,16 +414,16 @@ def test_without_an_atomic_exchange_the_fallback_puts_the_old_build_back_on_fail
     out = tmp_path / "build" / YEAR
     out.mkdir(parents=True)
     (out / "old.txt").write_text("old")
-    monkeypatch.setattr(build, "_exchange", lambda a, b: False)  # as on Windows
+    monkeypatch.setattr(publish, "_exchange", lambda a, b: False)  # as on Windows
     new = tmp_path / "build" / ".new"
     new.mkdir()
     (new / "new.txt").write_text("new")
-    build._swap_into_place(new, out)
+    publish.swap_into_place(new, out)
     assert (out / "new.txt").exists() and not (out / "old.txt").exists()
 
     broken = tmp_path / "build" / ".gone"  # does not exist: the second rename fails
     with pytest.raises(OSError):
-        build._swap_into_place(broken, out)
+        publish.swap_into_place(broken, out)
     assert (out / "new.txt").exists(), "the previous build was not put back"
 
 

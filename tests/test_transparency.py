@@ -108,9 +108,9 @@ def export(data: Path, out: Path) -> dict[str, Path]:
     files = {"json": out / "grants-360giving.json", "csv": out / "grants-360giving.csv",
              "contracts": out / "contracts-register.csv"}
     write_grants(files["json"], files["csv"], reg, config)
-    from pipeline.build import _contract_dates
+    from pipeline.outputs import contract_dates
 
-    write_contracts_csv(files["contracts"], reg, config, _contract_dates(review))
+    write_contracts_csv(files["contracts"], reg, config, contract_dates(review))
     return files
 
 

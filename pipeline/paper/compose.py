@@ -39,6 +39,7 @@ from . import tables as parts
 from .summarise import RowFacts, SummaryRules, summarise
 from .summarise import load_words as summary_words
 from . import csp_section
+from .check import checked
 from .glossary import VALUE_END, VALUE_START, expand_first_use, used
 from .markdown import Source, prose_markers, to_blocks
 from .model import Block, Contents, Document, Figure, Paragraph, Run, Table
@@ -590,7 +591,7 @@ def compose(a: PaperInput, templates: Path = TEMPLATES, sources_out: list | None
     org = a.config["organisation"]
     names = {"short_name": org["short_name"], "name": org["name"], "area": org.get("area", ""), "year": a.edition.label}
     paper = a.config["paper"]
-    return Document(
+    return checked(Document(
         title=paper["title"].format(**names) + (" (draft)" if a.draft else ""), subtitle=org["name"], author=org.get("author", org["name"]),
         subject=paper["subject"].format(**names), date=a.edition.start, blocks=tuple(body),
         keywords=tuple(paper.get("keywords", ())), front=front,
@@ -599,7 +600,7 @@ def compose(a: PaperInput, templates: Path = TEMPLATES, sources_out: list | None
         contact=a.front.get("contact") if a.front else "", downloads=a.downloads,
         web=(*web, *ctx.performance.web),
         print_chart_data=bool(a.config["paper"].get("print_chart_data", False)),
-    )
+    ))
 
 
 def _read_template(path: Path) -> str:

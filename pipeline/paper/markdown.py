@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 
 from ..problems import Problem, InputError
+from .check import SAFE_SCHEMES
 from .model import Block, BulletList, Figure, Heading, Paragraph, Run, Table
 
 PLACEHOLDER = re.compile(r"^@@block:(\d+)@@$")
@@ -78,7 +79,6 @@ def slug(text: str) -> str:
 RESERVED_ANCHORS = frozenset({"title", "main", "contents", "top"})
 PROSE_BEGIN = re.compile(r"^@@prose:(\d+)@@$")
 PROSE_END = re.compile(r"^@@prose-end:(\d+)@@$")
-_SAFE_SCHEMES = ("http", "https", "mailto", "tel")
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ def _check_links(runs: tuple[Run, ...], where: _Origin, complain) -> None:
         elif not run.text.strip():
             complain(where, f"the link to {run.href} has no visible text; write it as [words](address)",
                      needle=f"]({run.href})")
-        elif not href.startswith("#") and scheme not in _SAFE_SCHEMES:
+        elif not href.startswith("#") and scheme not in SAFE_SCHEMES:
             complain(where, f'the link "{run.text}" points to {run.href}; a link must be a web address (https://...), '
                             "an e-mail (mailto:...) or a heading of the paper (#...)", needle=f"({run.href})")
 

@@ -26,7 +26,6 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .. import page
 from ..paper.model import BulletList, Contents, Document, Figure, Heading, Paragraph, Run, Table
@@ -216,7 +215,8 @@ def _fields(text: str, known: frozenset[int]) -> list[dict]:
 
 
 class _Viewer:
-    """Each print block as the template's data; checks tables and links, and collects the chart images."""
+    """Each print block as the template's data, and the chart images collected. The model is not checked
+    again: paper.check did that when it was composed."""
 
     def __init__(self, metrics: TableMetrics, anchors: set[str], images: list[Path], known: frozenset[int]):
         self.metrics, self.anchors, self.images, self.known = metrics, anchors, images, known
@@ -235,7 +235,6 @@ class _Viewer:
         if isinstance(block, BulletList):
             return {"k": "list", "ordered": block.ordered, "items": [self.runs(item) for item in block.items]}
         if isinstance(block, Table):
-            _check_table(block)
             widths = self.metrics.column_widths(block, text_width)
             return {"k": "table", "anchor": block.anchor, "caption": self.text(block.caption),
                     "widths": [max(1, w) for w in widths], "row_header": block.row_header,
@@ -260,7 +259,6 @@ class _Viewer:
         return _text(value, self.known)
 
     def runs(self, runs: tuple[Run, ...]) -> list[dict]:
-        _check_links(runs)
         out = []
         for run in runs:
             url = anchor = None
@@ -273,30 +271,3 @@ class _Viewer:
                     url = href
             out.append({"t": self.text(run.text), "b": run.bold, "i": run.italic, "url": url, "anchor": anchor})
         return out
-
-
-_SAFE_SCHEMES = ("http", "https", "mailto", "tel")
-
-
-def _check_links(runs) -> None:
-    """A link leads to a web page, an e-mail address, a telephone number or a place in the paper;
-    anything else (javascript:, file:, data:) would be an action a PDF reader runs."""
-    for run in runs:
-        if run.href is None:
-            continue
-        href = re.sub(r"[\x00-\x20]", "", run.href)
-        scheme = urlsplit(href).scheme.lower()
-        if not href or (scheme and scheme not in _SAFE_SCHEMES) or (not scheme and not href.startswith("#")):
-            raise ValueError(f"link {run.text!r} leads to {run.href!r}; a link in the paper must start with "
-                             f"{', '.join(s + ':' for s in _SAFE_SCHEMES)} or '#'")
-
-
-def _check_table(table: Table) -> None:
-    width = len(table.columns)
-    if not width:
-        raise ValueError(f"table {table.anchor!r}: a table needs at least one column")
-    for kind, rows in (("row", table.rows), ("totals row", table.totals)):
-        for n, row in enumerate(rows, 1):
-            if len(row) != width:
-                raise ValueError(f"table {table.anchor!r}: {kind} {n} has {len(row)} cells "
-                                 f"but the table has {width} columns")
