@@ -55,8 +55,8 @@ class Column:
 
     @property
     def table_kind(self) -> str:
-        """How a table shows it: amounts and numbers right-aligned."""
-        return "money" if self.kind == "money" else "number" if self.kind == "number" else "text"
+        """Its kind in a table of the paper (amounts and numbers are right-aligned)."""
+        return self.kind if self.kind in ("money", "number", "date") else "text"
 
 
 _PICK = "Pick from the drop-down list."
