@@ -28,7 +28,8 @@ from ..edition import Edition
 from ..formatting import money, plural, uk_date
 from ..input.load import ACTION_COLUMN, load_register, normalise_header, pending_actions, register_path
 from ..problems import InputError, Problem
-from ..input.register import COLUMNS, Line, Register
+from ..input import columns
+from ..input.register import Line, Register
 from ..analysis.decisions import band_for, bands_from
 from ..analysis.ended import ended_before
 from ..input.review import PAPER_FILE, mark_line
@@ -293,19 +294,19 @@ def _write_register(register: Register, path: Path, new: Edition, config: Config
         return
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow([*COLUMNS, *register.extra_columns])
+        writer.writerow([*columns.names(), *register.extra_columns])
         for line in register.lines:
             extra = dict(line.extra)
             writer.writerow([
-                *(_plain(line.spend) if col == "spend" else line.text(col) for col in COLUMNS),
+                *(_plain(line.value(col.name)) if col.kind == "money" else line.text(col.name) for col in columns.TABLE),
                 *(extra.get(name, "") for name in register.extra_columns),
             ])
 
 
-def _plain(spend: Decimal | None) -> str:
-    if spend is None:
+def _plain(amount: Decimal | None) -> str:
+    if amount is None:
         return ""
-    return f"{spend:,.0f}" if spend == spend.to_integral_value() else f"{spend:,.2f}"
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
 
 
 def _copy_drafts(source: Path, work: Path, previous: Edition, new: Edition, register_file: Path

@@ -32,7 +32,8 @@ from ..writers.reproducible import normalise_zip
 from ..edition import Edition
 from ..problems import InputError, Problem
 from ..input.load import ACTION_COLUMN
-from ..input.register import COLUMNS, Line, Register
+from ..input import columns
+from ..input.register import Line, Register
 
 SHEET = "Register"
 HELP_SHEET = "How to fill in"
@@ -48,69 +49,6 @@ MIN_WIDTH = 8
 _FALLBACK_MOMENT = datetime(2000, 1, 1)
 # Text starting with one of these is a formula to Excel; such text is stored as plain text.
 _FORMULA_START = ("=", "+", "-", "@")
-
-# Columns whose values come from config.vocabulary, with the vocabulary attribute and whether blank is normal.
-_LISTED: dict[str, str] = {
-    "section": "sections", "term": "terms", "priority": "priorities",
-    "status": "statuses", "category": "categories", "procurement_route": "procurement_routes",
-}
-
-# What each column means, as the officer reads it on the "How to fill in" sheet.
-_HELP: dict[str, tuple[str, str]] = {
-    "id": ("Required", "A short reference that stays with the service or grant for good, such as VS-001. "
-                       "Each line needs its own. Keep the same id from year to year, and never reuse an "
-                       "old one for something new: that is how one year is matched with the next."),
-    "section": ("Required", "Which table of the paper the line belongs in. Pick from the drop-down list."),
-    "term": ("Required", "How the paper groups the line (long-term, medium-term, partnership, annual, "
-                         "short-term, or to be confirmed). Pick from the drop-down list."),
-    "priority": ("Required", "The area of designated funding the line comes under. Pick from the drop-down list."),
-    "project": ("Required", "The name of the service, project or grant as the paper should print it."),
-    "provider": ("Required", "Who delivers it: the organisation holding the contract or receiving the grant."),
-    "spend": ("Required", "The column must be there. The amount for the year in pounds, as a number (for "
-                          "example 12345). Leave the cell blank only if the line is not separately costed (blank "
-                          "means not recorded, never zero). Never type a negative amount."),
-    "funding_source": ("Optional", "Where the money comes from, for example MoJ Victims Grant or Home Office. "
-                                   "Leave blank if it is the core budget or not known."),
-    "start_date": ("Optional", "The day the current agreement started, as a date (for example 01/04/2024)."),
-    "end_date": ("Optional", "The day the current agreement ends, as a date (for example 31/03/2025). "
-                             "Leave blank if it runs on with no end date. It must not be before the start date."),
-    "extension_options": ("Optional", "Extensions the agreement allows, in whole years: 1 for one year, 2 for two, "
-                                      "1+1 for two separate one-year extensions. Blank if there are none. "
-                                      "When you take an extension, move the end date on and remove that option."),
-    "status": ("Optional", "Where the line stands. Leave blank when it is simply running (active). "
-                           "Pick from the drop-down list otherwise."),
-    "category": ("Optional", "Leave blank to let the paper work out the commissioning category (a to d) from "
-                             "the dates. Fill it in only to override that: a = recently re-commissioned, "
-                             "b = ending and under review, c = review planned later, d = funded for 12 months or less."),
-    "notes": ("Optional", "A sentence or two about the service that the paper can use. Plain text."),
-    "break_dates": ("Optional", "Dates at which the agreement may be ended early (break clauses), for example "
-                                "31/03/2027; 31/03/2028. Separate several dates with a semicolon."),
-    "provider_org_id": ("Optional", "The provider's organisation identifier for the transparency exports, for "
-                                    "example GB-CHC-1234567 for a charity or GB-COH-01234567 for a company "
-                                    "(see org-id.guide)."),
-    "award_date": ("Optional", "The day the contract or grant was awarded, as a date."),
-    "procurement_route": ("Optional", "How the agreement was procured. Pick from the drop-down list."),
-    "sme": ("Optional", "yes if the provider is a small or medium-sized enterprise, no if not; blank if not known."),
-    "vcse": ("Optional", "yes if the provider is a voluntary, community or social enterprise, no if not; "
-                         "blank if not known."),
-    "grant_purpose": ("Optional", "For grants: what the grant is for, as published on the transparency page."),
-    "grant_conditions": ("Optional", "For grants: the conditions attached to the grant."),
-    "posts": ("Optional", "How many people or posts the service funds, as a number (for example 3, or 2.5 for "
-                          "part-time posts). The funding scenarios say how many are affected when money ends. "
-                          "Leave blank if not known: a blank is never read as none."),
-    "agreement": ("Optional", "A short name for the agreement a line shares with others, for example "
-                              "Substance misuse contracts. Lines with the same name share one decision and one set "
-                              "of dates. Leave blank for a line with its own agreement."),
-    "option_holder": ("Optional", "Who holds the contract and its extension options, when it is a partner (for "
-                                  "example Leicester City Council). The paper then shows the option as the partner's "
-                                  "decision, with the date by which the office must give its view."),
-    "decide_with": ("Optional", "The agreement name (as in another line's agreement column) this line is tied to: "
-                                "its decisions are then dated no later than that agreement's first decision."),
-    "decision_by": ("Optional", "For a line under review: the date by which the decision to continue or "
-                                "decommission is to be taken. Blank: the review window from data/config.toml applies."),
-    "inferred": ("Optional", "The columns of this line whose values are inferred rather than recorded, separated "
-                             "by ; (for example start_date;end_date). The paper marks each such value as inferred."),
-}
 
 _GENERAL_HELP = (
     "One row per commissioned service or grant. Do not change the column headings in the first row.",
@@ -166,7 +104,7 @@ def write_workbook(register: Register, config: Config, path: Path, *, edition: E
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    headers = [*COLUMNS, *register.extra_columns]
+    headers = [*columns.names(), *register.extra_columns]
     rows = [_row(line, register.extra_columns) for line in register.lines]
     last_row = max(len(rows) + 1 + SPARE_ROWS, MIN_VALIDATED_ROWS)
 
@@ -188,24 +126,26 @@ def write_workbook(register: Register, config: Config, path: Path, *, edition: E
 
 # --- the Register sheet --------------------------------------------------------------------------
 
+# The number format of each kind of column; "@" keeps "1+1", "2" and ids such as 001 as text.
+_FORMATS = {"money": MONEY_FORMAT, "date": DATE_FORMAT, "years": "@", "dates": "@", "id": "@"}
+
+
 def _row(line: Line, extra_columns: tuple[str, ...]) -> list[_Cell]:
     extra = dict(line.extra)
-    money_format = MONEY_FORMAT_PENCE if line.spend is not None and line.spend != line.spend.to_integral_value() else MONEY_FORMAT
-    cells = {
-        "id": _Cell(line.id, text=True),
-        "spend": _Cell(line.spend, money_format),
-        "start_date": _Cell(line.start_date, DATE_FORMAT),
-        "end_date": _Cell(line.end_date, DATE_FORMAT),
-        # "1+1" and "2" must stay text: Excel would otherwise add them up or store a number.
-        "extension_options": _Cell(line.extension_text, "@", text=True),
-        "category": _Cell(line.category or ""),
-        "award_date": _Cell(line.award_date, DATE_FORMAT),
-        "decision_by": _Cell(line.decision_by, DATE_FORMAT),
-        "break_dates": _Cell(line.text("break_dates"), "@", text=True),
-    }
-    out = [cells.get(col) or _Cell(line.text(col)) for col in COLUMNS]
-    out.extend(_Cell(extra.get(name, "")) for name in extra_columns)
-    return out
+    return [*(_cell(line, col) for col in columns.TABLE), *(_Cell(extra.get(name, "")) for name in extra_columns)]
+
+
+def _cell(line: Line, col: columns.Column) -> _Cell:
+    value = line.value(col.name)
+    if col.kind == "money":
+        pence = value is not None and value != value.to_integral_value()
+        return _Cell(value, MONEY_FORMAT_PENCE if pence else MONEY_FORMAT)  # pence only where there are some
+    if col.kind == "date":
+        return _Cell(value, DATE_FORMAT)
+    if col.kind in ("id", "years", "dates"):
+        # Excel would otherwise add up "1+1", store "2" as a number or read a date out of the text.
+        return _Cell(line.text(col.name), None if col.kind == "id" else "@", text=True)
+    return _Cell(line.text(col.name))
 
 
 def _write_register(ws: Worksheet, headers: list[str], rows: list[list[_Cell]]) -> None:
@@ -223,9 +163,9 @@ def _write_register(ws: Worksheet, headers: list[str], rows: list[list[_Cell]]) 
     for c, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
     # New rows typed below the table get the same formats as the rows above.
-    for col, fmt in (("spend", MONEY_FORMAT), ("start_date", DATE_FORMAT), ("end_date", DATE_FORMAT),
-                     ("extension_options", "@"), ("id", "@")):
-        ws.column_dimensions[get_column_letter(headers.index(col) + 1)].number_format = fmt
+    for col in columns.TABLE:
+        if col.kind in _FORMATS:
+            ws.column_dimensions[get_column_letter(headers.index(col.name) + 1)].number_format = _FORMATS[col.kind]
     ws.freeze_panes = "A2"
     # Printed: landscape, all columns across one page width, header repeated on every page.
     ws.page_setup.orientation = "landscape"
@@ -278,8 +218,9 @@ def _add_lists(wb: Workbook, ws: Worksheet, config: Config, headers: list[str], 
     vocab = config.vocabulary
     lists = wb.create_sheet(LISTS_SHEET)
     lists.sheet_state = "hidden"
-    for c, (col, attr) in enumerate(_LISTED.items(), start=1):
-        values: tuple[str, ...] = getattr(vocab, attr)
+    for c, listed in enumerate(columns.listed(), start=1):
+        col = listed.name
+        values: tuple[str, ...] = getattr(vocab, listed.vocabulary)
         lists.cell(row=1, column=c, value=col).font = Font(bold=True)
         for r, value in enumerate(values, start=2):
             _put(lists, r, c, _Cell(value, text=True))
@@ -302,19 +243,20 @@ def _add_lists(wb: Workbook, ws: Worksheet, config: Config, headers: list[str], 
 
 
 def _add_number_checks(ws: Worksheet, headers: list[str], last_row: int) -> None:
-    """Excel refuses text in the spend and date columns as it is typed, not only at build time."""
-    spend = get_column_letter(headers.index("spend") + 1)
-    dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                        showErrorMessage=True, errorStyle="stop", errorTitle="Not an amount",
-                        error="Type the amount in pounds as a number, for example 12345, or leave it blank "
-                              "if the line is not separately costed.")
-    dv.add(f"{spend}2:{spend}{last_row}")
-    ws.add_data_validation(dv)
-    for col in ("start_date", "end_date"):
-        letter = get_column_letter(headers.index(col) + 1)
-        dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
-                            allow_blank=True, showErrorMessage=True, errorStyle="stop", errorTitle="Not a date",
-                            error="Type a date such as 31/03/2025, or leave it blank.")
+    """Excel refuses text in the spend and agreement date columns as it is typed, not only at build time."""
+    for col in columns.TABLE:
+        if not col.excel_check:
+            continue
+        letter = get_column_letter(headers.index(col.name) + 1)
+        if col.kind == "money":
+            dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                showErrorMessage=True, errorStyle="stop", errorTitle="Not an amount",
+                                error="Type the amount in pounds as a number, for example 12345, or leave it blank "
+                                      "if the line is not separately costed.")
+        else:
+            dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
+                                allow_blank=True, showErrorMessage=True, errorStyle="stop", errorTitle="Not a date",
+                                error="Type a date such as 31/03/2025, or leave it blank.")
         dv.add(f"{letter}2:{letter}{last_row}")
         ws.add_data_validation(dv)
 
@@ -326,7 +268,7 @@ _HELP_WIDTHS = (20, 11, 90)  # characters: column, required?, what to put in it
 
 def _write_help(ws: Worksheet, config: Config, extra_columns: tuple[str, ...]) -> None:
     vocab = config.vocabulary
-    choices = {col: getattr(vocab, attr) for col, attr in _LISTED.items()}
+    choices = {col.name: getattr(vocab, col.vocabulary) for col in columns.listed()}
     wrap = Alignment(wrap_text=True, vertical="top")
     ws.cell(row=1, column=1, value="How to fill in the register").font = Font(bold=True, size=14)
     r = 3
@@ -340,7 +282,7 @@ def _write_help(ws: Worksheet, config: Config, extra_columns: tuple[str, ...]) -
         ws.cell(row=r, column=c, value=title).font = Font(bold=True)
     header_row = r
 
-    rows = [(col, *_HELP[col]) for col in COLUMNS]
+    rows = [(col.name, "Required" if col.required else "Optional", col.help) for col in columns.TABLE]
     for name in extra_columns:
         if name == ACTION_COLUMN:
             rows.append((name, "Optional", "What to do about this line, written when the new year was started. "

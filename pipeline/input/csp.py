@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ..problems import InputError, Problem
 from .csp_settings import FACTORS
-from .load import clean_text, normalise_header
+from .header import column_positions
+from .load import clean_text
 from .register import Register
 from .sources import read_table
 
@@ -79,31 +80,20 @@ def parse_figure(text: str) -> Decimal:
     return value
 
 
+def _unknown_column(name: str) -> str:
+    near = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.7)
+    hint = f'; did you mean "{near[0]}"?' if near else f"; the columns are {', '.join(COLUMNS)}"
+    return f"this column is not one csp-allocation.csv has, so it would be ignored{hint}"
+
+
 def read_csp(path: Path, register: Register) -> CspInput:
     """The validated areas of `path`, each checked against the edition's own `register`."""
     raw = read_table(Path(path), header_hint=("area", "line_id"), known=COLUMNS)
     source = raw.source
-    problems: list[Problem] = []
-    names = [normalise_header(h) for h in raw.header]
-    positions: dict[str, int] = {}
-    for i, name in enumerate(names):
-        if not name:
-            continue
-        if name in positions:
-            problems.append(Problem(source, raw.header_row, raw.header[i].strip(), "",
-                                    f"this column appears twice (also column {positions[name] + 1}); keep one"))
-        elif name not in COLUMNS:
-            near = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.7)
-            hint = f'; did you mean "{near[0]}"?' if near else f"; the columns are {', '.join(COLUMNS)}"
-            problems.append(Problem(source, raw.header_row, raw.header[i].strip(), "",
-                                    f"this column is not one csp-allocation.csv has, so it would be ignored{hint}"))
-        else:
-            positions[name] = i
-    for col in REQUIRED:
-        if col not in positions:
-            problems.append(Problem(source, raw.header_row, col, "",
-                                    f"required column is missing from the header row. Required columns: "
-                                    f"{', '.join(REQUIRED)}"))
+    positions, problems = column_positions(
+        raw, REQUIRED, lambda col, names: f"required column is missing from the header row. Required columns: "
+                                          f"{', '.join(REQUIRED)}",
+        known=COLUMNS, unknown=_unknown_column)
     if problems:
         raise InputError(problems)
     if not raw.rows:

@@ -8,11 +8,15 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, Callable
 
 from ..config import DATA_DIR, Config
 from ..edition import Edition, available_editions
 from ..problems import InputError, Problem
-from .register import COLUMNS, REQUIRED, Line, Register
+from . import columns
+from .header import column_positions, normalise_header
+from .register import _FIELDS as LINE_FIELDS
+from .register import Line, Register
 from .sources import RawTable, ReadLimits, read_table
 
 # Thousands groups never start with 0 ("0,500" is £0.50 written the continental way, or a typo).
@@ -33,10 +37,6 @@ _TOTALS = re.compile(r"^(?:grand\s+|sub[\s-]?)?totals?\b", re.IGNORECASE)
 MAX_YEAR = 2200  # dates beyond this are typos, and would break the date arithmetic of the schedule
 MAX_PROBLEMS = 200  # beyond this, more of the same would only bury the first ones
 MAX_CELL = 2000  # characters; a longer cell is almost always a paste gone wrong
-
-
-def normalise_header(name: str) -> str:
-    return _SPACES.sub("_", name.strip().lower().replace("-", "_"))
 
 
 def clean_text(value: str) -> tuple[str, bool]:
@@ -180,14 +180,21 @@ _NAME = re.compile(r"^[\w][\w '\-]{0,59}$")
 
 def parse_inferred(text: str) -> tuple[str, ...]:
     """'start_date;end_date': the columns of this line whose values are inferred, not recorded."""
-    from .register import INFERABLE
-
+    inferable = columns.inferable()
     names = tuple(dict.fromkeys(normalise_header(p) for p in re.split(r"[;,]", text) if p.strip()))
-    wrong = [n for n in names if n not in INFERABLE]
+    wrong = [n for n in names if n not in inferable]
     if wrong:
         raise ValueError(f"expected the names of columns whose values are inferred, separated by ;, from: "
-                         f"{', '.join(INFERABLE)} (found {', '.join(wrong)})")
+                         f"{', '.join(inferable)} (found {', '.join(wrong)})")
     return names
+
+
+def parse_name(text: str) -> str:
+    """A short agreement name, written the same on every line it covers."""
+    if not _NAME.match(text):
+        raise ValueError("expected a short name for the agreement (letters, digits, spaces, - and ' only, at most 60 "
+                         "characters), the same on every line it covers")
+    return text
 
 
 def parse_org_id(text: str) -> str:
@@ -270,7 +277,7 @@ def read_limits(config: Config) -> ReadLimits:
 
 def load_register(path: Path, config: Config) -> Register:
     """Read, clean and validate a register. Raises InputError listing every problem found."""
-    raw = read_table(Path(path), sheet=config["register"].get("sheet", "Register"), known=COLUMNS,
+    raw = read_table(Path(path), sheet=config["register"].get("sheet", "Register"), known=columns.names(),
                      limits=read_limits(config))
     return validate(raw, config)
 
@@ -287,45 +294,60 @@ def _capped(problems: list[Problem]) -> list[Problem]:
                                                sheet=first.sheet)]
 
 
+# How a cell of each kind of column is read (input/columns.py names each column's kind); a kind not here is text.
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "money": parse_money, "date": parse_date, "dates": parse_dates, "years": parse_options, "bool": parse_yes_no,
+    "number": parse_posts, "org_id": parse_org_id, "columns": parse_inferred, "name": parse_name,
+}
+
+
+def _cross_check(col: str, values: dict[str, str], parsed: dict[str, Any]) -> str | None:
+    """What is wrong with a readable cell given the line's other cells (None: nothing), once `col` is read."""
+    start, end = parsed.get("start_date"), parsed.get("end_date")
+    if col == "end_date" and start and end and end < start:
+        return f"the end date is before the start date ({values['start_date']}); check the two dates"
+    if col == "extension_options" and parsed[col] and end and latest_end_year(end, parsed[col]) > MAX_YEAR:
+        return (f"with these options the agreement would run to {latest_end_year(end, parsed[col])}; "
+                f"the end date plus every option must stay within {MAX_YEAR} (check the options and the end date)")
+    if col == "break_dates" and parsed[col]:
+        outside = [d for d in parsed[col] if (start and d <= start) or (end and d >= end)]
+        if outside:
+            return ("a break must fall after the start date and before the end date of the agreement "
+                    f"({', '.join(d.strftime('%d/%m/%Y') for d in outside)} does not)")
+        if not values["end_date"]:  # an unreadable end date is reported on its own, once
+            return "break dates need an end_date on the same line"
+    if col == "option_holder" and values[col] and not (values["agreement"] or end):
+        return "a partner holds options only on an agreement with an end date; fill in end_date, or clear this cell"
+    return None
+
+
+def _missing_column(col: str, names: list[str]) -> str:
+    near = difflib.get_close_matches(col, [n for n in names if n], n=1, cutoff=0.7)
+    hint = f'; the header has "{near[0]}" - rename it to "{col}"' if near else ""
+    return f"required column is missing from the header row{hint}. Required columns: {_choices(columns.required())}"
+
+
 def validate(raw: RawTable, config: Config) -> Register:
     vocab = config.vocabulary
     source = raw.source
-    problems: list[Problem] = []
+    table = columns.TABLE
+    known = columns.names()
     warnings: list[str] = []
 
-    names = [normalise_header(h) for h in raw.header]
-    positions: dict[str, int] = {}
-    for i, name in enumerate(names):
-        if not name:
-            continue
-        if name in positions:
-            problems.append(Problem(source, raw.header_row, raw.header[i].strip(), "",
-                                    f"this column appears twice (also column {positions[name] + 1}); keep one",
-                                    sheet=raw.sheet))
-        else:
-            positions[name] = i
-    missing = [c for c in REQUIRED if c not in positions]
-    for col in missing:
-        near = difflib.get_close_matches(col, [n for n in names if n], n=1, cutoff=0.7)
-        hint = f'; the header has "{near[0]}" - rename it to "{col}"' if near else ""
-        problems.append(Problem(source, raw.header_row, col, "",
-                                f"required column is missing from the header row{hint}. "
-                                f"Required columns: {_choices(REQUIRED)}", sheet=raw.sheet))
-    if missing or problems:
+    positions, problems = column_positions(raw, columns.required(), _missing_column, sheet=raw.sheet)
+    if problems:
         raise InputError(problems)
     if not raw.rows:
         raise InputError([Problem(source, None, None, "",
                                   "the header is there but no services are listed below it; add one row per service or grant",
                                   sheet=raw.sheet)])
 
-    extras = tuple(raw.header[i].strip() for n, i in positions.items() if n not in COLUMNS)
-    extra_idx = [(raw.header[i].strip(), i) for n, i in positions.items() if n not in COLUMNS]
-    vocab_map = {
-        "section": vocab.sections, "term": vocab.terms, "priority": vocab.priorities,
-        "status": vocab.statuses, "category": vocab.categories,
-    }
-    if vocab.procurement_routes:  # an office that lists no routes may write its own
-        vocab_map["procurement_route"] = vocab.procurement_routes
+    extras = tuple(raw.header[i].strip() for n, i in positions.items() if n not in known)
+    extra_idx = [(raw.header[i].strip(), i) for n, i in positions.items() if n not in known]
+    # An office that lists no values for a column (procurement routes, say) may write its own.
+    vocab_map = {c.name: options for c in columns.listed() if (options := getattr(vocab, c.vocabulary))}
+    filled = tuple(c.name for c in table if c.filled)
+    read = tuple(c for c in table if c.kind in _PARSERS)
     seen_ids: dict[str, int] = {}
     seen_loose: dict[str, tuple[int, str]] = {}
     lines: list[Line] = []
@@ -367,32 +389,20 @@ def validate(raw: RawTable, config: Config) -> Register:
             problems.append(Problem(source, rownum, col, value, expected, sheet=raw.sheet, line=line_id,
                                     cell=excel_cell(col)))
 
-        def parse(col: str, parser, empty=None):
-            """The cell read by `parser`, or `empty` when blank or unreadable (then reported)."""
-            nonlocal ok
-            if not values[col]:
-                return empty
-            try:
-                return parser(values[col])
-            except ValueError as exc:
-                bad(col, values[col], str(exc))
-                ok = False
-                return empty
-
-        values = {col: cell(col) for col in COLUMNS}
-        filled = [clean_text(c)[0] for c in cells if c.strip()]
-        totals = [c for c in filled if _TOTALS.match(c)]
+        values = {col: cell(col) for col in known}
+        filled_cells = [clean_text(c)[0] for c in cells if c.strip()]
+        totals = [c for c in filled_cells if _TOTALS.match(c)]
         if totals and (not values["id"] or _TOTALS.match(values["id"])):
             at = next(i for i, c in enumerate(cells) if clean_text(c)[0] == totals[0])
             where = raw.header[at].strip() if at < len(raw.header) and raw.header[at].strip() else f"column {at + 1}"
             problems.append(Problem(source, rownum, where, totals[0], "this looks like a totals row copied from the "
                                     "paper; delete the row, as the paper computes its totals", sheet=raw.sheet))
             continue
-        if not values["id"] and len(filled) == 1:
-            bad("id", "", f'this row holds only "{filled[0][:40]}", like a heading; delete it, or fill in the whole line')
+        if not values["id"] and len(filled_cells) == 1:
+            bad("id", "", f'this row holds only "{filled_cells[0][:40]}", like a heading; delete it, or fill in the whole line')
             continue
         ok = True
-        for col in ("id", "section", "term", "priority", "project", "provider"):
+        for col in filled:
             if not values[col]:
                 name = col.replace("_", " ")
                 needs = f"every line needs {'an' if name[0] in 'aeiou' else 'a'} {name}"
@@ -425,7 +435,8 @@ def validate(raw: RawTable, config: Config) -> Register:
                 seen_ids[key] = rownum
                 seen_loose[loose] = (rownum, ident)
 
-        canon: dict[str, str] = {}
+        # Every column's value: text as cleaned, listed values as the list writes them, the rest parsed by kind.
+        parsed: dict[str, Any] = {c.name: values[c.name] or c.empty for c in table}
         for col, options in vocab_map.items():
             v = values[col]
             if not v:
@@ -435,70 +446,33 @@ def validate(raw: RawTable, config: Config) -> Register:
                 bad(col, v, f"expected one of: {_choices(options)}{_suggest(v, options)}")
                 ok = False
             else:
-                canon[col] = match
-
-        spend = None
-        if values["spend"]:
+                parsed[col] = match
+        for c in read:
+            v = values[c.name]
+            if not v:
+                parsed[c.name] = c.empty
+                continue
             try:
-                spend = parse_money(values["spend"])
+                parsed[c.name] = _PARSERS[c.kind](v)
             except ValueError as exc:
-                bad("spend", values["spend"], str(exc))
+                parsed[c.name] = c.empty
+                bad(c.name, v, str(exc))
                 ok = False
-
-        dates: dict[str, date | None] = {col: parse(col, parse_date) for col in ("start_date", "end_date")}
-        if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
-            bad("end_date", values["end_date"],
-                f"the end date is before the start date ({values['start_date']}); check the two dates")
-            ok = False
-
-        options: tuple[int, ...] = parse("extension_options", parse_options, ())
-        if options and dates["end_date"] and latest_end_year(dates["end_date"], options) > MAX_YEAR:
-            bad("extension_options", values["extension_options"],
-                f"with these options the agreement would run to {latest_end_year(dates['end_date'], options)}; "
-                f"the end date plus every option must stay within {MAX_YEAR} (check the options and the end date)")
-            ok = False
-
-        breaks: tuple[date, ...] = parse("break_dates", parse_dates, ())
-        if breaks:
-            start, end = dates["start_date"], dates["end_date"]
-            outside = [d for d in breaks if (start and d <= start) or (end and d >= end)]
-            if outside:
-                bad("break_dates", values["break_dates"],
-                    "a break must fall after the start date and before the end date of the agreement "
-                    f"({', '.join(d.strftime('%d/%m/%Y') for d in outside)} does not)")
+                continue
+            wrong = _cross_check(c.name, values, parsed)
+            if wrong:
+                bad(c.name, v, wrong)
                 ok = False
-            elif not values["end_date"]:  # an unreadable end date is reported on its own, once
-                bad("break_dates", values["break_dates"], "break dates need an end_date on the same line")
-                ok = False
-
-        parsed: dict[str, object] = {col: parse(col, parser) for col, parser in (
-            ("award_date", parse_date), ("sme", parse_yes_no), ("vcse", parse_yes_no), ("provider_org_id", parse_org_id),
-            ("posts", parse_posts), ("decision_by", parse_date), ("inferred", parse_inferred))}
-        for col in ("agreement", "decide_with"):
-            if values[col] and not _NAME.match(values[col]):
-                bad(col, values[col], "expected a short name for the agreement (letters, digits, spaces, - and "
-                                      "' only, at most 60 characters), the same on every line it covers")
-                ok = False
-        if values["option_holder"] and not (values["agreement"] or dates["end_date"]):
-            bad("option_holder", values["option_holder"], "a partner holds options only on an agreement with an "
-                                                          "end date; fill in end_date, or clear this cell")
+        wrong = _cross_check("option_holder", values, parsed)  # a text column, checked against the dates
+        if wrong:
+            bad("option_holder", values["option_holder"], wrong)
             ok = False
 
         if not ok:
             continue
-        extra = tuple((name, clean_text(cells[i])[0] if i < len(cells) else "") for name, i in extra_idx)
-        lines.append(Line(
-            id=ident, section=canon["section"], term=canon["term"], priority=canon["priority"],
-            project=values["project"], provider=values["provider"], spend=spend,
-            funding_source=values["funding_source"], start_date=dates["start_date"], end_date=dates["end_date"],
-            extension_options=options, status=canon.get("status", ""), category=canon.get("category"),
-            notes=values["notes"], break_dates=breaks, provider_org_id=parsed["provider_org_id"] or "",
-            award_date=parsed["award_date"], procurement_route=canon.get("procurement_route", values["procurement_route"]),
-            sme=parsed["sme"], vcse=parsed["vcse"], grant_purpose=values["grant_purpose"],
-            grant_conditions=values["grant_conditions"], posts=parsed["posts"], agreement=values["agreement"],
-            option_holder=values["option_holder"], decide_with=values["decide_with"],
-            decision_by=parsed["decision_by"], inferred=parsed["inferred"] or (), extra=extra, row=rownum,
-        ))
+        office = tuple((name, clean_text(cells[i])[0] if i < len(cells) else "") for name, i in extra_idx)
+        own = tuple((n, v) for n, v in parsed.items() if n not in LINE_FIELDS)
+        lines.append(Line(**{n: v for n, v in parsed.items() if n in LINE_FIELDS}, extra=(*own, *office), row=rownum))
 
     agreements = {l.agreement.lower() for l in lines if l.agreement}
     for l in lines:

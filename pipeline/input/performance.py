@@ -18,7 +18,8 @@ from pathlib import Path
 from ..config import Config
 from ..edition import Edition
 from ..problems import InputError, Problem
-from .load import MAX_CELL, _capped, clean_text, normalise_header, parse_money, read_limits
+from .header import column_positions
+from .load import MAX_CELL, _capped, clean_text, parse_money, read_limits
 from .register import Register
 from .sources import read_table
 
@@ -195,29 +196,18 @@ def load_returns(folder: Path, register: Register, config: Config, as_at: date) 
     return validate_returns(raw, register, as_at)
 
 
+def _unknown_column(name: str) -> str:
+    near = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.7)
+    hint = f'; did you mean "{near[0]}"?' if near else ""
+    return f"this column is not part of the performance return{hint} The columns are: {', '.join(COLUMNS)}"
+
+
 def validate_returns(raw, register: Register, as_at: date) -> Returns:
     source, sheet = raw.source, raw.sheet
-    problems: list[Problem] = []
-    names = [normalise_header(h) for h in raw.header]
-    positions: dict[str, int] = {}
-    for i, name in enumerate(names):
-        if not name:
-            continue
-        if name in positions:
-            problems.append(Problem(source, raw.header_row, raw.header[i].strip(), "",
-                                    f"this column appears twice (also column {positions[name] + 1}); keep one", sheet=sheet))
-        elif name not in COLUMNS:
-            near = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.7)
-            hint = f'; did you mean "{near[0]}"?' if near else ""
-            problems.append(Problem(source, raw.header_row, raw.header[i].strip(), "",
-                                    f"this column is not part of the performance return{hint} The columns are: "
-                                    f"{', '.join(COLUMNS)}", sheet=sheet))
-        else:
-            positions[name] = i
-    for col in ("id", "period"):
-        if col not in positions:
-            problems.append(Problem(source, raw.header_row, col, "", "required column is missing from the header "
-                                    "row; the return needs id and period", sheet=sheet))
+    positions, problems = column_positions(
+        raw, ("id", "period"), lambda col, names: "required column is missing from the header row; the return "
+                                                   "needs id and period",
+        known=COLUMNS, unknown=_unknown_column, sheet=sheet)
     if problems:
         raise InputError(problems)
 

@@ -5,26 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
+
+from . import columns
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# The register's own columns, in the order the workbook and exports use them.
-COLUMNS: tuple[str, ...] = (
-    "id", "section", "term", "priority", "project", "provider", "spend",
-    "funding_source", "start_date", "end_date", "extension_options", "status",
-    "category", "notes", "break_dates",
-    # What the transparency exports need that only the officer knows (all optional).
-    "provider_org_id", "award_date", "procurement_route", "sme", "vcse", "grant_purpose", "grant_conditions",
-    # People or posts the service funds (optional): what a cut or an ending affects. Blank: not recorded.
-    "posts",
-    # How decisions are shared and what is a guess (all optional; see the README's register table).
-    "agreement", "option_holder", "decide_with", "decision_by", "inferred",
-)
+# The register's own columns, in the order the workbook and exports use them (defined in input/columns.py).
+COLUMNS: tuple[str, ...] = columns.names()
 # Columns whose value the `inferred` column may mark as a guess rather than a recorded fact.
-INFERABLE: tuple[str, ...] = ("start_date", "end_date", "extension_options", "break_dates", "spend", "agreement")
-REQUIRED: tuple[str, ...] = ("id", "section", "term", "priority", "project", "provider", "spend")
+INFERABLE: tuple[str, ...] = columns.inferable()
+REQUIRED: tuple[str, ...] = columns.required()
 
 
 @dataclass(frozen=True)
@@ -57,7 +49,9 @@ class Line:
     decide_with: str = ""  # an agreement this line is tied to: its decisions fall no later than that one's
     decision_by: date | None = None  # the date the officer set for a decision on a line under review
     inferred: tuple[str, ...] = ()  # columns whose values are inferred, not recorded (INFERABLE)
-    extra: tuple[tuple[str, str], ...] = ()  # columns the register format does not define, kept as text
+    # The table's columns without a field above (their parsed values), then the columns the register format
+    # does not define (kept as text, named in Register.extra_columns).
+    extra: tuple[tuple[str, Any], ...] = ()
     row: int = field(default=0, compare=False)  # spreadsheet row, for messages only
 
     @property
@@ -68,20 +62,34 @@ class Line:
     def extension_text(self) -> str:
         return "+".join(str(n) for n in self.extension_options)
 
+    def value(self, column: str) -> Any:
+        """The parsed value of a register column, whether or not Line has a field of that name."""
+        if column in _FIELDS:
+            return getattr(self, column)
+        for name, value in self.extra:
+            if name == column:
+                return value
+        return columns.by_name()[column].empty
+
     def text(self, column: str) -> str:
         """The cell as the register writes it (ISO dates, 1+1, yes/no), for the CSV and workbook writers."""
-        value = getattr(self, column)
-        if column == "extension_options":
-            return self.extension_text
-        if column == "break_dates":
+        value = self.value(column)
+        col = columns.by_name().get(column)
+        kind = col.kind if col else "text"
+        if kind == "years":
+            return "+".join(str(n) for n in value)
+        if kind == "dates":
             return ";".join(d.isoformat() for d in value)
-        if column == "inferred":
+        if kind == "columns":
             return ";".join(value)
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, date):
             return value.isoformat()
         return "" if value is None else str(value)
+
+
+_FIELDS = frozenset(f.name for f in fields(Line)) - {"extra", "row"}
 
 
 @dataclass(frozen=True)
@@ -118,15 +126,16 @@ class Register:
         """The register as a typed pandas table (one row per line, extra columns appended)."""
         import pandas as pd  # imported here: building the paper does not need pandas, so start-up stays quick
 
+        names = columns.names()
         records = []
         for line in self.lines:
-            rec = {f.name: getattr(line, f.name) for f in fields(Line) if f.name not in ("extra",)}
-            rec["extension_options"] = line.extension_text
-            rec["break_dates"] = line.text("break_dates")
-            rec["inferred"] = line.text("inferred")
-            rec.update(dict(line.extra))
+            rec: dict[str, Any] = {name: line.value(name) for name in names}
+            for name in ("extension_options", "break_dates", "inferred"):
+                rec[name] = line.text(name)
+            rec["row"] = line.row
+            rec.update((k, v) for k, v in line.extra if k in self.extra_columns)
             records.append(rec)
-        df = pd.DataFrame.from_records(records, columns=[*COLUMNS, "row", *self.extra_columns])
+        df = pd.DataFrame.from_records(records, columns=[*names, "row", *self.extra_columns])
         df["spend"] = df["spend"].map(lambda v: None if v is None else float(v)).astype("Float64")
         for col in ("start_date", "end_date"):
             df[col] = pd.to_datetime(df[col])

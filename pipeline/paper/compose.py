@@ -141,8 +141,8 @@ def _matches(line: Line, filters: dict[str, tuple[Any, ...]]) -> bool:
 
 
 # Fields of a line whose values come from a vocabulary in data/config.toml.
-_VOCABULARY_FIELDS = {"section": "sections", "term": "terms", "priority": "priorities", "status": "statuses",
-                      "category": "categories", "procurement_route": "procurement_routes"}
+from ..input.columns import listed as _listed_columns  # noqa: E402 (kept beside its one use)
+_VOCABULARY_FIELDS = {c.name: c.vocabulary for c in _listed_columns()}
 _FIELDS = tuple(f for f in Line.__dataclass_fields__ if f not in ("extra", "row"))
 
 
@@ -288,15 +288,30 @@ class _Context:
                                       chart.svg, chart.png, chart.data))
 
     def register_table(self, section: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
+        from ..input.columns import Column as RegisterColumn
+        from ..input.columns import in_paper  # the columns shown are defined with the register's (paper_width)
+
+        shown = in_paper()
+        names = [c.name for c in shown]
         lines = self.a.register.in_section(section)
-        rows = tuple((l.term, l.priority, l.project, l.provider, fmt.plain_money(l.spend)) for l in lines)
-        cols = _columns(columns, ("text", "text", "text", "text", "money"), (0.8, 1.2, 2.2, 1.8, 1.0))
+
+        def shows(line: Line, col: RegisterColumn) -> str:
+            value = line.value(col.name)
+            return (fmt.plain_money(value) if col.kind == "money" else fmt.uk_date(value) if col.kind == "date"
+                    else line.text(col.name))
+
+        def total(col: RegisterColumn) -> str:
+            amounts = (v for l in lines if (v := l.value(col.name)) is not None)
+            return fmt.plain_money(sum(amounts, Decimal(0))) if col.kind == "money" else ""
+
+        rows = tuple(tuple(shows(l, c) for c in shown) for l in lines)
+        cols = _columns(columns, tuple(c.table_kind for c in shown), tuple(c.paper_width for c in shown))
         table = Table(f"table-{section}", caption, cols, rows,
-                      ((total_label, "", "", "", fmt.plain_money(total_spend(lines))),), wide=False,
-                      links=tuple(self.performance.link(l.id) for l in lines), link_column=2)
+                      ((total_label, *(total(c) for c in shown[1:])),), wide=False,
+                      links=tuple(self.performance.link(l.id) for l in lines), link_column=names.index("project"))
         facts = [RowFacts(1, l.spend, self.soonest(l)) for l in lines]
         return self.blocks.add(summarise(table, facts, self.rules("contracts-register", "grants-360giving"),
-                                         money_column=4, name_column=2))
+                                         money_column=names.index("spend"), name_column=names.index("project")))
 
     def changes_table(self, kind: str, caption: str, columns: list[str], total_label: str = "Total") -> Markup:
         """Tables of the comparison with the previous edition: totals, added, ended, spend, category."""
