@@ -100,7 +100,7 @@ def carried_over_notes(edition: Edition, config: Config, data_dir: Path = DATA_D
     from .input.review import MARK, edition_files, stale_mentions, unreviewed
 
     folder = data_dir / edition.label
-    prose_dir = config["paper"].get("prose_dir", "prose")
+    prose_dir = config.settings.paper.prose_dir
     marked = unreviewed(folder, prose_dir)
     notes = [f"{len(marked)} {'file is' if len(marked) == 1 else 'files are'} still marked \"{MARK}\", so only a "
              f"draft builds until you delete that line in each: {', '.join(str(p) for p in marked)}"] if marked else []
@@ -125,8 +125,8 @@ def analysis_notes(edition: Edition, config: Config, reg: Register) -> list[str]
         ids = ", ".join(l.id for l in lines[:12]) + (", ..." if len(lines) > 12 else "")
         notes.append(f"{what}: {len(lines)} ({ids}); they still build, and the paper names them in its "
                      "data quality section")
-    glossary = config.raw.get("glossary", {})
-    ignore = config.raw.get("glossary_settings", {}).get("ignore", [])
+    glossary = config.settings.glossary
+    ignore = config.settings.glossary_settings.ignore
     for word, ids in unknown_acronyms(reg, glossary, ignore).items():
         notes.append(f"{word} (in {', '.join(ids[:6])}{', ...' if len(ids) > 6 else ''}) is not in the [glossary] of "
                      "config.toml: add what it stands for, or add it to [glossary_settings] ignore")
@@ -291,7 +291,7 @@ def _load(year: str | None, register: str | Path | None, data_dir: Path, templat
 
     ended = ended_with_spend(reg, edition)  # refused in drafts too: the money would be counted anyway
     pending = pending_actions(reg)
-    marked = unreviewed(data_dir / edition.label, config["paper"].get("prose_dir", "prose"))
+    marked = unreviewed(data_dir / edition.label, config.settings.paper.prose_dir)
     if ended and (draft or not (pending or marked)):
         raise InputError(ended)
     if (pending or marked) and not draft:
@@ -364,7 +364,7 @@ def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, 
     settings = settings if settings is not None else read_paper_settings(data_dir / edition.label)
     from .input.review import unreviewed
 
-    marked = unreviewed(data_dir / edition.label, config["paper"].get("prose_dir", "prose"))
+    marked = unreviewed(data_dir / edition.label, config.settings.paper.prose_dir)
     return PaperInput(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
                     data_dir, pending, points, settings, downloads,
                     edition_scenarios(reg, items, edition, config, data_dir / edition.label, settings.offsets),
@@ -429,7 +429,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         target = Path(os.path.realpath(target))
     _check_target(target)
     reg_path = Path(reg.source)
-    prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
+    prose_dir = data_dir / edition.label / config.settings.paper.prose_dir
     # Only the files the build reads: the settings, the front sheet's paper.toml, the register, the prose.
     config_files = [data_dir / "config.toml", data_dir / edition.label / "config.toml"]
     prose_files, by_size = _prose_inputs(prose_dir, int(config.limits.prose_characters) * 4)
@@ -609,7 +609,7 @@ def _run_stages(a: _Inputs, jobs: int | None, timings: list[tuple[str, float]], 
         tmp, names, config = a.tmp, a.names, m.config
         write_schedule_csv(tmp / names["csv"], m.items, m.review)
         write_forward_plan_csv(tmp / names["plan"], m.decisions)
-        write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config["organisation"]["name"], a.calendar,
+        write_schedule_ics(tmp / names["ics"], m.decisions, m.edition, config.settings.organisation.name, a.calendar,
                            tmp / _RECORD)
         write_grants(tmp / names["grants_json"], tmp / names["grants_csv"], m.register, config)
         write_contracts_csv(tmp / names["contracts_csv"], m.register, config, _contract_dates(m.review))

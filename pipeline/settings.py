@@ -177,6 +177,10 @@ class Organisation:
     area: str = text("", empty=True)
     author: str | None = text(None, empty=True)  # None: not set (the paper's author is then the name)
 
+    def as_dict(self) -> dict[str, str]:
+        """As the templates and prose see it (`org.name`): the settings given, an author left unset left out."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
 
 @dataclass(frozen=True, kw_only=True)
 class RegisterFile:

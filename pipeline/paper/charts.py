@@ -350,10 +350,10 @@ def _d(value: Decimal | None) -> Decimal:
 
 def _category_labels(config: Config) -> dict[str, str]:
     labels = dict(CATEGORY_LABELS)
-    for key, spec in (config.raw.get("categories", {}) or {}).items():
-        if isinstance(spec, dict) and spec.get("label"):
+    for key, spec in config.settings.categories.items():
+        if spec.label:
             # Only the commissioning categories carry their letter; the groups outside a-d do not.
-            labels[key] = f"{key}: {spec['label']}" if key in config.vocabulary.categories else spec["label"]
+            labels[key] = f"{key}: {spec.label}" if key in config.vocabulary.categories else spec.label
     return labels
 
 
@@ -813,7 +813,7 @@ def _category_order(keys: Iterable[str]) -> list[str]:
 def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config) -> Drawing:
     slug = "timeline"
     labels = _category_labels(config)
-    limit = int(config.raw.get("paper", {}).get("timeline_max_bars", 60))
+    limit = config.settings.paper.timeline_max_bars
     grouped = len(sched) > limit
     by_cat: dict[str, list[ReviewItem]] = defaultdict(list)
     for r in sched:
