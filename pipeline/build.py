@@ -138,7 +138,7 @@ def _load(year: str | None, register: str | Path | None, data_dir: Path, templat
 
     ended = ended_with_spend(reg, edition)  # refused in drafts too: the money would be counted anyway
     pending = pending_actions(reg)
-    marked = unreviewed(data_dir / edition.label, config["paper"].get("prose_dir", "prose"))
+    marked = unreviewed(data_dir / edition.label, config.settings.paper.prose_dir)
     if ended and (draft or not (pending or marked)):
         raise InputError(ended)
     if (pending or marked) and not draft:
@@ -211,7 +211,7 @@ def _model_input(edition, config, reg, prev, pending, data_dir: Path, analysed, 
     settings = settings if settings is not None else read_paper_settings(data_dir / edition.label)
     from .input.review import unreviewed
 
-    marked = unreviewed(data_dir / edition.label, config["paper"].get("prose_dir", "prose"))
+    marked = unreviewed(data_dir / edition.label, config.settings.paper.prose_dir)
     return PaperInput(edition, config, reg, items, review, look, charts, comparison, prev[0] if prev else None,
                     data_dir, pending, points, settings, downloads,
                     edition_scenarios(reg, items, edition, config, data_dir / edition.label, settings.offsets),
@@ -276,7 +276,7 @@ def build_edition(year: str | None = None, register: str | Path | None = None, o
         target = Path(os.path.realpath(target))
     check_target(target)
     reg_path = Path(reg.source)
-    prose_dir = data_dir / edition.label / config["paper"].get("prose_dir", "prose")
+    prose_dir = data_dir / edition.label / config.settings.paper.prose_dir
     # Only the files the build reads: the settings, the front sheet's paper.toml, the register, the prose.
     config_files = [data_dir / "config.toml", data_dir / edition.label / "config.toml"]
     prose_files, by_size = prose_inputs(prose_dir, int(config.limits.prose_characters) * 4)

@@ -41,7 +41,7 @@ def carried_over_notes(edition: Edition, config: Config, data_dir: Path = DATA_D
     from .input.review import MARK, edition_files, stale_mentions, unreviewed
 
     folder = data_dir / edition.label
-    prose_dir = config["paper"].get("prose_dir", "prose")
+    prose_dir = config.settings.paper.prose_dir
     marked = unreviewed(folder, prose_dir)
     notes = [f"{len(marked)} {'file is' if len(marked) == 1 else 'files are'} still marked \"{MARK}\", so only a "
              f"draft builds until you delete that line in each: {', '.join(str(p) for p in marked)}"] if marked else []
@@ -66,8 +66,8 @@ def analysis_notes(edition: Edition, config: Config, reg: Register) -> list[str]
         ids = ", ".join(l.id for l in lines[:12]) + (", ..." if len(lines) > 12 else "")
         notes.append(f"{what}: {len(lines)} ({ids}); they still build, and the paper names them in its "
                      "data quality section")
-    glossary = config.raw.get("glossary", {})
-    ignore = config.raw.get("glossary_settings", {}).get("ignore", [])
+    glossary = config.settings.glossary
+    ignore = config.settings.glossary_settings.ignore
     for word, ids in unknown_acronyms(reg, glossary, ignore).items():
         notes.append(f"{word} (in {', '.join(ids[:6])}{', ...' if len(ids) > 6 else ''}) is not in the [glossary] of "
                      "config.toml: add what it stands for, or add it to [glossary_settings] ignore")

@@ -112,7 +112,7 @@ def _ics(s: Sources, path: Path) -> None:
     from .exports.calendar import write_schedule_ics
 
     m = s.analysis
-    write_schedule_ics(path, m.decisions, m.edition, m.config["organisation"]["name"], s.calendar,
+    write_schedule_ics(path, m.decisions, m.edition, m.config.settings.organisation.name, s.calendar,
                        s.folder / CALENDAR_RECORD)
 
 

@@ -108,3 +108,72 @@ def test_a_setting_a_build_would_choke_on_stops_check_and_report_before_anything
             run()
         assert "notice_months" in info.value.report() and 'found "-6"' in info.value.report()
     assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
+
+
+def test_transparency_and_calendar_settings_are_named_with_their_file_table_and_key(tmp_path):
+    report = problems_with(tmp_path, SHARED, b'[calendar]\nyears_ahead = -1\n[transparency]\ncurrency = "pounds"\n')
+    for fragment in (f"{YEAR}/config.toml, [calendar] years_ahead: found \"-1\"", "from 0 (no limit) to 50",
+                     f"{YEAR}/config.toml, [transparency] currency: found \"pounds\"", "three-letter ISO 4217 code"):
+        assert fragment in report, f"the message lacks {fragment!r}:\n{report}"
+
+
+def test_a_value_from_the_shared_file_is_named_with_the_shared_file(tmp_path):
+    report = problems_with(tmp_path, edited('decisions_from = "edition"', 'decisions_from = "tomorrow"'),
+                           b"[paper]\nlist_max_lines = 0\n")
+    shared = tmp_path / "data" / "config.toml"
+    assert f"{shared}, [calendar] decisions_from: found \"'tomorrow'\"; expected one of: edition, all" in report, report
+    assert f"{shared.parent / YEAR / 'config.toml'}, [paper] list_max_lines: found \"0\"" in report, report
+
+
+def test_a_setting_left_out_takes_the_one_default_its_table_declares(tmp_path):
+    from dataclasses import FrozenInstanceError, fields
+
+    from pipeline.settings import Decisions, Paper
+
+    data = copy_data(tmp_path)
+    text = edited("list_max_lines = 150\n", "").replace("review_window_months = 3\n", "")
+    (data / "config.toml").write_text(text.replace('prose_dir = "prose"\n', ""), encoding="utf-8")
+    settings = load_config(YEAR, data).settings
+    declared = {f.name: f.default for cls in (Paper, Decisions) for f in fields(cls)}
+    assert settings.paper.list_max_lines == declared["list_max_lines"] == 150
+    assert settings.decisions.review_window_months == declared["review_window_months"] == 3
+    assert settings.paper.prose_dir == declared["prose_dir"] == "prose"
+    with pytest.raises(FrozenInstanceError):
+        settings.paper.list_max_lines = 10  # type: ignore[misc]
+
+
+def test_every_key_of_the_project_settings_is_declared():
+    """A key the settings do not declare would be read by no stage: each table's keys are its fields."""
+    import tomllib
+    from dataclasses import fields
+
+    from pipeline import settings as s
+
+    declared = {name: {f.name for f in fields(kind)} for name, kind, _ in (*s._TABLES, *s._LATER)}
+    declared.update(performance={f.name for f in fields(s.Performance)}, calendar={f.name for f in fields(s.CalendarSettings)},
+                    transparency={f.name for f in fields(s.Transparency)})
+    shared = tomllib.loads(SHARED)
+    assert set(shared) <= set(s.TOP_LEVEL)
+    for table, keys in declared.items():
+        assert set(shared.get(table, {})) <= keys, (table, set(shared.get(table, {})) - keys)
+
+
+def test_no_stage_reads_the_raw_settings():
+    """Stages read config.settings; the raw tables (and a default of their own) belong to the settings module."""
+    import re
+
+    raw = re.compile(r"config\.raw\b|config\[\"")
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "pipeline").rglob("*.py"))
+             if path.name not in ("config.py", "settings.py", "settings_check.py")
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if raw.search(line)]
+    assert not found, found
+
+
+def test_the_grant_sections_are_one_list_for_the_decisions_and_the_exports(tmp_path):
+    data = copy_data(tmp_path)
+    (data / YEAR / "config.toml").write_text('[transparency]\ngrant_sections = ["grants"]\n', encoding="utf-8")
+    settings = load_config(YEAR, data).settings  # an older file that agrees is still accepted
+    assert settings.transparency.grant_sections == settings.decisions.grant_sections == ("grants",)
+    report = problems_with(tmp_path / "other", SHARED, b'[transparency]\ngrant_sections = ["commissioning"]\n')
+    assert f"{YEAR}/config.toml, [transparency] grant_sections" in report, report
+    assert "[decisions] grant_sections (grants)" in report and "delete this line" in report, report

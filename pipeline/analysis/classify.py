@@ -67,7 +67,7 @@ def classify_line(line: Line, edition: Edition, config: Config, as_at: date | No
 
 
 def classify_item(line: Line, edition: Edition, config: Config, as_at: date | None = None) -> Classified:
-    rules = config["classify"]
+    rules = config.settings.classify
     as_at = as_at or paper_date(edition, config)
     end = line.end_date
 
@@ -87,7 +87,7 @@ def classify_item(line: Line, edition: Edition, config: Config, as_at: date | No
         return result("b", f"under review ({when})")
 
     if end is None:
-        if line.term in rules.get("dated_terms", []):
+        if line.term in rules.dated_terms:
             return result(UNDATED, f"a {line.term.lower()}-term line with no end date recorded: "
                                    "category and decision dates cannot be worked out", assumed=True)
         what = "partnership contribution" if line.term == "Partnership" else "no end date"
@@ -96,9 +96,9 @@ def classify_item(line: Line, edition: Edition, config: Config, as_at: date | No
     if end < as_at:
         return result("b", f"lapsed: ended {uk_date(end)} with no decision recorded", lapsed=True)
 
-    short = int(rules["short_funding_months"])
+    short = rules.short_funding_months
     start, assumed = line.start_date, False
-    if start is None and line.section in rules.get("assume_single_year_sections", []):
+    if start is None and line.section in rules.assume_single_year_sections:
         start, assumed = edition.start, True
     if start is not None and end < add_months(start, short):
         if assumed:
@@ -106,15 +106,15 @@ def classify_item(line: Line, edition: Edition, config: Config, as_at: date | No
                                f"ends {uk_date(end)}", assumed=True)
         return result("d", f"funded {uk_date(start)} to {uk_date(end)}, {plural(short, 'month')} or less")
 
-    horizon_end = add_months(edition.end + timedelta(days=1), int(rules["review_horizon_months"])) - timedelta(days=1)
+    horizon_end = add_months(edition.end + timedelta(days=1), rules.review_horizon_months) - timedelta(days=1)
     if end <= horizon_end:
         when = f"within {edition.label}"
         if end > edition.end:
             when = f"by {uk_date(horizon_end)}, within the review horizon"
         return result("b", f"ends {uk_date(end)}, {when}, with {_options_text(line)}; {_start_text(line, as_at)}")
 
-    recent_from = add_months(edition.end + timedelta(days=1), -int(rules["recent_start_months"]))
-    medium_end = add_months(edition.end, int(rules["medium_term_months"]))
+    recent_from = add_months(edition.end + timedelta(days=1), -rules.recent_start_months)
+    medium_end = add_months(edition.end, rules.medium_term_months)
     recent = line.status == "recommissioned" or (line.start_date is not None and line.start_date >= recent_from)
     if recent and end > medium_end:
         how = "re-commissioned" if line.status == "recommissioned" else _start_text(line, as_at)
@@ -138,7 +138,7 @@ def override_warnings(items: tuple[Classified, ...]) -> tuple[str, ...]:
 
 def data_gaps(items: tuple[Classified, ...], config: Config) -> tuple[tuple[str, tuple[Line, ...]], ...]:
     """Register gaps the paper and `check` name: (what is missing, the lines), only kinds that occur."""
-    grant_sections = config["decisions"].get("grant_sections", [])
+    grant_sections = config.settings.decisions.grant_sections
     undated = tuple(c.line for c in items if c.computed == UNDATED)
     no_start = tuple(c.line for c in items if c.line.section in grant_sections and c.line.start_date is None)
     lapsed = tuple(c.line for c in items if c.lapsed)

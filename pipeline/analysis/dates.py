@@ -53,7 +53,7 @@ def months_between(start: date, end: date) -> int:
 
 def paper_date(edition: Edition, config: Config) -> date:
     """The date the paper speaks as at ([edition] paper_date), else the first day of the edition year."""
-    value = config.raw.get("edition", {}).get("paper_date", "")
+    value = config.settings.edition.paper_date
     if isinstance(value, date):
         return value
     if isinstance(value, str) and value.strip():

@@ -89,18 +89,18 @@ class Rules:
 
 
 def bands_from(config: Config) -> tuple[Band, ...]:
-    found = (Band(Decimal(str(b["min_spend"])), int(b["review_lead_months"]), int(b["notice_months"]))
-             for b in config["schedule"]["bands"])
+    found = (Band(b.min_spend, b.review_lead_months, b.notice_months)
+             for b in config.settings.schedule.bands)
     return tuple(sorted(found, key=lambda b: b.min_spend, reverse=True))
 
 
 def rules(config: Config) -> Rules:
     bands = bands_from(config)
-    procurement = sorted((ProcurementBand(Decimal(str(b["min_value"])), int(b["lead_months"]),
-                                          int(b["mobilisation_months"]))
-                          for b in config["decisions"]["procurement_bands"]), key=lambda b: b.min_value, reverse=True)
-    return Rules(tuple(bands), tuple(procurement), tuple(config["decisions"].get("grant_sections", [])),
-                 int(config["decisions"].get("review_window_months", 3)))
+    procurement = sorted((ProcurementBand(b.min_value, b.lead_months,
+                                          b.mobilisation_months)
+                          for b in config.settings.decisions.procurement_bands), key=lambda b: b.min_value, reverse=True)
+    return Rules(tuple(bands), tuple(procurement), config.settings.decisions.grant_sections,
+                 config.settings.decisions.review_window_months)
 
 
 # A large register repeats its spends and dates: each band and each date's text is worked out once.

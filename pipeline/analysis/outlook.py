@@ -42,22 +42,22 @@ class Outlook:
 
 
 def is_external(line: Line, config: Config) -> bool:
-    internal = {s.lower() for s in config["outlook"].get("internal_sources", [])}
+    internal = {s.lower() for s in config.settings.outlook.internal_sources}
     source = line.funding_source.strip().lower()
     return bool(source) and source not in internal
 
 
 def outlook(register: Register, edition: Edition, config: Config, items: tuple[Classified, ...] = ()) -> Outlook:
-    settings = config["outlook"]
+    settings = config.settings.outlook
     gone = {c.line.id for c in items if c.computed == DECOMMISSIONED}
     live = tuple(l for l in register.lines if l.id not in gone)
     if items:
         undated_ids = {c.line.id for c in items if c.computed == UNDATED}
     else:
-        dated = set(config["classify"].get("dated_terms", []))
+        dated = set(config.settings.classify.dated_terms)
         undated_ids = {l.id for l in live if l.end_date is None and l.term in dated}
     years = []
-    for k in range(int(settings.get("years_ahead", 4)) + 1):
+    for k in range(settings.years_ahead + 1):
         year = Edition(edition.first_year + k)
         committed = optional = annual = undated = Decimal(0)
         for line in live:

@@ -19,31 +19,14 @@ from ..config import Config
 from ..edition import Edition, financial_year_of
 from ..input.performance import OUTCOMES, Period, Return, Returns
 from ..input.register import Line, Register
+from ..settings import FORECAST_RULES, Performance as Settings  # [performance], declared with every setting
 
-FORECAST_RULES = ("straight-line", "to-budget")
 NOT_RECORDED = "Not recorded"  # the fund of a line whose funding_source is blank
 
 
-@dataclass(frozen=True)
-class Settings:
-    """[performance] in data/config.toml (checked in pipeline/config.py)."""
-    suppress_below: int = 5
-    forecast: str = "straight-line"
-    expected_terms: tuple[str, ...] = ("Long", "Med", "Short")
-    paper_rows: int = 8
-    most_lines: int = 3
-
-
 def settings_from(config: Config) -> Settings:
-    given = config.raw.get("performance", {})
-    d = Settings()
-    return Settings(
-        suppress_below=int(given.get("suppress_below", d.suppress_below)),
-        forecast=str(given.get("forecast", d.forecast)),
-        expected_terms=tuple(given.get("expected_terms", d.expected_terms)),
-        paper_rows=int(given.get("paper_rows", d.paper_rows)),
-        most_lines=int(given.get("most_lines", d.most_lines)),
-    )
+    """[performance] in data/config.toml (declared and checked in pipeline/settings.py)."""
+    return config.settings.performance
 
 
 @dataclass(frozen=True)

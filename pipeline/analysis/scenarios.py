@@ -203,7 +203,7 @@ def gap(withdrawn: Mapping[str, Decimal], offsets: Sequence[tuple[Offset, bool]]
 # --- the cases -----------------------------------------------------------------------------------
 
 def _notice(ctx: Context, line: Line, last_day: date) -> tuple[date | None, bool]:
-    own = {p.strip().lower() for p in ctx.config.raw.get("transparency", {}).get("own_providers", [])}
+    own = {p.strip().lower() for p in ctx.config.settings.transparency.own_providers}
     if line.provider.strip().lower() in own:
         return None, False  # a budget the office spends itself: there is no provider to tell
     months = band_for(line.spend, bands_from(ctx.config)).notice_months

@@ -118,7 +118,7 @@ def write_workbook(register: Register, config: Config, path: Path, *, edition: E
     wb.active = 0
 
     props = wb.properties
-    props.creator = props.lastModifiedBy = config["organisation"].get("author", "")
+    props.creator = props.lastModifiedBy = config.settings.organisation.author or ""
     props.title = f"Commissioning register {edition.label}" if edition else "Commissioning register"
     props.created = props.modified = moment
     _save_reproducibly(wb, path, moment)

@@ -33,44 +33,15 @@ from pathlib import Path
 from ..analysis.decisions import Decision
 from ..config import Config
 from ..edition import Edition
-from ..problems import InputError, Problem
+from ..settings import CALENDAR_FROM, CalendarSettings  # [calendar], declared with every setting
 from .calendar_state import STATE_FILE, Published, read_state, state_bytes
 
-FROM_CHOICES = ("edition", "all")
-
-
-@dataclass(frozen=True)
-class CalendarSettings:
-    decisions_from: str = "edition"  # "edition": due on or after the edition year's first day; "all": every one
-    years_ahead: int = 0  # 0: no limit; else only decisions due by the end of the n-th year after the edition
-
-    def first_day(self, edition: Edition) -> date | None:
-        return edition.start if self.decisions_from == "edition" else None
-
-    def last_day(self, edition: Edition) -> date | None:
-        return date(edition.end.year + self.years_ahead, edition.end.month, edition.end.day) if self.years_ahead else None
+FROM_CHOICES = CALENDAR_FROM
 
 
 def calendar_settings(config: Config) -> CalendarSettings:
-    """[calendar] from data/config.toml (an edition may override it), checked."""
-    raw = config.raw.get("calendar", {})
-    origins = getattr(config, "origins", None) or {}
-
-    def source(key: str) -> str:
-        return str(origins.get(("calendar", key), "data/config.toml"))
-
-    problems = []
-    found = raw.get("decisions_from", "edition")
-    if found not in FROM_CHOICES:
-        problems.append(Problem(f"{source('decisions_from')}, [calendar] decisions_from", None, None, repr(found),
-                                f"expected one of: {', '.join(FROM_CHOICES)}"))
-    ahead = raw.get("years_ahead", 0)
-    if isinstance(ahead, bool) or not isinstance(ahead, int) or not 0 <= ahead <= 50:
-        problems.append(Problem(f"{source('years_ahead')}, [calendar] years_ahead", None, None, repr(ahead),
-                                "expected a whole number of years from 0 (no limit) to 50"))
-    if problems:
-        raise InputError(problems)
-    return CalendarSettings(found, ahead)
+    """[calendar] from data/config.toml (an edition may override it), checked with every setting."""
+    return config.settings.calendar
 
 
 def calendar_decisions(decisions: tuple[Decision, ...], edition: Edition,

@@ -5,191 +5,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, Iterable
-from urllib.parse import urlsplit
+from datetime import date
+from typing import Iterable
 
 from ..config import Config
 from ..formatting import money, plural
-from ..input.load import parse_money, parse_org_id
 from ..input.register import Line, Register
-from ..problems import InputError, Problem
+from ..settings import Transparency as Settings  # [transparency], declared and checked with every setting
 
-WHERE = "config.toml [transparency]"  # the table may come from data/config.toml or the edition's own file
-_PREFIX = re.compile(r"^360G-[A-Za-z0-9][A-Za-z0-9_-]*$")
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")  # 360Giving: no spaces, slashes or other special characters
 
 
-@dataclass(frozen=True)
-class Settings:
-    funder_name: str = ""
-    funder_org_id: str = ""  # "" = not set: Funding Org:Identifier stays blank and check says so
-    prefix: str = ""  # the 360Giving publisher prefix, e.g. 360G-opccexample
-    department: str = ""
-    beneficiary_location: str = ""
-    beneficiary_country_code: str = ""
-    currency: str = "GBP"
-    grant_sections: tuple[str, ...] = ("grants",)
-    grant_lines: tuple[str, ...] = ()  # ids of lines in other sections that are grants too
-    contract_sections: tuple[str, ...] = ("commissioning",)
-    own_providers: tuple[str, ...] = ()  # the office itself: its lines are budgets, not grants or contracts
-    unnamed_providers: tuple[str, ...] = ()  # placeholders such as "Various" that name no organisation
-    recipient_ids_from_names: bool = True
-    value_basis: str = "annual spend"
-    irrecoverable_vat: str = ""
-    order_threshold: Decimal = Decimal(10000)
-    last_modified: date | None = None
-    data_source: str = ""
-    license: str = ""
-
-
-_TEXT = ("funder_name", "department", "beneficiary_location", "value_basis")
-_LISTS = ("grant_sections", "grant_lines", "contract_sections", "own_providers", "unnamed_providers")
-
-
 def settings(config: Config) -> Settings:
-    """The [transparency] table, checked. Raises InputError naming every wrong setting at once."""
-    raw: dict[str, Any] = config.raw.get("transparency", {})
-    if not isinstance(raw, dict):
-        raise InputError([Problem(WHERE, None, None, _shown(raw), "expected a table: a line [transparency] "
-                                  "followed by settings such as prefix = \"360G-opccexample\"")])
-    problems: list[Problem] = []
-    found: dict[str, Any] = {}
-
-    def bad(key: str, value: Any, expected: str) -> None:
-        problems.append(Problem(WHERE, None, key, _shown(value), expected))
-
-    known = set(Settings.__dataclass_fields__)
-    for key in sorted(set(raw) - known):
-        bad(key, raw[key], f"this setting is not known; expected one of: {', '.join(sorted(known))}")
-
-    for key in _TEXT:
-        if key in raw:
-            if isinstance(raw[key], str):
-                found[key] = raw[key].strip()
-            else:
-                bad(key, raw[key], 'expected text in quotes, e.g. "annual spend"')
-    for key in _LISTS:
-        if key in raw:
-            value = raw[key]
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                found[key] = tuple(v.strip() for v in value if v.strip())
-            else:
-                bad(key, value, 'expected a list of texts in quotes, e.g. ["grants"]')
-    sections = config.vocabulary.sections
-    for key in ("grant_sections", "contract_sections"):
-        unknown = [s for s in found.get(key, ()) if s not in sections]
-        if unknown:
-            bad(key, ", ".join(unknown), f"expected sections from [vocabulary] sections: {', '.join(sections)}")
-
-    if "funder_org_id" in raw:
-        value = raw["funder_org_id"]
-        if not isinstance(value, str):
-            bad("funder_org_id", value, 'expected text in quotes such as "GB-GOR-PC000000", or "" if not known yet')
-        elif value.strip():
-            try:
-                found["funder_org_id"] = parse_org_id(value)
-            except ValueError as exc:
-                bad("funder_org_id", value, str(exc))
-    if "prefix" in raw:
-        value = raw["prefix"]
-        if not isinstance(value, str) or (value.strip() and not _PREFIX.match(value.strip())):
-            bad("prefix", value, "expected the publisher prefix 360Giving issued, starting 360G- "
-                                 '(e.g. "360G-opccexample"), or "" until you have one')
-        else:
-            found["prefix"] = value.strip()
-    if "currency" in raw:
-        value = raw["currency"]
-        if isinstance(value, str) and re.fullmatch(r"[A-Z]{3}", value.strip()):
-            found["currency"] = value.strip()
-        else:
-            bad("currency", value, 'expected a three-letter ISO 4217 code in capitals, e.g. "GBP"')
-    if "beneficiary_country_code" in raw:
-        value = raw["beneficiary_country_code"]
-        if isinstance(value, str) and re.fullmatch(r"(?:[A-Z]{2})?", value.strip()):
-            found["beneficiary_country_code"] = value.strip()
-        else:
-            bad("beneficiary_country_code", value, 'expected a two-letter ISO 3166 code in capitals, e.g. "GB"')
-    if "recipient_ids_from_names" in raw:
-        value = raw["recipient_ids_from_names"]
-        if isinstance(value, bool):
-            found["recipient_ids_from_names"] = value
-        else:
-            bad("recipient_ids_from_names", value, "expected true or false (without quotes)")
-    if "irrecoverable_vat" in raw:
-        value = raw["irrecoverable_vat"]
-        amount = _amount(value)
-        if amount is None:
-            bad("irrecoverable_vat", value, 'expected an amount in pounds such as 0 or 1250.50, or "" if not stated')
-        else:
-            found["irrecoverable_vat"] = amount
-    if "order_threshold" in raw:
-        value = raw["order_threshold"]
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf"):
-            found["order_threshold"] = Decimal(str(value))
-        else:
-            bad("order_threshold", value, "expected an amount in pounds without quotes, e.g. 10000")
-    if "last_modified" in raw:
-        value = raw["last_modified"]
-        day = _as_date(value)
-        if day is None and value != "":
-            bad("last_modified", value, "expected the date the register was last changed, e.g. 2025-03-31 "
-                                        '(without quotes), or "" if not set')
-        found["last_modified"] = day
-    for key in ("data_source", "license"):
-        if key in raw:
-            value = raw[key]
-            if isinstance(value, str) and (not value.strip() or _is_web_address(value.strip())):
-                found[key] = value.strip()
-            else:
-                bad(key, value, 'expected a full web address such as "https://www.example.org/grants", or ""')
-
-    if found.get("last_modified") is None:
-        # Failing its own date, the date the edition's paper speaks as at, when the officer has set one.
-        found["last_modified"] = _as_date(config.raw.get("edition", {}).get("paper_date", ""))
-    if problems:
-        raise InputError(problems)
-    return Settings(**found)
-
-
-def _shown(value: Any) -> str:
-    return value if isinstance(value, str) else repr(value)
-
-
-def _amount(value: Any) -> str | None:
-    """A setting in pounds as the CSV writes it (plain digits), "" for not stated, None when it is not an amount."""
-    if isinstance(value, str) and not value.strip():
-        return ""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    try:
-        d = parse_money(value) if isinstance(value, str) else Decimal(str(value))
-    except ValueError:
-        return None
-    if not d.is_finite() or d < 0:
-        return None
-    return str(int(d)) if d == d.to_integral_value() else f"{d:.2f}"
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _is_web_address(text: str) -> bool:
-    parts = urlsplit(text)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
+    """The [transparency] table, checked with every other setting when the settings were read."""
+    return config.settings.transparency
 
 
 # --- which lines go where ------------------------------------------------------------------------

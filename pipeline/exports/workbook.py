@@ -205,7 +205,7 @@ def write_exports_workbook(path: Path, analysis, sheets: tuple[SheetSpec, ...] =
     wb = Workbook(write_only=True)
     for spec in sheets:
         _sheet(wb, spec, analysis)
-    wb.properties.creator = str(analysis.config["organisation"]["name"])
+    wb.properties.creator = analysis.config.settings.organisation.name
     wb.properties.title = f"Commissioning Framework {analysis.edition.label}: forward plan, review schedule, contracts"
     wb.properties.created = wb.properties.modified = moment
     buffer = io.BytesIO()

@@ -1,8 +1,9 @@
 """The Community Safety Partnership formula's settings: [csp_allocation] in data/config.toml.
 
-Checked with every other setting (pipeline/config.py calls `check`), so a weight that is not a number,
+Checked with every other setting (pipeline/settings.py calls `check`), so a weight that is not a number,
 weights that do not add up to 100, or an unknown way of counting a factor is reported with the file,
-table and key before any work is done. `settings` turns the checked table into a frozen value.
+table and key before any work is done; `check` also turns the checked table into a frozen value, which
+stages read as `config.settings.csp_allocation`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..config import Config, _Checker
+    from ..config import Config
+    from ..settings_check import Checker
 
 TABLE = "csp_allocation"
 # The factors csp-allocation.csv records for each area, in the order the paper lists them.
@@ -50,11 +52,13 @@ def _decimal(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
-def check(c: "_Checker", raw: dict[str, Any]) -> None:
-    """Every problem in [csp_allocation], if the table is there (an office without partnerships leaves it out)."""
+def check(c: "Checker", raw: dict[str, Any]) -> CspSettings | None:
+    """Every problem in [csp_allocation], if the table is there (an office without partnerships leaves it out);
+    the table as a value, None when it is not there or not right."""
     table = c.table(TABLE, required=False)
     if table is None:
-        return
+        return None
+    before = len(c.problems)
     c.typos(table, (TABLE,), KEYS)
     pot = table.get("pot", POT_FROM_REGISTER)
     if pot != POT_FROM_REGISTER and (isinstance(pot, bool) or not isinstance(pot, (int, float)) or pot != pot
@@ -94,9 +98,10 @@ def check(c: "_Checker", raw: dict[str, Any]) -> None:
     for key, value in (labels or {}).items():
         if key in FACTORS and (not isinstance(value, str) or not value.strip()):
             c.bad((TABLE, "labels", key), value, 'expected the factor\'s name in double quotes, e.g. harm = "Crime severity score"')
+    return _value(table) if len(c.problems) == before else None
 
 
-def _subtable(c: "_Checker", table: dict[str, Any], key: str, required: bool) -> dict[str, Any] | None:
+def _subtable(c: "Checker", table: dict[str, Any], key: str, required: bool) -> dict[str, Any] | None:
     value = table.get(key)
     if value is None:
         if required:
@@ -112,9 +117,10 @@ def _subtable(c: "_Checker", table: dict[str, Any], key: str, required: bool) ->
 
 def settings(config: "Config") -> CspSettings | None:
     """The checked [csp_allocation] as a value; None when the office has no such table."""
-    table = config.raw.get(TABLE)
-    if not isinstance(table, dict):
-        return None
+    return config.settings.csp_allocation
+
+
+def _value(table: dict[str, Any]) -> CspSettings:
     weights = table.get("weights", {})
     counts = table.get("counts", {})
     labels = table.get("labels", {})

@@ -240,7 +240,7 @@ def register_path(edition: Edition, config: Config, register: str | Path | None,
                  if editions and edition > editions[-1] else "")
         raise InputError([Problem(str(folder), None, None, "",
                                   f"there is no {edition.label} edition; editions under data/: {known}{start}")])
-    default = folder / config["register"]["file"]
+    default = folder / config.settings.register.file
     if not default.exists():
         raise InputError([Problem(str(default), None, None, "",
                                   f"the {edition.label} register is missing: expected register.csv or register.xlsx "
@@ -277,7 +277,7 @@ def read_limits(config: Config) -> ReadLimits:
 
 def load_register(path: Path, config: Config) -> Register:
     """Read, clean and validate a register. Raises InputError listing every problem found."""
-    raw = read_table(Path(path), sheet=config["register"].get("sheet", "Register"), known=columns.names(),
+    raw = read_table(Path(path), sheet=config.settings.register.sheet, known=columns.names(),
                      limits=read_limits(config))
     return validate(raw, config)
 

@@ -185,10 +185,10 @@ class _Context:
     def rules(self, *files: str) -> SummaryRules:
         """When and how a per-line table is summarised in print; `files`: the exports (by the start of
         their names) that hold every line of it, as far as this build makes them."""
-        settings = self.a.config.raw.get("summaries", {})
+        settings = self.a.config.settings.summaries
         built = tuple(name for _, name in self.a.downloads if any(name.startswith(f) for f in files))
-        return SummaryRules(int(self.a.config["paper"].get("list_max_lines", 150)), int(settings.get("largest", 10)),
-                            int(settings.get("soonest", 10)), str(settings.get("web_address", "")), built,
+        return SummaryRules(self.a.config.settings.paper.list_max_lines, settings.largest,
+                            settings.soonest, settings.web_address, built,
                             summary_words(self.templates))
 
     def soonest(self, line: Line) -> date | None:
@@ -317,7 +317,7 @@ class _Context:
         """Tables of the comparison with the previous edition: totals, added, ended, spend, category."""
         cmp = self.a.comparison
         m = fmt.plain_money
-        titles = self.a.config["vocabulary"].get("section_titles", {})
+        titles = self.a.config.settings.vocabulary.section_titles
         title = lambda key: titles.get(key, key)  # noqa: E731
         if kind == "totals":
             rows = tuple((title(t.section), m(t.previous), m(t.current), _signed(t.difference), _pct(t.percent))
@@ -398,7 +398,7 @@ class _Context:
     def decisions_table(self, caption: str, columns: list[str], start: date | None, end: date | None) -> Markup:
         self.figures += 0
         n = sum(1 for b in self.blocks.items if isinstance(b, Table) and b.anchor.startswith("table-decisions"))
-        window = int(self.a.config["decisions"].get("review_window_months", 3))
+        window = self.a.config.settings.decisions.review_window_months
         return self.blocks.add(parts.decisions_table(self.a.decisions, caption, columns, start, end, self.a.edition.end,
                                                      window, f"table-decisions-{n + 1}",
                                                      self.rules("forward-plan", "review-schedule")))
@@ -469,16 +469,16 @@ class _Context:
 
     def values(self) -> dict[str, Any]:
         a = self.a
-        org = freeze(a.config["organisation"])  # read-only: no text may change a setting
+        org = freeze(a.config.settings.organisation.as_dict())  # read-only: no text may change a setting
         vocab = a.config.vocabulary
-        cats = a.config["categories"]
+        cats = a.config.settings.categories
         categories = []
         for key in (*vocab.categories, *(k for k in KEYS if k not in vocab.categories and k in cats)):
             members = self.in_category(key)
-            categories.append({"key": key, "label": cats[key]["label"], "description": cats[key]["description"],
+            categories.append({"key": key, "label": cats[key].label, "description": cats[key].description,
                                "members": members, "count": len(members),
                                "total": total_spend(c.line for c in members)})
-        titles = a.config["vocabulary"].get("term_titles", {})
+        titles = a.config.settings.vocabulary.term_titles
         terms = []
         ended = {c.line.id for c in a.items if ended_before(c.line, a.edition)}  # never committed activity
         current = tuple(c for c in a.items if c.line.id not in ended)
@@ -487,7 +487,7 @@ class _Context:
             if members:
                 terms.append({"key": term, "title": titles.get(term, term), "members": members,
                               "total": total_spend(c.line for c in members)})
-        sections = [{"key": s, "title": a.config["vocabulary"].get("section_titles", {}).get(s, s),
+        sections = [{"key": s, "title": a.config.settings.vocabulary.section_titles.get(s, s),
                      "lines": a.register.in_section(s), "total": a.register.total(a.register.in_section(s))}
                     for s in vocab.sections]
         return {
@@ -495,8 +495,8 @@ class _Context:
             "items": a.items, "review": a.review, "outlook": a.outlook, "comparison": a.comparison,
             "categories": categories, "terms": terms, "sections": sections, "charts": a.charts,
             "overdue": [r for r in a.review if r.overdue], "pending": a.pending,
-            "list_max": int(a.config["paper"].get("list_max_lines", 150)),
-            "front_max": int(a.config["paper"].get("front_decisions", 15)),
+            "list_max": a.config.settings.paper.list_max_lines,
+            "front_max": a.config.settings.paper.front_decisions,
             "lines": self.lines, "total": self.total, "count": self.count, "last_end": self.last_end, "category": self.in_category,
             "money": fmt.money, "date": fmt.long_date, "uk_date": fmt.uk_date, "month_year": fmt.month_year,
             "percent": fmt.percent, "plural": fmt.plural, "words": words,
@@ -559,7 +559,7 @@ def compose(a: PaperInput, templates: Path = TEMPLATES, sources_out: list | None
     """The document model. `sources_out`, when given, receives every prose file as written and rendered."""
     env = _environment(templates)
     blocks = _Blocks()
-    prose_dir = a.data_dir / a.edition.label / a.config["paper"].get("prose_dir", "prose") if a.data_dir else None
+    prose_dir = a.data_dir / a.edition.label / a.config.settings.paper.prose_dir if a.data_dir else None
     limits = a.config.limits
     ctx = _Context(a, blocks, env, prose_dir, _prose_environment(),
                    Bounds(float(limits.prose_seconds), int(limits.prose_characters)))
@@ -571,7 +571,7 @@ def compose(a: PaperInput, templates: Path = TEMPLATES, sources_out: list | None
     if problems:
         raise InputError(problems)
     source = render_source(env, text, str(skeleton), values)
-    glossary = {str(k): str(v) for k, v in a.config.raw.get("glossary", {}).items()}
+    glossary = dict(a.config.settings.glossary)
     if ctx.glossary_slot is not None:
         index, caption, titles = ctx.glossary_slot
         register_text = (f"{l.project} {l.provider} {l.notes} {l.funding_source}" for l in a.register.lines)
@@ -603,18 +603,18 @@ def compose(a: PaperInput, templates: Path = TEMPLATES, sources_out: list | None
     everything = expand_first_use((*front, *body), glossary)
     front, body = everything[:len(front)], everything[len(front):]
     body, web = body[:cut], body[cut:]
-    org = a.config["organisation"]
-    names = {"short_name": org["short_name"], "name": org["name"], "area": org.get("area", ""), "year": a.edition.label}
-    paper = a.config["paper"]
+    org = a.config.settings.organisation
+    names = {"short_name": org.short_name, "name": org.name, "area": org.area, "year": a.edition.label}
+    paper = a.config.settings.paper
     return checked(Document(
-        title=paper["title"].format(**names) + (" (draft)" if a.draft else ""), subtitle=org["name"], author=org.get("author", org["name"]),
-        subject=paper["subject"].format(**names), date=a.edition.start, blocks=tuple(body),
-        keywords=tuple(paper.get("keywords", ())), front=front,
+        title=paper.title.format(**names) + (" (draft)" if a.draft else ""), subtitle=org.name, author=org.name if org.author is None else org.author,
+        subject=paper.subject.format(**names), date=a.edition.start, blocks=tuple(body),
+        keywords=paper.keywords, front=front,
         version=("Draft" if a.draft else (a.front.get("version") if a.front else "")),
         published=a.front.meeting_date if a.front else None,
         contact=a.front.get("contact") if a.front else "", downloads=a.downloads,
         web=(*web, *ctx.performance.web),
-        print_chart_data=bool(a.config["paper"].get("print_chart_data", False)),
+        print_chart_data=paper.print_chart_data,
     ))
 
 

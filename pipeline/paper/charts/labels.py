@@ -40,10 +40,10 @@ def or_zero(value: Decimal | None) -> Decimal:
 
 def category_labels(config: Config) -> dict[str, str]:
     labels = dict(CATEGORY_LABELS)
-    for key, spec in (config.raw.get("categories", {}) or {}).items():
-        if isinstance(spec, dict) and spec.get("label"):
+    for key, spec in config.settings.categories.items():
+        if spec.label:
             # Only the commissioning categories carry their letter; the groups outside a-d do not.
-            labels[key] = f"{key}: {spec['label']}" if key in config.vocabulary.categories else spec["label"]
+            labels[key] = f"{key}: {spec.label}" if key in config.vocabulary.categories else spec.label
     return labels
 
 

@@ -37,7 +37,7 @@ _ByCategory = dict[str, list[ReviewItem]]
 
 def draw_timeline(sched: Sequence[ReviewItem], edition: Edition, config: Config) -> Drawing:
     labels = category_labels(config)
-    limit = int(config.raw.get("paper", {}).get("timeline_max_bars", 60))
+    limit = config.settings.paper.timeline_max_bars
     grouped = len(sched) > limit
     by_cat: _ByCategory = defaultdict(list)
     for r in sched:
