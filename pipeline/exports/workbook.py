@@ -12,7 +12,6 @@ the build passes in) and which columns are dates, money or counts.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,12 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
-
-from ..writers.reproducible import normalise_zip
+from . import xlsx
 from .contracts import columns as contract_columns
 from .contracts import contract_row
 from .schedule_csv import FORWARD_PLAN_COLUMNS, SCHEDULE_COLUMNS, forward_plan_rows, schedule_rows
@@ -119,13 +113,13 @@ SHEETS: tuple[SheetSpec, ...] = (
 
 def _date(text: str) -> date | None:
     try:
-        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        return date.fromisoformat(text) if _ISO_DAY.fullmatch(text) else None
     except ValueError:
         return None
 
 
 def _number(text: str) -> Decimal | None:
-    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+    if not _PLAIN_NUMBER.fullmatch(text):
         return None
     try:
         return Decimal(text)
@@ -133,68 +127,47 @@ def _number(text: str) -> Decimal | None:
         return None
 
 
-def _cell(ws, text: str, kind: str) -> tuple[Any, int]:
-    """One cell as its column's type, and how wide it shows. A value that is not of the column's type
-    (never expected) is kept as the text it is rather than guessed at."""
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _cell(ref: str, text: str, kind: str, styles: xlsx.Styles) -> tuple[str, int]:
+    """One cell's XML as its column's type, and how wide it shows. A value that is not of the column's
+    type (never expected) is kept as the text it is rather than guessed at."""
     if text == "":
-        return None, 0
+        return "", 0
     if kind == DATE and (day := _date(text)) is not None:
-        cell = WriteOnlyCell(ws, value=day)
-        cell.number_format = DATE_FORMAT
-        return cell, 10
+        return xlsx.number_cell(ref, xlsx.date_serial(day), styles.date(DATE_FORMAT)), 10
     if kind in (MONEY, COUNT) and (amount := _number(text)) is not None:
         whole = amount == amount.to_integral_value()
+        value = int(amount) if whole else amount
         if kind == MONEY:
-            cell = WriteOnlyCell(ws, value=int(amount) if whole else amount)
-            cell.number_format = "£#,##0" if whole else "£#,##0.00"
-            return cell, len(f"£{amount:,.2f}")
-        return int(amount) if whole else amount, len(text)
+            style = styles.number("£#,##0" if whole else "£#,##0.00")
+            return xlsx.number_cell(ref, value, style), len(f"£{amount:,.2f}")
+        return xlsx.number_cell(ref, value), len(text)
     if not text.startswith(_FORMULA_START):
-        return text, len(text)  # a plain str is written as text (01234567 keeps its zero); the quick path
-    cell = WriteOnlyCell(ws, value=text)
-    cell.data_type = "s"  # not a formula: =SUM(...) stays the text it is
-    cell.quotePrefix = True  # and Excel keeps it text if the officer edits the cell
-    return cell, len(text)
+        return xlsx.text_cell(ref, text), len(text)  # written as text: 01234567 keeps its zero
+    # Not a formula: =SUM(...) stays the text it is, and Excel keeps it text if the officer edits the cell.
+    return xlsx.text_cell(ref, text, styles.quoted()), len(text)
 
 
-def _sheet(wb: Workbook, spec: SheetSpec, analysis) -> None:
-    # Write-only: a large register's forward plan has some 40,000 rows, written as a stream.
-    ws = wb.create_sheet(spec.title)
+def _sheet(spec: SheetSpec, analysis, styles: xlsx.Styles) -> xlsx.Sheet:
     headers = spec.columns(analysis)
     kinds = [spec.types.get(h, "text") for h in headers]
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    letters = [xlsx.column_letter(c) for c in range(1, len(headers) + 1)]
     widths = [len(h) + 3 for h in headers]  # room for the filter button
     rows = []
-    for row in spec.rows(analysis):
+    for number, row in enumerate(spec.rows(analysis), start=2):
         cells = []
         for c, (text, kind) in enumerate(zip(row, kinds)):
-            cell, width = _cell(ws, str(text), kind)
-            cells.append(cell)
+            cell, width = _cell(f"{letters[c]}{number}", str(text), kind, styles)
+            if cell:
+                cells.append(cell)
             if width > widths[c]:
                 widths[c] = width
-        rows.append(cells)
-    # Widths, the frozen header, the filter and the print settings go before the rows in the file.
-    for c, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
-    ws.print_title_rows = "1:1"
-    # Printed: landscape, every column across the page width, the header on every page.
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    header = []
-    for title in headers:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.data_type = "s"
-        cell.font, cell.fill = bold, fill
-        header.append(cell)
-    ws.append(header)
-    for cells in rows:
-        ws.append(cells)
-
-
-_MODIFIED = re.compile(rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*(</dcterms:(?:modified|created)>)")
+        rows.append(xlsx.row_xml(number, cells))
+    return xlsx.Sheet(spec.title, tuple(min(max(w + 2, MIN_WIDTH), MAX_WIDTH) for w in widths), tuple(headers),
+                      tuple(rows))
 
 
 def write_exports_workbook(path: Path, analysis, sheets: tuple[SheetSpec, ...] = SHEETS) -> None:
@@ -202,18 +175,7 @@ def write_exports_workbook(path: Path, analysis, sheets: tuple[SheetSpec, ...] =
     from ..analysis.dates import paper_date
 
     moment = datetime.combine(paper_date(analysis.edition, analysis.config), datetime.min.time())
-    wb = Workbook(write_only=True)
-    for spec in sheets:
-        _sheet(wb, spec, analysis)
-    wb.properties.creator = analysis.config.settings.organisation.name
-    wb.properties.title = f"Commissioning Framework {analysis.edition.label}: forward plan, review schedule, contracts"
-    wb.properties.created = wb.properties.modified = moment
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-
-    def fix_times(name: str, data: bytes) -> bytes:
-        # openpyxl stamps the time of saving as 'modified' whatever the properties say.
-        return _MODIFIED.sub(lambda m: m.group(1) + stamp + m.group(2), data) if name == "docProps/core.xml" else data
-
-    path.write_bytes(normalise_zip(buffer.getvalue(), moment.timetuple()[:6], fix_times))
+    styles = xlsx.Styles()
+    written = tuple(_sheet(spec, analysis, styles) for spec in sheets)
+    title = f"Commissioning Framework {analysis.edition.label}: forward plan, review schedule, contracts"
+    path.write_bytes(xlsx.workbook_bytes(written, styles, analysis.config.settings.organisation.name, title, moment))

@@ -248,13 +248,15 @@ def decisions_table(decisions: Sequence[Decision], caption: str, titles: Sequenc
     else:
         scheduled = {_unit(d.line) for d in live if d.due <= after}
         chosen, seen = [], set()
+        first_due: dict[tuple, date] = {}  # each agreement's first chosen date (a dict: thousands of agreements)
         for d in live:
             unit = _unit(d.line)
             if unit in scheduled or (unit, d.line.id) in seen:
                 continue
-            if any(u == unit for u, _ in seen) and d.due != next(x.due for x in chosen if _unit(x.line) == unit):
+            if unit in first_due and d.due != first_due[unit]:
                 continue
             seen.add((unit, d.line.id))
+            first_due.setdefault(unit, d.due)
             chosen.append(d)
     units: dict[tuple, list[Decision]] = {}
     for d in chosen:

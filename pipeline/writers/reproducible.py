@@ -17,17 +17,22 @@ def normalise_zip(data: bytes, when: tuple[int, int, int, int, int, int] = ZIP_E
                   rewrite: Callable[[str, bytes], bytes] | None = None) -> bytes:
     """Rewrite an Office zip with fixed entry times, order and attributes; `rewrite` may edit an entry."""
     with zipfile.ZipFile(BytesIO(data)) as source:
-        # Office expects the content types first; the rest in a stable order.
-        names = sorted(source.namelist(), key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
-        out = BytesIO()
-        with zipfile.ZipFile(out, "w") as target:
-            for name in names:
-                content = source.read(name)
-                if rewrite is not None:
-                    content = rewrite(name, content)
-                info = zipfile.ZipInfo(name, date_time=when)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 0  # not the host OS, which zipfile would record
-                info.external_attr = 0
-                target.writestr(info, content)
+        parts = {name: source.read(name) for name in source.namelist()}
+    if rewrite is not None:
+        parts = {name: rewrite(name, content) for name, content in parts.items()}
+    return zip_entries(parts, when)
+
+
+def zip_entries(parts: dict[str, bytes], when: tuple[int, int, int, int, int, int] = ZIP_EPOCH) -> bytes:
+    """An Office zip of these entries, with fixed entry times, order and attributes."""
+    # Office expects the content types first; the rest in a stable order.
+    names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0  # not the host OS, which zipfile would record
+            info.external_attr = 0
+            target.writestr(info, parts[name])
     return out.getvalue()
