@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import time
+from typing import TYPE_CHECKING
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,9 @@ from .preflight import check_templates
 from .problems import InputError, Problem
 from .publish import check_target, os_problem, own_register, remove_abandoned, save_record, swap_into_place
 from .template_files import TEMPLATES
+
+if TYPE_CHECKING:
+    from .paper.compose import PaperInput
 
 ROOT = DATA_DIR.parent
 # The edition's own files beside its register and prose that a build reads (each optional but paper.toml).

@@ -16,7 +16,7 @@ on (how many register lines the row stands for, their spend, the row's soonest d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
