@@ -70,6 +70,7 @@ class Config:
     default_file: Path = field(default=DATA_DIR / "config.toml", compare=False, repr=False)
 
     def __getitem__(self, key: str) -> Any:
+        """A raw table, as the tests build variations of the settings from it; stages read `settings`."""
         return self.raw[key]
 
     @cached_property
